@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+// The folder layout is the architecture: C libraries are wrapped once each
+// (CHiredis, COpenBLAS, CJansson); numeric kernels live in one small C target;
+// Model, Tokenizer and Engine never see Redis; Queue and Worker never see a kernel.
+import PackageDescription
+
+/// Numeric code is unusable at -Onone (the fixture tests would take hours), so
+/// the hot modules are optimised in every configuration, debug test builds included.
+let optimisedSwift: [SwiftSetting] = [
+  .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+let package = Package(
+  name: "Nightdesk",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "nightdesk", targets: ["NightdeskCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+  ],
+  targets: [
+    // MARK: C libraries from Debian's -dev packages, each wrapped once.
+    .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+                   providers: [.apt(["libhiredis-dev"])]),
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CJansson", path: "Sources/CJansson", pkgConfig: "jansson",
+                   providers: [.apt(["libjansson-dev"])]),
+
+    // MARK: Hot numeric kernels (C with SIMD intrinsics, a scalar reference beside each).
+    .target(name: "NightdeskKernels", path: "Sources/Kernels",
+            cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno"])]),
+
+    // MARK: Swift modules.
+    .target(name: "NightdeskSupport", dependencies: ["CJansson"], path: "Sources/Support"),
+    .target(name: "NightdeskRedis", dependencies: ["CHiredis", "NightdeskSupport"], path: "Sources/Redis"),
+    .target(name: "NightdeskTokenizer", dependencies: ["NightdeskSupport"], path: "Sources/Tokenizer",
+            swiftSettings: optimisedSwift),
+    .target(name: "NightdeskModel",
+            dependencies: ["NightdeskKernels", "COpenBLAS", "NightdeskSupport", "NightdeskTokenizer"],
+            path: "Sources/Model", swiftSettings: optimisedSwift),
+    .target(name: "NightdeskEngine",
+            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskSupport",
+                           .product(name: "Collections", package: "swift-collections")],
+            path: "Sources/Engine", swiftSettings: optimisedSwift),
+    .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskSupport"], path: "Sources/Queue"),
+    .target(name: "NightdeskWorker",
+            dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskSupport"],
+            path: "Sources/Worker"),
+    .executableTarget(
+      name: "NightdeskCLI",
+      dependencies: [
+        "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer",
+        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/NightdeskCLI"),
+
+    // MARK: Tests. TestSupport starts real redis-servers and finds fixtures and models.
+    .target(name: "NightdeskTestSupport", dependencies: ["NightdeskRedis", "NightdeskSupport"],
+            path: "Tests/TestSupport"),
+    .testTarget(name: "SupportTests", dependencies: ["NightdeskSupport", "NightdeskTestSupport"]),
+    .testTarget(name: "RedisTests", dependencies: ["NightdeskRedis", "NightdeskTestSupport"]),
+    .testTarget(name: "TokenizerTests", dependencies: ["NightdeskTokenizer", "NightdeskTestSupport"],
+                swiftSettings: optimisedSwift),
+    .testTarget(name: "ModelTests",
+                dependencies: ["NightdeskModel", "NightdeskKernels", "NightdeskTokenizer", "NightdeskTestSupport"],
+                swiftSettings: optimisedSwift),
+    .testTarget(name: "EngineTests",
+                dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskTestSupport",
+                               .product(name: "PropertyBased", package: "swift-property-based")],
+                swiftSettings: optimisedSwift),
+    .testTarget(name: "QueueTests",
+                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRedis", "NightdeskTestSupport"]),
+  ]
+)

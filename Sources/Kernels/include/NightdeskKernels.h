@@ -1,0 +1,9 @@
+// Nightdesk's numeric kernels: the only C in the project besides the system-library shims.
+// Each kernel has a scalar reference beside its SIMD version; tests compare the two.
+#ifndef NIGHTDESK_KERNELS_H
+#define NIGHTDESK_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#endif
