@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import NightdeskModel
+import NightdeskTokenizer
+import NightdeskTestSupport
+
+@Suite struct GGUFConfigTests {
+  static func smolLM2() throws -> GGUFFile? {
+    guard FileManager.default.fileExists(atPath: TestPaths.smolLM2.path) else {
+      print("SKIPPED: \(TestPaths.smolLM2.path) is missing; run Ops/setup to fetch SmolLM2")
+      return nil
+    }
+    return try GGUFFile(url: TestPaths.smolLM2)
+  }
+
+  @Test func qwen3TinyConfig() throws {
+    let gguf = try GGUFFile(url: GGUFFileTests.qwen3TinyURL)
+    let config = try ModelConfig(gguf: gguf)
+    #expect(config == ModelConfig(
+      architecture: .qwen3, vocabularySize: 151936, hiddenSize: 64, intermediateSize: 192, layerCount: 3,
+      headCount: 4, kvHeadCount: 2, headDim: 32, rmsNormEpsilon: 1e-6, ropeTheta: 1e6, ropeLayout: .halves,
+      yarn: nil, maxPositions: 40960, tieWordEmbeddings: true, hasQKNorm: true, hasQKVBias: false))
+    try gguf.validateTensors(for: config)
+  }
+
+  @Test func smolLM2Config() throws {
+    guard let gguf = try Self.smolLM2() else { return }
+    let config = try ModelConfig(gguf: gguf)
+    #expect(config == ModelConfig(
+      architecture: .llama, vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
+      headCount: 9, kvHeadCount: 3, headDim: 64, rmsNormEpsilon: 1e-5, ropeTheta: 100000, ropeLayout: .adjacent,
+      yarn: nil, maxPositions: 8192, tieWordEmbeddings: true, hasQKNorm: false, hasQKVBias: false))
+    try gguf.validateTensors(for: config)
+  }
+
+  @Test func shapesThatDisagreeWithTheConfigAreNamed() throws {
+    let gguf = try GGUFFile(url: GGUFFileTests.qwen3TinyURL)
+    var config = try ModelConfig(gguf: gguf)
+    config.headDim = 16  // what deriving hidden / heads would wrongly give
+    do {
+      try gguf.validateTensors(for: config)
+      Issue.record("a wrong head_dim was accepted")
+    } catch let error as ModelFileError {
+      #expect(error.kind == .shapeMismatch)
+      #expect(error.tensor == "blk.0.attn_q.weight")
+      #expect(error.description.contains("[64, 64]") && error.description.contains("[128, 64]"))
+    }
+    config = try ModelConfig(gguf: gguf)
+    config.tieWordEmbeddings = false
+    #expect(throws: ModelFileError(.missingTensor, file: gguf.path, tensor: "output.weight",
+                                   "a qwen3 model with 3 layers needs this tensor")) {
+      try gguf.validateTensors(for: config)
+    }
+  }
+
+  @Test func qwen3TinyTokenizerSpec() throws {
+    let spec = try TokenizerSpec(gguf: GGUFFile(url: GGUFFileTests.qwen3TinyURL))
+    #expect(spec.tokens.count == 151936)
+    #expect(spec.merges.count == 151387)
+    #expect(spec.addedTokens.count == 26)
+    #expect(spec.addedTokens.filter(\.special).count == 20)
+    #expect(spec.addedTokens.first == AddedToken(id: 151643, content: "<|endoftext|>", special: true))
+    #expect(spec.addedTokens.contains(AddedToken(id: 151667, content: "<think>", special: false)))
+    #expect(spec.preTokenizer == .qwen2)
+    #expect(spec.normalizeNFC)
+    #expect(spec.bosTokenID == 151643)
+    #expect(spec.eosTokenID == 151645)
+    #expect(spec.padTokenID == 151643)
+    #expect(spec.extraStopTokenIDs == [151643])
+    #expect(!spec.addBOS)
+    #expect(spec.chatTemplate?.contains("enable_thinking") == true)
+  }
+
+  @Test func smolLM2TokenizerSpec() throws {
+    guard let gguf = try Self.smolLM2() else { return }
+    let spec = try TokenizerSpec(gguf: gguf)
+    #expect(spec.tokens.count == 49152)
+    #expect(spec.preTokenizer == .smollm)
+    #expect(!spec.normalizeNFC)
+    #expect(spec.eosTokenID == 2)
+    #expect(spec.tokens[1] == "<|im_start|>")
+    #expect(spec.addedTokens.filter(\.special).map(\.id) == Array(0...16))
+    #expect(spec.extraStopTokenIDs == [0])
+    #expect(spec.chatTemplate?.contains("You are a helpful AI assistant named SmolLM") == true)
+    print("SmolLM2 merges \(spec.merges.count), bos \(String(describing: spec.bosTokenID)), addBOS \(spec.addBOS)")
+  }
+}
