@@ -6,4 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nd_quants.h"
+
 #endif

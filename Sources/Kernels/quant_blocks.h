@@ -1,0 +1,48 @@
+// Private helpers shared by the quantization kernels: unaligned little-endian
+// field reads (GGUF blocks are packed, so no struct casts) and block geometry.
+#ifndef ND_QUANT_BLOCKS_H
+#define ND_QUANT_BLOCKS_H
+
+#include <stdint.h>
+#include <string.h>
+#include "nd_quants.h"
+
+#define ND_QK 32     // elements per Q4_0 … Q8_0 block
+#define ND_QK_K 256  // elements per K-quant super-block
+
+// Block sizes in bytes (ggml's layouts).
+#define ND_Q4_0_BYTES 18   // d, qs[16]
+#define ND_Q4_1_BYTES 20   // d, m, qs[16]
+#define ND_Q5_0_BYTES 22   // d, qh[4], qs[16]
+#define ND_Q5_1_BYTES 24   // d, m, qh[4], qs[16]
+#define ND_Q8_0_BYTES 34   // d, qs[32] (int8)
+#define ND_Q4_K_BYTES 144  // d, dmin, scales[12], qs[128]
+#define ND_Q5_K_BYTES 176  // d, dmin, scales[12], qh[32], qs[128]
+#define ND_Q6_K_BYTES 210  // ql[128], qh[64], scales[16] (int8), d
+
+static inline uint16_t nd_rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t nd_rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline float nd_half(const uint8_t *p) { return nd_f16_to_f32(nd_rd16(p)); }
+static inline float nd_bf16_to_f32(uint16_t h) { uint32_t b = (uint32_t)h << 16; float f; memcpy(&f, &b, 4); return f; }
+
+// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K block.
+static inline void nd_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
+  if (j < 4) {
+    *sc = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+  }
+}
+
+// The last step of every dot product: S[l] over 16 lanes, pairwise tree.
+static inline float nd_tree16(const float *s) {
+  float h8[8], h4[4], h2[2];
+  for (int l = 0; l < 8; l++) h8[l] = s[l] + s[l + 8];
+  for (int l = 0; l < 4; l++) h4[l] = h8[l] + h8[l + 4];
+  for (int l = 0; l < 2; l++) h2[l] = h4[l] + h4[l + 2];
+  return h2[0] + h2[1];
+}
+
+#endif
