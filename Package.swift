@@ -64,7 +64,7 @@ let package = Package(
             path: "Tests/TestSupport"),
     .testTarget(name: "SupportTests", dependencies: ["NightdeskSupport", "NightdeskTestSupport"]),
     .testTarget(name: "RedisTests", dependencies: ["NightdeskRedis", "NightdeskTestSupport"]),
-    .testTarget(name: "TokenizerTests", dependencies: ["NightdeskTokenizer", "NightdeskTestSupport"],
+    .testTarget(name: "TokenizerTests", dependencies: ["NightdeskTokenizer", "NightdeskModel", "NightdeskTestSupport"],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "ModelTests",
                 dependencies: ["NightdeskModel", "NightdeskKernels", "NightdeskTokenizer", "NightdeskTestSupport"],

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskModel
 import NightdeskSupport
 import NightdeskTestSupport
 import NightdeskTokenizer
@@ -9,6 +10,16 @@ enum TokenizerFixtures {
 
   static let qwenResult = Result { try Tokenizer(spec: TokenizerSpec(huggingFaceFolder: qwenFolder)) }
   static func qwen() throws -> Tokenizer { try qwenResult.get() }
+
+  /// SmolLM2-135M-Instruct's tokenizer, from the GGUF that `Ops/setup` downloads.
+  static let smolLM2Result = Result { try Tokenizer(spec: TokenizerSpec(gguf: GGUFFile(url: TestPaths.smolLM2))) }
+  static func smolLM2() throws -> Tokenizer { try smolLM2Result.get() }
+
+  /// The Qwen tokenizer again, this time from the tiny Qwen3's GGUF metadata.
+  static let qwenGGUFResult = Result {
+    try Tokenizer(spec: TokenizerSpec(gguf: GGUFFile(url: TestPaths.fixture("qwen3-tiny/qwen3-tiny-Q8_0.gguf"))))
+  }
+  static func qwenGGUF() throws -> Tokenizer { try qwenGGUFResult.get() }
 
   /// Each line of a JSONL fixture, parsed.
   static func jsonLines(_ relativePath: String) throws -> [JSONValue] {

@@ -9,6 +9,11 @@ import Testing
     let tokenizer = try TokenizerFixtures.qwen()
     #expect(tokensTheMergesDoNotRebuild(tokenizer).isEmpty)
   }
+
+  @Test func mergesRebuildEverySmolLM2Token() throws {
+    let tokenizer = try TokenizerFixtures.smolLM2()
+    #expect(tokensTheMergesDoNotRebuild(tokenizer).isEmpty)
+  }
 }
 
 func tokensTheMergesDoNotRebuild(_ tokenizer: Tokenizer) -> [Int32] {

@@ -1,0 +1,45 @@
+/// Renders messages into a prompt in one of the known chat formats.
+public struct ChatTemplate: Sendable {
+  public let format: ChatFormat
+
+  public init(format: ChatFormat) { self.format = format }
+
+  /// The format of the model's stored template, unless `override` (`--chat-format`) says otherwise.
+  public init(modelTemplate: String?, override: ChatFormat? = nil) throws {
+    format = try override ?? ChatFormat(template: modelTemplate)
+  }
+
+  /// - Parameters:
+  ///   - addGenerationPrompt: end with an open assistant turn for the model to continue.
+  ///   - enableThinking: Qwen3 only; `false` opens the assistant turn with an empty
+  ///     think block, as Qwen3's template does; nil (unset) behaves like true.
+  public func render(
+    _ messages: [ChatMessage], addGenerationPrompt: Bool = true, enableThinking: Bool? = nil
+  ) throws -> RenderedChat {
+    guard !messages.isEmpty else { throw ChatTemplateError.invalidMessages("there are no messages") }
+    let known: Set<String> = ["system", "user", "assistant", "tool"]
+    for (index, message) in messages.enumerated() where !known.contains(message.role) {
+      throw ChatTemplateError.invalidMessages(
+        "message \(index) has role \(message.role.debugDescription); expected system, user, assistant or tool")
+    }
+    var chat = RenderedChat()
+    switch format {
+    case .qwen3:
+      Qwen3ChatRenderer(messages: messages).render(into: &chat)
+    case .chatml, .smollm2:
+      if format == .smollm2, messages[0].role != "system" {
+        chat.template("<|im_start|>system\n\(ChatFormat.SmolLM2.defaultSystemPrompt)<|im_end|>\n")
+      }
+      for message in messages {
+        chat.template("<|im_start|>\(message.role)\n")
+        chat.content(message.content)
+        chat.template("<|im_end|>\n")
+      }
+    }
+    if addGenerationPrompt {
+      chat.template("<|im_start|>assistant\n")
+      if format == .qwen3, enableThinking == false { chat.template("<think>\n\n</think>\n\n") }
+    }
+    return chat
+  }
+}
