@@ -1,0 +1,65 @@
+import Foundation
+import NightdeskModel
+
+/// How an engine is set up. Validated once, by `Engine.init`.
+public struct EngineConfiguration: Sendable, Equatable {
+  /// Tokens per KV block.
+  public var blockSize: Int
+  /// Bytes of KV memory; nil picks `defaultKVMemory`.
+  public var kvMemoryBytes: Int?
+  public var kvPrecision: KVPrecision
+  public var scheduler: SchedulerConfiguration
+  /// Tokens that end generation unless a request says `ignoreEOS`.
+  public var eosTokenIDs: [Int32]
+  /// Context length limit; nil uses the model's.
+  public var maxContext: Int?
+
+  /// - Parameters:
+  ///   - blockSize: 16 tokens, small enough that a partly filled last block wastes
+  ///     little, large enough that block tables stay short.
+  ///   - kvPrecision: f32, the reference precision.
+  public init(
+    blockSize: Int = 16, kvMemoryBytes: Int? = nil, kvPrecision: KVPrecision = .f32,
+    scheduler: SchedulerConfiguration = SchedulerConfiguration(), eosTokenIDs: [Int32] = [], maxContext: Int? = nil
+  ) {
+    self.blockSize = blockSize
+    self.kvMemoryBytes = kvMemoryBytes
+    self.kvPrecision = kvPrecision
+    self.scheduler = scheduler
+    self.eosTokenIDs = eosTokenIDs
+    self.maxContext = maxContext
+  }
+
+  public func validate() throws(EngineError) {
+    guard (1...1024).contains(blockSize) else {
+      throw EngineError(.configuration, "block size is \(blockSize); it must be in 1...1024 (--block-size)")
+    }
+    guard scheduler.maxBatchTokens >= blockSize else {
+      throw EngineError(.configuration,
+        "max batch tokens (\(scheduler.maxBatchTokens)) must be at least one block (\(blockSize)) (--max-batch-tokens)")
+    }
+    guard scheduler.maxSequences >= 1 else {
+      throw EngineError(.configuration, "max sequences is \(scheduler.maxSequences); it must be at least 1")
+    }
+    if let bytes = kvMemoryBytes, bytes <= 0 {
+      throw EngineError(.configuration, "KV memory is \(bytes) bytes; it must be positive (--kv-memory)")
+    }
+  }
+
+  /// A quarter of the memory available now, between 256 MiB and 4 GiB: room for
+  /// tens of long requests without crowding the weights or the machine's other work.
+  public static func defaultKVMemory(available: Int? = availableMemory()) -> Int {
+    let quarter = (available ?? 4 << 30) / 4
+    return min(max(quarter, 256 << 20), 4 << 30)
+  }
+
+  /// MemAvailable from /proc/meminfo, if readable.
+  public static func availableMemory() -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+      let fields = line.split(separator: " ")
+      if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
+    }
+    return nil
+  }
+}

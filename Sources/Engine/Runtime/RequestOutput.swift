@@ -1,0 +1,101 @@
+import Foundation
+
+/// The output side of one request: sampling, detokenizing, stop conditions and
+/// its event stream. Owned by the step thread.
+struct RequestOutput {
+  typealias Continuation = AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+
+  let continuation: Continuation
+  let promptCount: Int
+  /// Generated tokens at most: max_tokens, or what the context has left.
+  let tokenLimit: Int
+  private var sampler: Sampler
+  private var decoder: (any TokenTextDecoder)?
+  private var stopMatcher: StopMatcher
+  private let stopTokens: Set<Int32>
+  private let submitted: Double
+  private var admitted: Double?
+  private var firstToken: Double?
+  private(set) var generated = 0
+
+  init(
+    request: GenerationRequest, seed: UInt64, tokenLimit: Int, eosTokens: Set<Int32>,
+    decoder: (any TokenTextDecoder)?, continuation: Continuation, now: Double
+  ) {
+    self.continuation = continuation
+    promptCount = request.prompt.count
+    self.tokenLimit = tokenLimit
+    sampler = Sampler(parameters: request.sampling, seed: seed, prompt: request.prompt)
+    self.decoder = decoder
+    stopMatcher = StopMatcher(stopStrings: request.sampling.stopStrings)
+    stopTokens = Set(request.sampling.stopTokenIDs).union(request.sampling.ignoreEOS ? [] : eosTokens)
+    submitted = now
+  }
+
+  mutating func markAdmitted(now: Double) {
+    if admitted == nil { admitted = now }
+  }
+
+  /// Samples the next token from `logits` and streams it; returns how generation
+  /// ended, or nil to go on.
+  mutating func receive(_ logits: ArraySlice<Float>, now: Double) -> (token: Int32, end: Ending?) {
+    let sample = sampler.sample(logits)
+    let index = generated
+    generated += 1
+    if firstToken == nil { firstToken = now }
+    if stopTokens.contains(sample.id) {
+      let rest = flush()
+      emit(index, sample, text: rest)
+      return (sample.id, Ending(reason: .stop, stopToken: sample.id))
+    }
+    let text = decoder?.append(sample.id) ?? ""
+    switch stopMatcher.append(text) {
+    case .stopped(let before, let stop):
+      emit(index, sample, text: before)
+      return (sample.id, Ending(reason: .stop, stopString: stop))
+    case .text(let released):
+      if generated >= tokenLimit {
+        emit(index, sample, text: released + flush())
+        return (sample.id, Ending(reason: .length))
+      }
+      emit(index, sample, text: released)
+      return (sample.id, nil)
+    }
+  }
+
+  struct Ending {
+    var reason: FinishReason
+    var stopString: String?
+    var stopToken: Int32?
+  }
+
+  /// Text still held by the decoder and the stop matcher (stop strings are checked once more).
+  private mutating func flush() -> String {
+    let tail = decoder?.finish() ?? ""
+    switch stopMatcher.append(tail) {
+    case .stopped(let before, _): return before
+    case .text(let released): return released + stopMatcher.finish()
+    }
+  }
+
+  private func emit(_ index: Int, _ sample: SampledToken, text: String) {
+    continuation.yield(.token(GeneratedToken(index: index, sample: sample, text: text)))
+  }
+
+  func progress(_ sequence: SequenceState?, phase: RequestProgress.Phase) -> RequestProgress {
+    RequestProgress(
+      phase: phase, promptTokens: promptCount,
+      promptTokensDone: min(promptCount, sequence?.computed ?? (phase == .finished ? promptCount : 0)),
+      generatedTokens: generated, prefixReusedTokens: sequence?.prefixReusedTokens ?? 0)
+  }
+
+  func summary(_ ending: Ending, sequence: SequenceState?, now: Double) -> GenerationSummary {
+    GenerationSummary(
+      reason: ending.reason, stopString: ending.stopString, stopToken: ending.stopToken,
+      usage: Usage(
+        promptTokens: promptCount, generatedTokens: generated,
+        prefixReusedTokens: sequence?.prefixReusedTokens ?? 0, seed: sampler.seed,
+        preemptions: sequence?.preemptions ?? 0, queueSeconds: (admitted ?? now) - submitted,
+        firstTokenSeconds: firstToken.map { $0 - submitted }, totalSeconds: now - submitted))
+  }
+}

@@ -1,0 +1,186 @@
+/// Limits of one engine step.
+public struct SchedulerConfiguration: Sendable, Equatable {
+  /// Tokens per step over all sequences (decode tokens plus prefill chunks).
+  public var maxBatchTokens: Int
+  /// Sequences holding KV at once.
+  public var maxSequences: Int
+  /// How much a step of waiting is worth against cached prefix tokens when the
+  /// waiting queue is ordered, so a request with no cache hit is not passed over forever.
+  public var agingTokensPerStep: Int
+  /// Free blocks kept back when admitting new requests while others run, so the
+  /// running ones can take their next decode block without preemption.
+  public var watermarkBlocks: Int
+
+  /// - Parameters:
+  ///   - maxBatchTokens: 2048 keeps prefill GEMMs large while a step stays well under a second.
+  ///   - maxSequences: 64 sequences per decode step.
+  ///   - agingTokensPerStep: 16 (a block of cached prefix is worth one step of waiting).
+  ///   - watermarkBlocks: 1.
+  public init(maxBatchTokens: Int = 2048, maxSequences: Int = 64, agingTokensPerStep: Int = 16, watermarkBlocks: Int = 1) {
+    self.maxBatchTokens = maxBatchTokens
+    self.maxSequences = maxSequences
+    self.agingTokensPerStep = agingTokensPerStep
+    self.watermarkBlocks = watermarkBlocks
+  }
+}
+
+/// Decides each step: which sequences run, how many tokens each, who is
+/// preempted and who is admitted. It touches only the block bookkeeping in
+/// `SchedulerState`, never the model or the KV memory, so it is tested on its own.
+///
+/// Rules, in order:
+/// 1. Running sequences first, oldest first: their decode token, or their next
+///    prefill chunk. When the pool runs dry, the newest running sequence is
+///    preempted (its KV freed, recomputed later) until the older one fits.
+/// 2. Then waiting sequences, longest cached prefix first (with aging), while the
+///    token budget and free blocks last. A waiting sequence whose next uncached
+///    block is being computed right now by another sequence waits a step, so a
+///    shared prefix submitted many times at once is computed once.
+/// Prefill chunks end on block boundaries (unless they reach the prompt's end), so
+/// a prompt splits the same way whatever shares the step.
+struct Scheduler: Sendable {
+  var configuration: SchedulerConfiguration
+  /// Waiting sequences looked at per step (the queue can be long).
+  var waitingScanLimit = 512
+
+  init(configuration: SchedulerConfiguration) {
+    precondition(configuration.maxBatchTokens > 0 && configuration.maxSequences > 0, "empty step limits")
+    self.configuration = configuration
+  }
+
+  func plan(_ state: inout SchedulerState) -> StepPlan {
+    state.step += 1
+    var plan = StepPlan()
+    var budget = configuration.maxBatchTokens
+    scheduleRunning(&state, &plan, &budget)
+    // After a preemption memory is short: admitting now would only thrash.
+    if plan.preempted.isEmpty && plan.outOfMemory.isEmpty {
+      admitWaiting(&state, &plan, &budget)
+    }
+    return plan
+  }
+
+  /// Tokens of a chunk starting at `start`: all `remaining` if the budget allows,
+  /// else up to the last block boundary the budget reaches.
+  func chunkLength(start: Int, remaining: Int, budget: Int, blockSize: Int) -> Int {
+    if remaining <= budget { return remaining }
+    return max(0, ((start + budget) / blockSize) * blockSize - start)
+  }
+
+  private func scheduleRunning(_ state: inout SchedulerState, _ plan: inout StepPlan, _ budget: inout Int) {
+    var index = 0
+    while index < state.running.count, budget > 0 {
+      let id = state.running[index]
+      guard var sequence = state.sequences[id] else { preconditionFailure("running \(id) unknown") }
+      let count = chunkLength(
+        start: sequence.computed, remaining: sequence.uncomputed, budget: budget, blockSize: state.blocks.blockSize)
+      if count == 0 {
+        index += 1
+        continue
+      }
+      var preemptedSelf = false
+      while !state.blocks.grow(&sequence, toHold: sequence.computed + count) {
+        guard let victim = state.running.last else { preconditionFailure("no running sequence") }
+        if victim == id {
+          if state.running.count == 1 {
+            plan.outOfMemory.append(id)
+          } else {
+            state.preempt(id)
+            plan.preempted.append(id)
+          }
+          preemptedSelf = true
+          break
+        }
+        state.preempt(victim)
+        plan.preempted.append(victim)
+      }
+      if preemptedSelf { break }
+      state.sequences[id] = sequence
+      plan.chunks.append(
+        .init(id: id, start: sequence.computed, count: count, wantsLogits: count == sequence.uncomputed))
+      budget -= count
+      index += 1
+    }
+  }
+
+  private func admitWaiting(_ state: inout SchedulerState, _ plan: inout StepPlan, _ budget: inout Int) {
+    let blockSize = state.blocks.blockSize
+    var pending = pendingBlocks(state)
+    for id in waitingOrder(state) {
+      guard budget > 0, state.running.count < configuration.maxSequences else { break }
+      guard var sequence = state.sequences[id] else { continue }
+      var hit = state.blocks.cachedPrefix(of: sequence)
+      // The whole prompt is cached: recompute only its last token, into a private
+      // copy of the last block, since shared blocks are never written.
+      let copySource = hit.count * blockSize == sequence.tokens.count ? hit.popLast() : nil
+      if copySource == nil, hit.count < sequence.blockHashes.count,
+        pending.contains(sequence.blockHashes[hit.count])
+      {
+        continue
+      }
+      let start = copySource == nil ? hit.count * blockSize : sequence.tokens.count - 1
+      let count = chunkLength(
+        start: start, remaining: sequence.tokens.count - start, budget: budget, blockSize: blockSize)
+      if count == 0 { continue }
+      let cost =
+        state.blocks.blocks(toHold: start + count) - hit.count
+        + state.blocks.revivals(in: hit + (copySource.map { [$0] } ?? []))
+      let reserve = state.running.isEmpty ? 0 : configuration.watermarkBlocks
+      guard cost <= state.blocks.freeCount - reserve else { break }
+
+      state.blocks.adopt(hit, into: &sequence)
+      if let source = copySource { state.blocks.holdCopySource(source) }
+      guard state.blocks.grow(&sequence, toHold: start + count) else { preconditionFailure("cost miscounted") }
+      if let source = copySource {
+        plan.copies.append(.init(source: source, destination: sequence.blockTable[hit.count]))
+        sequence.registeredBlocks = hit.count + 1
+      }
+      sequence.computed = start
+      if sequence.prefixReusedTokens == nil {
+        sequence.prefixReusedTokens = start
+        plan.reusedTokens += start
+        plan.admittedPromptTokens += sequence.promptCount
+      }
+      state.sequences[id] = sequence
+      state.waiting.removeAll { $0 == id }
+      state.running.append(id)
+      pending.formUnion(sequence.blockHashes[sequence.registeredBlocks...])
+      plan.chunks.append(.init(id: id, start: start, count: count, wantsLogits: start + count == sequence.tokens.count))
+      plan.admitted += 1
+      budget -= count
+    }
+  }
+
+  /// Hashes of blocks that running sequences have yet to compute.
+  private func pendingBlocks(_ state: SchedulerState) -> Set<BlockHash> {
+    var pending = Set<BlockHash>()
+    for id in state.running {
+      guard let sequence = state.sequences[id], sequence.isPrefilling else { continue }
+      pending.formUnion(sequence.blockHashes[sequence.registeredBlocks...])
+    }
+    return pending
+  }
+
+  /// Waiting sequences by priority: preempted ones first (they already streamed
+  /// output), then longest cached prefix plus aging, then arrival.
+  func waitingOrder(_ state: SchedulerState) -> [RequestID] {
+    struct Candidate {
+      var id: RequestID
+      var preempted: Bool
+      var score: Int
+      var arrival: Int
+    }
+    let blockSize = state.blocks.blockSize
+    let candidates = state.waiting.prefix(waitingScanLimit).compactMap { id -> Candidate? in
+      guard let sequence = state.sequences[id] else { return nil }
+      let cached = state.blocks.cachedPrefix(of: sequence).count * blockSize
+      let aging = (state.step - sequence.waitingSince) * configuration.agingTokensPerStep
+      return Candidate(id: id, preempted: sequence.preemptions > 0, score: cached + aging, arrival: sequence.arrival)
+    }
+    return candidates.sorted {
+      if $0.preempted != $1.preempted { return $0.preempted }
+      if $0.score != $1.score { return $0.score > $1.score }
+      return $0.arrival < $1.arrival
+    }.map(\.id)
+  }
+}

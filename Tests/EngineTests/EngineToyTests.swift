@@ -1,0 +1,179 @@
+import Testing
+import NightdeskEngine
+import NightdeskModel
+
+/// The engine end to end over `ToyModel`, whose output depends on every token it
+/// reads back from the paged KV cache.
+@Suite struct EngineToyTests {
+  struct Outcome: Equatable {
+    var tokens: [Int32] = []
+    var text = ""
+    var summary: GenerationSummary?
+  }
+
+  static func collect(_ generation: Generation) async throws -> Outcome {
+    var outcome = Outcome()
+    for try await event in generation.events {
+      switch event {
+      case .token(let token):
+        outcome.tokens.append(token.sample.id)
+        outcome.text += token.text
+      case .finished(let summary): outcome.summary = summary
+      case .progress: break
+      }
+    }
+    return outcome
+  }
+
+  static func engine(kvBlocks: Int = 256, blockSize: Int = 4, maxBatchTokens: Int = 32, eos: [Int32] = [])
+    throws -> Engine
+  {
+    try Engine(
+      model: ToyModel(),
+      configuration: EngineConfiguration(
+        blockSize: blockSize, kvMemoryBytes: kvBlocks * blockSize * 8,
+        scheduler: SchedulerConfiguration(maxBatchTokens: maxBatchTokens, maxSequences: 8), eosTokenIDs: eos),
+      textDecoder: { ToyDecoder() })
+  }
+
+  /// Prompts of mixed lengths, some sharing a document.
+  static let prompts: [[Int32]] = {
+    let document = (0..<21).map { Int32(($0 * 5) % 32) }
+    return [
+      document + [1, 2, 3], [7], document + [4], Array(repeating: 9, count: 13), document + [1, 2, 5, 6, 7],
+      [3, 1, 4, 1, 5, 9, 2, 6], document,
+    ]
+  }()
+
+  static func requests(_ sampling: SamplingParameters) -> [GenerationRequest] {
+    prompts.map { GenerationRequest(prompt: $0, sampling: sampling) }
+  }
+
+  static func oneAtATime(_ requests: [GenerationRequest]) async throws -> [Outcome] {
+    var outcomes: [Outcome] = []
+    for request in requests {
+      let engine = try engine()  // a fresh engine: no batch-mates, no cached prefix
+      outcomes.append(try await collect(engine.submit(request)))
+      await engine.shutdown()
+    }
+    return outcomes
+  }
+
+  static func together(_ requests: [GenerationRequest], engine: Engine) async throws -> [Outcome] {
+    let generations = requests.map { engine.submit($0) }
+    var outcomes: [Outcome] = []
+    for generation in generations { outcomes.append(try await collect(generation)) }
+    return outcomes
+  }
+
+  @Test(arguments: [256, 14])
+  func batchedGreedyEqualsOneAtATime(kvBlocks: Int) async throws {
+    let sampling = SamplingParameters(temperature: 0, maxTokens: 20, ignoreEOS: true)
+    let alone = try await Self.oneAtATime(Self.requests(sampling))
+    let engine = try Self.engine(kvBlocks: kvBlocks)
+    let batched = try await Self.together(Self.requests(sampling), engine: engine)
+    #expect(batched.map(\.tokens) == alone.map(\.tokens))
+    #expect(alone.allSatisfy { $0.tokens.count == 20 })
+    // Run again: now everything comes from the prefix cache.
+    let cached = try await Self.together(Self.requests(sampling), engine: engine)
+    #expect(cached.map(\.tokens) == alone.map(\.tokens))
+    let stats = engine.statistics
+    #expect(stats.prefixReusedTokens > 0)
+    if kvBlocks == 14 { #expect(stats.preemptions > 0) }
+    await engine.shutdown()
+    #expect(engine.statistics.kvBlocksUsed == 0)
+  }
+
+  @Test func seededSamplingIsTheSameInAnyBatch() async throws {
+    let sampling = SamplingParameters(temperature: 0.9, topP: 0.9, seed: 1234, maxTokens: 12, ignoreEOS: true)
+    let alone = try await Self.oneAtATime(Self.requests(sampling))
+    let engine = try Self.engine(kvBlocks: 20)
+    let batched = try await Self.together(Self.requests(sampling).reversed(), engine: engine)
+    #expect(batched.reversed().map(\.tokens) == alone.map(\.tokens))
+    #expect(Set(alone.map(\.tokens)).count > 1)
+    await engine.shutdown()
+  }
+
+  @Test func sharedPrefixIsReusedAndNotRecomputed() async throws {
+    let model = ToyModel()
+    let engine = try Engine(
+      model: model, configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 100 * 32),
+      textDecoder: nil)
+    let document = Array(Int32(0)..<Int32(32))
+    let sampling = SamplingParameters(temperature: 0, maxTokens: 1, ignoreEOS: true)
+    let first = try await Self.collect(engine.submit(GenerationRequest(prompt: document + [1, 2], sampling: sampling)))
+    let second = try await Self.collect(engine.submit(GenerationRequest(prompt: document + [3], sampling: sampling)))
+    #expect(first.summary?.usage.prefixReusedTokens == 0)
+    #expect(second.summary?.usage.prefixReusedTokens == 32)
+    let stats = engine.statistics
+    #expect(stats.computedTokens == 34 + 1)
+    #expect(stats.prefixHitRatio == 32.0 / 67.0)
+    await engine.shutdown()
+  }
+
+  @Test func cancellingMidGenerationFreesEveryBlock() async throws {
+    let engine = try Self.engine()
+    let long = engine.submit(
+      GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
+    var seen = 0
+    var summary: GenerationSummary?
+    for try await event in long.events {
+      if case .token = event {
+        seen += 1
+        if seen == 5 {
+          #expect(engine.progress(of: long.id) != nil)
+          engine.cancel(long.id)
+        }
+      }
+      if case .finished(let end) = event { summary = end }
+    }
+    #expect(summary?.reason == .cancelled)
+    #expect(seen < 100_000)
+    await engine.shutdown()
+    #expect(engine.statistics.kvBlocksUsed == 0)
+    #expect(engine.progress(of: long.id) == nil)
+  }
+
+  @Test func stopStringsStopTokensAndEOS() async throws {
+    let engine = try Self.engine(eos: [5])
+    let sampling = SamplingParameters(temperature: 0, maxTokens: 40)
+    let plain = try await Self.collect(engine.submit(GenerationRequest(prompt: [1, 2, 3], sampling: sampling)))
+    #expect(plain.summary?.reason == .stop || plain.summary?.reason == .length)
+    if plain.summary?.reason == .stop { #expect(plain.tokens.last.map { $0 % 32 } == 5) }
+    // Stop at the text of the third generated token.
+    var ignoring = sampling
+    ignoring.ignoreEOS = true
+    let reference = try await Self.collect(engine.submit(GenerationRequest(prompt: [1, 2, 3], sampling: ignoring)))
+    let words = reference.tokens.map(ToyDecoder.text)
+    var stopping = ignoring
+    stopping.stopStrings = [words[2] + words[3]]
+    let stopped = try await Self.collect(engine.submit(GenerationRequest(prompt: [1, 2, 3], sampling: stopping)))
+    #expect(stopped.summary?.reason == .stop)
+    #expect(stopped.summary?.stopString == words[2] + words[3])
+    #expect(reference.text.hasPrefix(stopped.text))
+    #expect(!stopped.text.contains(words[2] + words[3]))
+    var byToken = ignoring
+    byToken.stopTokenIDs = [reference.tokens[4]]
+    let tokenStopped = try await Self.collect(engine.submit(GenerationRequest(prompt: [1, 2, 3], sampling: byToken)))
+    #expect(tokenStopped.summary?.stopToken == reference.tokens[4])
+    #expect(tokenStopped.tokens.count <= 5)
+    await engine.shutdown()
+  }
+
+  @Test func badRequestsFailWithAClearError() async throws {
+    let engine = try Self.engine(kvBlocks: 8)
+    await #expect(throws: EngineError(.invalidRequest, "")) {
+      _ = try await Self.collect(engine.submit(GenerationRequest(prompt: [])))
+    }
+    await #expect(throws: EngineError(.invalidRequest, "")) {
+      _ = try await Self.collect(engine.submit(GenerationRequest(prompt: [99])))
+    }
+    await #expect(throws: EngineError(.tooLong, "")) {
+      _ = try await Self.collect(engine.submit(GenerationRequest(prompt: Array(repeating: 1, count: 40))))
+    }
+    await engine.shutdown()
+    await #expect(throws: EngineError(.stopped, "")) {
+      _ = try await Self.collect(engine.submit(GenerationRequest(prompt: [1])))
+    }
+  }
+}
