@@ -1,0 +1,157 @@
+import NightdeskSupport
+
+/// `nightdesk bench`'s workload mode: N requests sharing one P-token document,
+/// each with its own S-token question, G greedy tokens out with EOS ignored, at
+/// most C in flight. Token ids are synthetic, drawn from a range of ordinary
+/// tokens with a fixed seed, so runs are repeatable and need no text.
+public struct BenchWorkload: Sendable, Equatable {
+  public var requests: Int
+  public var prefixTokens: Int
+  public var suffixTokens: Int
+  public var generatedTokens: Int
+  /// Requests in flight at once; nil submits them all at once.
+  public var concurrency: Int?
+  public var seed: UInt64
+
+  public init(
+    requests: Int, prefixTokens: Int, suffixTokens: Int, generatedTokens: Int, concurrency: Int? = nil, seed: UInt64 = 42
+  ) {
+    self.requests = requests
+    self.prefixTokens = prefixTokens
+    self.suffixTokens = suffixTokens
+    self.generatedTokens = generatedTokens
+    self.concurrency = concurrency
+    self.seed = seed
+  }
+
+  public func validate() throws(EngineError) {
+    guard requests >= 1 else { throw EngineError(.invalidRequest, "--requests is \(requests); it must be at least 1") }
+    guard prefixTokens >= 0, suffixTokens >= 0, prefixTokens + suffixTokens >= 1 else {
+      throw EngineError(.invalidRequest, "--prefix-tokens plus --suffix-tokens must be at least 1, neither negative")
+    }
+    guard generatedTokens >= 1 else {
+      throw EngineError(.invalidRequest, "--gen-tokens is \(generatedTokens); it must be at least 1")
+    }
+    if let concurrency, concurrency < 1 {
+      throw EngineError(.invalidRequest, "--concurrency is \(concurrency); it must be at least 1")
+    }
+  }
+
+  /// The requests, with ids drawn from `tokens` (pick ordinary text tokens: no control tokens).
+  public func makeRequests(tokens: Range<Int32>) -> [GenerationRequest] {
+    let span = UInt64(tokens.count)
+    var draw = 0
+    func next() -> Int32 {
+      draw += 1
+      return tokens.lowerBound + Int32(truncatingIfNeeded: BlockHash.mix(seed ^ UInt64(draw)) % span)
+    }
+    let document = (0..<prefixTokens).map { _ in next() }
+    let sampling = SamplingParameters(temperature: 0, maxTokens: generatedTokens, ignoreEOS: true)
+    return (0..<requests).map { _ in
+      GenerationRequest(prompt: document + (0..<suffixTokens).map { _ in next() }, sampling: sampling)
+    }
+  }
+
+  /// Runs `requests` through `engine` and reports. The engine should be fresh, so
+  /// the statistics are this run's.
+  public func run(_ requests: [GenerationRequest], on engine: Engine) async throws -> BenchReport {
+    let before = engine.statistics
+    let peakKV = LockedValue(0)
+    engine.observeSteps { step in peakKV.withLock { $0 = max($0, step.kvBlocksUsed) } }
+    let started = EngineCore.now()
+    let limit = max(1, concurrency ?? requests.count)
+    var usage: [Usage] = []
+    try await withThrowingTaskGroup(of: Usage.self) { group in
+      var next = 0
+      while next < requests.count || !group.isEmpty {
+        while next < requests.count && next - usage.count < limit {
+          let generation = engine.submit(requests[next])
+          group.addTask { try await generation.collect().summary.usage }
+          next += 1
+        }
+        if let finished = try await group.next() { usage.append(finished) }
+      }
+    }
+    let wall = EngineCore.now() - started
+    engine.observeSteps(nil)
+    let after = engine.statistics
+    return BenchReport(
+      workload: self, wallSeconds: wall, promptTokens: usage.reduce(0) { $0 + $1.promptTokens },
+      generatedTokens: usage.reduce(0) { $0 + $1.generatedTokens },
+      prefixReusedTokens: usage.reduce(0) { $0 + $1.prefixReusedTokens },
+      steps: after.steps - before.steps, busySeconds: after.busySeconds - before.busySeconds,
+      preemptions: after.preemptions - before.preemptions,
+      peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0, kvBytes: after.kvBytes,
+      kvBytesPeakUsed: after.kvBlockCount == 0 ? 0 : after.kvBytes / after.kvBlockCount * peakKV.current,
+      medianFirstTokenSeconds: Self.median(usage.compactMap(\.firstTokenSeconds)))
+  }
+
+  static func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  }
+}
+
+/// What a workload run measured.
+public struct BenchReport: Sendable, Equatable {
+  public var workload: BenchWorkload
+  public var wallSeconds: Double
+  public var promptTokens: Int
+  public var generatedTokens: Int
+  public var prefixReusedTokens: Int
+  public var steps: Int
+  /// Time the step thread spent in steps (the rest of the wall time it waited).
+  public var busySeconds: Double
+  public var preemptions: Int
+  public var peakRSSBytes: Int
+  /// KV memory allocated, and the most of it that sequences held at once.
+  public var kvBytes: Int
+  public var kvBytesPeakUsed: Int
+  public var medianFirstTokenSeconds: Double
+
+  /// Both rates are over the whole wall time (prefill and decode overlap in a batch engine).
+  public var promptTokensPerSecond: Double { wallSeconds > 0 ? Double(promptTokens) / wallSeconds : 0 }
+  public var generatedTokensPerSecond: Double { wallSeconds > 0 ? Double(generatedTokens) / wallSeconds : 0 }
+
+  public var json: JSONValue {
+    .object(
+      JSONObject([
+        "mode": "workload",
+        "requests": .int(Int64(workload.requests)),
+        "prefix_tokens": .int(Int64(workload.prefixTokens)),
+        "suffix_tokens": .int(Int64(workload.suffixTokens)),
+        "gen_tokens": .int(Int64(workload.generatedTokens)),
+        "concurrency": .int(Int64(workload.concurrency ?? workload.requests)),
+        "wall_s": .double(wallSeconds),
+        "prompt_tokens": .int(Int64(promptTokens)),
+        "generated_tokens": .int(Int64(generatedTokens)),
+        "prompt_tokens_per_s": .double(promptTokensPerSecond),
+        "generated_tokens_per_s": .double(generatedTokensPerSecond),
+        "prefix_reused_tokens": .int(Int64(prefixReusedTokens)),
+        "prefix_hit_ratio": .double(promptTokens == 0 ? 0 : Double(prefixReusedTokens) / Double(promptTokens)),
+        "median_first_token_s": .double(medianFirstTokenSeconds),
+        "steps": .int(Int64(steps)),
+        "engine_busy_s": .double(busySeconds),
+        "preemptions": .int(Int64(preemptions)),
+        "peak_rss_bytes": .int(Int64(peakRSSBytes)),
+        "kv_bytes": .int(Int64(kvBytes)),
+        "kv_bytes_peak_used": .int(Int64(kvBytesPeakUsed)),
+      ]))
+  }
+
+  public var text: String {
+    func rate(_ value: Double) -> String { String(format: "%.1f", value) }
+    return """
+      workload: \(workload.requests) requests x (\(workload.prefixTokens) shared + \(workload.suffixTokens) own) prompt tokens, \
+      \(workload.generatedTokens) generated, concurrency \(workload.concurrency ?? workload.requests)
+      wall time        \(String(format: "%.3f", wallSeconds)) s (\(steps) steps, engine busy \(String(format: "%.3f", busySeconds)) s)
+      prompt tokens    \(promptTokens) (\(rate(promptTokensPerSecond)) tok/s), \(prefixReusedTokens) from the prefix cache
+      generated tokens \(generatedTokens) (\(rate(generatedTokensPerSecond)) tok/s)
+      first token      \(String(format: "%.3f", medianFirstTokenSeconds)) s median
+      preemptions      \(preemptions)
+      peak RSS         \(ByteCount.format(peakRSSBytes))
+      KV memory        \(ByteCount.format(kvBytes)) allocated, \(ByteCount.format(kvBytesPeakUsed)) peak in use
+      """
+  }
+}

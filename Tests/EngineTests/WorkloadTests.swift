@@ -1,0 +1,53 @@
+import NightdeskSupport
+import Testing
+import NightdeskEngine
+
+@Suite struct WorkloadTests {
+  @Test func promptLinesReadInputsAndSamplingFields() throws {
+    let line = try PromptLine(
+      line: #"{"id": "a", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.5, "stop": "END", "max_tokens": 7, "logprobs": true, "top_logprobs": 2}"#,
+      number: 1, defaults: .greedy)
+    #expect(line.input == .messages([.init(role: "user", content: "hi")]))
+    #expect(line.sampling.temperature == 0.5 && line.sampling.maxTokens == 7 && line.sampling.logprobs == 2)
+    #expect(line.sampling.stopStrings == ["END"])
+    #expect(line.id == "a")
+    let ids = try PromptLine(line: #"{"prompt_ids": [1, 2]}"#, number: 2, defaults: .greedy)
+    #expect(ids.input == .ids([1, 2]) && ids.sampling == .greedy)
+  }
+
+  @Test(arguments: [
+    (#"{"prompt": "x", "temperature": "hot"}"#, "temperature"),
+    (#"{"prompt": "x", "prompt_ids": [1]}"#, "exactly one"),
+    (#"{"prompt": "x", "top_p": 2}"#, "top_p"),
+    (#"{"prompt_ids": [1, "b"]}"#, "prompt_ids[1]"),
+    (#"[1]"#, "object"),
+    (#"{"prompt": "x""#, "line 3"),
+  ])
+  func badLinesNameTheLineAndField(line: String, mention: String) {
+    do {
+      _ = try PromptLine(line: line, number: 3, defaults: .greedy)
+      Issue.record("accepted \(line)")
+    } catch {
+      #expect(error.message.contains("line 3"))
+      #expect(error.message.contains(mention), "\(error.message)")
+    }
+  }
+
+  @Test func benchWorkloadSharesThePrefixAndReportsIt() async throws {
+    let workload = BenchWorkload(requests: 6, prefixTokens: 24, suffixTokens: 3, generatedTokens: 5, concurrency: 4)
+    let requests = workload.makeRequests(tokens: 0..<32)
+    #expect(requests.count == 6 && requests.allSatisfy { $0.prompt.count == 27 })
+    #expect(Set(requests.map { Array($0.prompt.prefix(24)) }).count == 1)
+    #expect(Set(requests.map { Array($0.prompt.suffix(3)) }).count > 1)
+    let engine = try EngineToyTests.engine()
+    let report = try await workload.run(requests, on: engine)
+    #expect(report.promptTokens == 6 * 27 && report.generatedTokens == 30)
+    // The document is computed once: every request but the first reuses its 24 tokens.
+    #expect(report.prefixReusedTokens == 5 * 24)
+    #expect(report.json["wall_s"]?.doubleValue ?? 0 > 0)
+    for key in ["prompt_tokens_per_s", "generated_tokens_per_s", "peak_rss_bytes", "kv_bytes"] {
+      #expect(report.json[key] != nil)
+    }
+    await engine.shutdown()
+  }
+}
