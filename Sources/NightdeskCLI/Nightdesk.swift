@@ -20,6 +20,8 @@ struct Nightdesk: AsyncParsableCommand {
       """,
     subcommands: [
       RedisCommand.self,
+      TokenizeCommand.self,
+      TokenizerBenchCommand.self,
     ]
   )
 }

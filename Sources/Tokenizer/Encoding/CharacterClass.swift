@@ -16,8 +16,14 @@ struct CharacterClass: OptionSet, Sendable {
   /// `\r` or `\n` (also whitespace).
   static let newline = CharacterClass(rawValue: 8)
 
+  // Combinations as constants: an array literal of an OptionSet is built at run
+  // time through generic SetAlgebra code, far too slow for a per-scalar test.
+  static let letterNumberWhitespace = CharacterClass(rawValue: 1 | 2 | 4)
+  static let numberNewline = CharacterClass(rawValue: 2 | 8)
+
   /// Neither whitespace, letter nor number: `[^\s\p{L}\p{N}]`.
-  var isOther: Bool { isDisjoint(with: [.letter, .number, .whitespace]) }
+  @inline(__always)
+  var isOther: Bool { rawValue & Self.letterNumberWhitespace.rawValue == 0 }
 
   static func of(_ value: UInt32) -> CharacterClass {
     if value < 0x10000 { return CharacterClass(rawValue: basicPlane[Int(value)]) }

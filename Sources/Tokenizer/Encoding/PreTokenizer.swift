@@ -156,7 +156,7 @@ struct Scanner {
     let afterFirst = i + first.length
     // [^\r\n\p{L}\p{N}]?\p{L}+
     if first.cls.contains(.letter) { return runEnd(from: afterFirst, to: end, while: .letter) }
-    if first.cls.isDisjoint(with: [.number, .newline]), afterFirst < end,
+    if first.cls.isDisjoint(with: .numberNewline), afterFirst < end,
       scalar(at: afterFirst).cls.contains(.letter)
     {
       return runEnd(from: afterFirst, to: end, while: .letter)
