@@ -85,3 +85,45 @@ import NightdeskTestSupport
     print("SmolLM2 merges \(spec.merges.count), bos \(String(describing: spec.bosTokenID)), addBOS \(spec.addBOS)")
   }
 }
+
+/// Architectures and options we have no real fixture for, on hand-built GGUFs.
+@Suite struct SyntheticGGUFConfigTests {
+  static func config(_ builder: GGUFBuilder) throws -> (ModelConfig, GGUFFile) {
+    let dir = try TestPaths.temporaryDirectory("synthetic")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("m.gguf")
+    try Data(builder.build().bytes).write(to: url)
+    let gguf = try GGUFFile(url: url)  // the mapping outlives the deleted path
+    return (try ModelConfig(gguf: gguf), gguf)
+  }
+
+  @Test func qwen2WithYaRNAndBias() throws {
+    var b = GGUFBuilder.tinyModel(architecture: "qwen2")
+    b.set("qwen2.rope.scaling.type", .string("yarn"))
+    b.set("qwen2.rope.scaling.factor", .f32(4))
+    b.set("qwen2.rope.scaling.original_context_length", .u32(32768))
+    let (config, gguf) = try Self.config(b)
+    #expect(config.architecture == .qwen2)
+    #expect(config.hasQKVBias && !config.hasQKNorm)
+    #expect(config.ropeLayout == .halves)
+    #expect(config.yarn == YaRNScaling(factor: 4, originalMaxPositions: 32768))
+    #expect(config.headDim == 16)  // no key_length: hidden / heads
+    try gguf.validateTensors(for: config)
+  }
+
+  @Test func llamaUntiedAdjacentRoPE() throws {
+    let (config, gguf) = try Self.config(GGUFBuilder.tinyModel(architecture: "llama", tied: false))
+    #expect(!config.tieWordEmbeddings)
+    #expect(config.ropeLayout == .adjacent)
+    #expect(config.vocabularySize == 8)
+    #expect(config.yarn == nil)
+    try gguf.validateTensors(for: config)
+  }
+
+  @Test func yarnWithoutItsOriginalLengthIsAnError() throws {
+    var b = GGUFBuilder.tinyModel(architecture: "qwen3")
+    b.set("qwen3.rope.scaling.type", .string("yarn"))
+    b.set("qwen3.rope.scaling.factor", .f32(4))
+    #expect(throws: ModelFileError.self) { try Self.config(b) }
+  }
+}

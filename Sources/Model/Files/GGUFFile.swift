@@ -14,6 +14,8 @@ public final class GGUFFile: Sendable {
   public let alignment: Int
   /// File offset where the data section starts.
   public let dataOffset: Int
+  /// File offset where the tensor table starts (after the metadata).
+  public let tensorTableOffset: Int
   private let tensorIndex: [String: Int]
 
   public var path: String { mapped.path }
@@ -34,6 +36,7 @@ public final class GGUFFile: Sendable {
     tensorIndex = header.tensorIndex
     alignment = header.alignment
     dataOffset = header.dataOffset
+    tensorTableOffset = header.tensorTableOffset
   }
 
   func error(_ kind: ModelFileError.Kind, tensor: String? = nil, key: String? = nil, _ detail: String) -> ModelFileError {

@@ -18,6 +18,7 @@ struct GGUFHeaderParser {
     var tensors: [GGUFTensorInfo]
     var tensorIndex: [String: Int]
     var alignment: Int
+    var tensorTableOffset: Int
     var dataOffset: Int
   }
 
@@ -68,6 +69,7 @@ struct GGUFHeaderParser {
     }
 
     let alignment = try readAlignment(metadata)
+    let tensorTableOffset = reader.offset
     var tensors: [GGUFTensorInfo] = []
     tensors.reserveCapacity(tensorCount)
     var raw: [(name: String, type: TensorType, shape: [Int], offset: UInt64, bytes: Int)] = []
@@ -100,7 +102,8 @@ struct GGUFHeaderParser {
                                     fileOffset: range.upperBound, byteCount: entry.bytes))
     }
     return Header(version: version, metadataKeys: keys, metadata: metadata, tensors: tensors,
-                  tensorIndex: index, alignment: alignment, dataOffset: dataOffset)
+                  tensorIndex: index, alignment: alignment, tensorTableOffset: tensorTableOffset,
+                  dataOffset: dataOffset)
   }
 
   func checkVersion(_ version: UInt32) throws {
@@ -121,7 +124,8 @@ struct GGUFHeaderParser {
   /// `minimumSize` bytes could fit in what is left of the file.
   func checkedCount(_ raw: UInt64, minimumSize: Int, what: String) throws -> Int {
     guard raw <= UInt64(reader.remaining / minimumSize) else {
-      throw error(.malformed, "\(what) \(raw) is impossible: \(reader.remaining) bytes remain after offset \(reader.offset)")
+      throw error(.malformed, "\(what) \(raw) is impossible: only \(reader.remaining) bytes remain after offset "
+                  + "\(reader.offset); the file is truncated or corrupt")
     }
     return Int(raw)
   }
