@@ -122,7 +122,8 @@ extension CorruptModelFileTests {
     #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
   }
 
-  private func length(_ total: Int) -> Int { max(1, total / 2000) }
+  /// About 500 cut points spread over the file keep the test fast on a loaded machine.
+  private func length(_ total: Int) -> Int { max(1, total / 500) }
 
   /// Random damage to the header either loads or gives a ModelFileError — nothing else.
   @Test func randomHeaderDamageNeverCrashes() throws {
@@ -132,7 +133,7 @@ extension CorruptModelFileTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("d.gguf")
     var loaded = 0, rejected = 0
-    for _ in 0..<400 {
+    for _ in 0..<250 {
       var copy = bytes
       for _ in 0..<Int(generator.next() % 4 + 1) {
         let at = Int(generator.next() % UInt64(layout.data))
@@ -146,7 +147,7 @@ extension CorruptModelFileTests {
         rejected += 1
       }
     }
-    #expect(rejected > 100)
+    #expect(rejected > 60)
     print("random header damage: \(rejected) rejected with a ModelFileError, \(loaded) still loadable")
   }
 }
