@@ -142,9 +142,8 @@ final class EngineCore {
         continue
       }
       defer { row += 1 }
-      guard var output = outputs[chunk.id] else { continue }
-      let (token, ending) = output.receive(logits.row(row), now: now)
-      outputs[chunk.id] = output
+      // Mutated in place: a copy would duplicate the sampler's history every token.
+      guard let (token, ending) = outputs[chunk.id]?.receive(logits.row(row), now: now) else { continue }
       generated += 1
       if let ending {
         finish(chunk.id, ending)

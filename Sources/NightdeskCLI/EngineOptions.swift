@@ -1,0 +1,40 @@
+import ArgumentParser
+import NightdeskEngine
+import NightdeskModel
+import NightdeskSupport
+
+extension KVPrecision: ExpressibleByArgument {}
+
+/// The engine's knobs, shared by `generate --prompts-file`, `bench` and `worker`.
+struct EngineOptions: ParsableArguments {
+  @Option(help: "KV cache memory, e.g. 512MiB or 2GiB (default: a quarter of available memory, 256 MiB to 4 GiB).")
+  var kvMemory: String?
+
+  @Option(help: "Tokens per engine step over all sequences (decode tokens plus prefill chunks).")
+  var maxBatchTokens: Int = 2048
+
+  @Option(help: "Sequences holding KV cache at once.")
+  var maxSequences: Int = 64
+
+  @Option(help: "Tokens per KV cache block.")
+  var blockSize: Int = 16
+
+  @Option(help: "Precision of cached keys and values: f32, f16 or bf16.")
+  var kvPrecision: KVPrecision = .f32
+
+  /// The engine configuration, with `eos` as the model's end-of-sequence tokens.
+  func configuration(eosTokenIDs eos: [Int32]) throws -> EngineConfiguration {
+    var memory: Int?
+    if let kvMemory {
+      do { memory = try ByteCount.parse(kvMemory) } catch {
+        throw ValidationError("--kv-memory: \(error)")
+      }
+    }
+    let configuration = EngineConfiguration(
+      blockSize: blockSize, kvMemoryBytes: memory, kvPrecision: kvPrecision,
+      scheduler: SchedulerConfiguration(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences),
+      eosTokenIDs: eos)
+    do { try configuration.validate() } catch { throw ValidationError(error.message) }
+    return configuration
+  }
+}
