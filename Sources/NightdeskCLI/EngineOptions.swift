@@ -22,6 +22,9 @@ struct EngineOptions: ParsableArguments {
   @Option(help: "Precision of cached keys and values: f32, f16 or bf16.")
   var kvPrecision: KVPrecision = .f32
 
+  @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (for A/B comparisons).")
+  var noPrefixCache = false
+
   /// The engine configuration, with `eos` as the model's end-of-sequence tokens.
   func configuration(eosTokenIDs eos: [Int32]) throws -> EngineConfiguration {
     var memory: Int?
@@ -33,7 +36,7 @@ struct EngineOptions: ParsableArguments {
     let configuration = EngineConfiguration(
       blockSize: blockSize, kvMemoryBytes: memory, kvPrecision: kvPrecision,
       scheduler: SchedulerConfiguration(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences),
-      eosTokenIDs: eos)
+      eosTokenIDs: eos, prefixCaching: !noPrefixCache)
     do { try configuration.validate() } catch { throw ValidationError(error.message) }
     return configuration
   }

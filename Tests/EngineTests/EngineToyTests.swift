@@ -111,6 +111,22 @@ import NightdeskModel
     await engine.shutdown()
   }
 
+  @Test func withoutPrefixCachingNothingIsReusedAndOutputIsTheSame() async throws {
+    let sampling = SamplingParameters(temperature: 0, maxTokens: 6, ignoreEOS: true)
+    let engine = try Engine(
+      model: ToyModel(),
+      configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 64 * 32, prefixCaching: false))
+    let plain = try await Self.together(Self.requests(sampling), engine: engine)
+    #expect(engine.statistics.prefixReusedTokens == 0)
+    #expect(engine.statistics.computedTokens == Self.prompts.reduce(0) { $0 + $1.count } + 5 * Self.prompts.count)
+    let cachedEngine = try Self.engine()
+    let cached = try await Self.together(Self.requests(sampling), engine: cachedEngine)
+    #expect(plain.map(\.tokens) == cached.map(\.tokens))
+    #expect(cachedEngine.statistics.prefixReusedTokens > 0)
+    await engine.shutdown()
+    await cachedEngine.shutdown()
+  }
+
   @Test func cancellingMidGenerationFreesEveryBlock() async throws {
     let engine = try Self.engine()
     let long = engine.submit(

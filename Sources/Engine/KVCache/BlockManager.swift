@@ -7,10 +7,13 @@ struct BlockManager: Sendable {
   let root: BlockHash
   private(set) var pool: BlockPool
   private(set) var cache: PrefixCache
+  /// Off: nothing is cached or reused (the reference for determinism tests and A/B benchmarks).
+  let cachesPrefixes: Bool
 
-  init(blockCount: Int, blockSize: Int, modelIdentity: String) {
+  init(blockCount: Int, blockSize: Int, modelIdentity: String, cachesPrefixes: Bool = true) {
     precondition(blockSize > 0, "block size must be positive")
     self.blockSize = blockSize
+    self.cachesPrefixes = cachesPrefixes
     root = BlockHash.root(modelIdentity: modelIdentity, blockSize: blockSize)
     pool = BlockPool(blockCount: blockCount)
     cache = PrefixCache()
@@ -24,7 +27,8 @@ struct BlockManager: Sendable {
 
   /// Cached blocks that hold the start of `sequence`'s tokens.
   func cachedPrefix(of sequence: SequenceState) -> [Int32] {
-    cache.match(hashes: sequence.blockHashes, tokens: sequence.tokens, blockSize: blockSize)
+    guard cachesPrefixes else { return [] }
+    return cache.match(hashes: sequence.blockHashes, tokens: sequence.tokens, blockSize: blockSize)
   }
 
   /// Free blocks that taking `blocks` would revive (they stop counting as free).
@@ -79,6 +83,7 @@ struct BlockManager: Sendable {
   @discardableResult
   mutating func registerComputed(_ sequence: inout SequenceState) -> Int {
     var registered = 0
+    guard cachesPrefixes else { return 0 }
     while (sequence.registeredBlocks + 1) * blockSize <= sequence.computed {
       let index = sequence.registeredBlocks
       let start = index * blockSize

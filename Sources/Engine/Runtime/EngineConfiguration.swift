@@ -13,6 +13,8 @@ public struct EngineConfiguration: Sendable, Equatable {
   public var eosTokenIDs: [Int32]
   /// Context length limit; nil uses the model's.
   public var maxContext: Int?
+  /// Reuse the KV of prompt prefixes seen before. Off only for A/B comparisons.
+  public var prefixCaching: Bool
 
   /// - Parameters:
   ///   - blockSize: 16 tokens, small enough that a partly filled last block wastes
@@ -20,8 +22,10 @@ public struct EngineConfiguration: Sendable, Equatable {
   ///   - kvPrecision: f32, the reference precision.
   public init(
     blockSize: Int = 16, kvMemoryBytes: Int? = nil, kvPrecision: KVPrecision = .f32,
-    scheduler: SchedulerConfiguration = SchedulerConfiguration(), eosTokenIDs: [Int32] = [], maxContext: Int? = nil
+    scheduler: SchedulerConfiguration = SchedulerConfiguration(), eosTokenIDs: [Int32] = [], maxContext: Int? = nil,
+    prefixCaching: Bool = true
   ) {
+    self.prefixCaching = prefixCaching
     self.blockSize = blockSize
     self.kvMemoryBytes = kvMemoryBytes
     self.kvPrecision = kvPrecision

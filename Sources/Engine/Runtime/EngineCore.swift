@@ -37,7 +37,9 @@ final class EngineCore {
     self.kv = kv
     scheduler = Scheduler(configuration: configuration.scheduler)
     state = SchedulerState(
-      blocks: BlockManager(blockCount: kv.blockCount, blockSize: kv.blockSize, modelIdentity: model.identity))
+      blocks: BlockManager(
+        blockCount: kv.blockCount, blockSize: kv.blockSize, modelIdentity: model.identity,
+        cachesPrefixes: configuration.prefixCaching))
     eosTokens = Set(configuration.eosTokenIDs)
     maxContext = configuration.maxContext ?? model.config.maxPositions
     self.makeDecoder = makeDecoder

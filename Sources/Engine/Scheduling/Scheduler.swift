@@ -154,6 +154,7 @@ struct Scheduler: Sendable {
   /// Hashes of blocks that running sequences have yet to compute.
   private func pendingBlocks(_ state: SchedulerState) -> Set<BlockHash> {
     var pending = Set<BlockHash>()
+    guard state.blocks.cachesPrefixes else { return pending }
     for id in state.running {
       guard let sequence = state.sequences[id], sequence.isPrefilling else { continue }
       pending.formUnion(sequence.blockHashes[sequence.registeredBlocks...])
