@@ -128,7 +128,8 @@ import NightdeskModel
   }
 
   @Test func cancellingMidGenerationFreesEveryBlock() async throws {
-    let engine = try Self.engine()
+    let engine = try Engine(
+      model: ToyModel(stepDelay: 0.002), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
     let long = engine.submit(
       GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
     var seen = 0

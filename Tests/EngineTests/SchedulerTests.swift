@@ -39,6 +39,19 @@ import Testing
     #expect(plan.chunks.map(\.count) == [1, 12])  // decode, then 15 tokens cut back to a block boundary
   }
 
+  @Test func decodeTokensGoBeforeAnOlderSequencesPrefill() {
+    var state = makeState(blocks: 64, blockSize: 8)
+    let scheduler = Scheduler(configuration: .init(maxBatchTokens: 20))
+    state.enqueue(RequestID(1), prompt: Array(0..<40))
+    state.enqueue(RequestID(2), prompt: [5, 6, 7])
+    let first = scheduler.plan(&state)
+    #expect(first.chunks.map(\.count) == [16, 3])
+    complete(first, &state)
+    let second = scheduler.plan(&state)
+    #expect(second.chunks.map(\.id) == [RequestID(2), RequestID(1)])
+    #expect(second.chunks.map(\.count) == [1, 16])
+  }
+
   @Test func sharedPrefixSubmittedTogetherIsComputedOnce() {
     var state = makeState(blocks: 64)
     let scheduler = Scheduler(configuration: .init(maxBatchTokens: 256))

@@ -29,8 +29,8 @@ public struct SchedulerConfiguration: Sendable, Equatable {
 /// `SchedulerState`, never the model or the KV memory, so it is tested on its own.
 ///
 /// Rules, in order:
-/// 1. Running sequences first, oldest first: their decode token, or their next
-///    prefill chunk. When the pool runs dry, the newest running sequence is
+/// 1. Running sequences first: every decode token, then the next prefill chunks,
+///    oldest first. When the pool runs dry, the newest running sequence is
 ///    preempted (its KV freed, recomputed later) until the older one fits.
 /// 2. Then waiting sequences, longest cached prefix first (with aging), while the
 ///    token budget and free blocks last. A waiting sequence whose next uncached
@@ -67,17 +67,17 @@ struct Scheduler: Sendable {
     return max(0, ((start + budget) / blockSize) * blockSize - start)
   }
 
+  /// Decode tokens first, then the prefill chunks of sequences admitted earlier:
+  /// a long prompt in progress never holds back the others' next token.
   private func scheduleRunning(_ state: inout SchedulerState, _ plan: inout StepPlan, _ budget: inout Int) {
-    var index = 0
-    while index < state.running.count, budget > 0 {
-      let id = state.running[index]
-      guard var sequence = state.sequences[id] else { preconditionFailure("running \(id) unknown") }
+    let decoding = state.running.filter { state.sequences[$0]?.isPrefilling == false }
+    let prefilling = state.running.filter { state.sequences[$0]?.isPrefilling == true }
+    for id in decoding + prefilling {
+      guard budget > 0 else { break }
+      guard var sequence = state.sequences[id], state.running.contains(id) else { continue }
       let count = chunkLength(
         start: sequence.computed, remaining: sequence.uncomputed, budget: budget, blockSize: state.blocks.blockSize)
-      if count == 0 {
-        index += 1
-        continue
-      }
+      if count == 0 { continue }
       var preemptedSelf = false
       while !state.blocks.grow(&sequence, toHold: sequence.computed + count) {
         guard let victim = state.running.last else { preconditionFailure("no running sequence") }
@@ -85,22 +85,29 @@ struct Scheduler: Sendable {
           if state.running.count == 1 {
             plan.outOfMemory.append(id)
           } else {
-            state.preempt(id)
-            plan.preempted.append(id)
+            preempt(id, &state, &plan, &budget)
           }
           preemptedSelf = true
           break
         }
-        state.preempt(victim)
-        plan.preempted.append(victim)
+        preempt(victim, &state, &plan, &budget)
       }
-      if preemptedSelf { break }
+      if preemptedSelf { continue }
       state.sequences[id] = sequence
       plan.chunks.append(
         .init(id: id, start: sequence.computed, count: count, wantsLogits: count == sequence.uncomputed))
       budget -= count
-      index += 1
     }
+  }
+
+  /// Preempts `id`, dropping the chunk it may already have in this plan.
+  private func preempt(_ id: RequestID, _ state: inout SchedulerState, _ plan: inout StepPlan, _ budget: inout Int) {
+    if let index = plan.chunks.firstIndex(where: { $0.id == id }) {
+      budget += plan.chunks[index].count
+      plan.chunks.remove(at: index)
+    }
+    state.preempt(id)
+    plan.preempted.append(id)
   }
 
   private func admitWaiting(_ state: inout SchedulerState, _ plan: inout StepPlan, _ budget: inout Int) {
