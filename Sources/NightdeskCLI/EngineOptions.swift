@@ -7,7 +7,7 @@ extension KVPrecision: ExpressibleByArgument {}
 
 /// The engine's knobs, shared by `generate --prompts-file`, `bench` and `worker`.
 struct EngineOptions: ParsableArguments {
-  @Option(help: "KV cache memory, e.g. 512MiB or 2GiB (default: a quarter of available memory, 256 MiB to 4 GiB).")
+  @Option(help: "KV cache memory, e.g. 512MiB or 2GiB (default: room for 64Ki tokens, at most a quarter of available memory).")
   var kvMemory: String?
 
   @Option(help: "Tokens per engine step over all sequences (decode tokens plus prefill chunks).")

@@ -2,16 +2,18 @@ import Testing
 @testable import NightdeskEngine
 
 @Suite struct BlockPoolTests {
-  @Test func freedBlocksAreReusedLeastRecentlyFreedFirst() {
-    var pool = BlockPool(blockCount: 4)
-    let a = pool.takeFree()!, b = pool.takeFree()!, c = pool.takeFree()!
-    #expect([a, b, c] == [0, 1, 2])
-    #expect(pool.freeCount == 1)
-    pool.release(c)
-    pool.release(a)
-    #expect(pool.freeBlocks == [3, 2, 0])
-    let next = pool.takeFree(), after = pool.takeFree()
-    #expect(next == 3 && after == 2)
+  @Test func plainBlocksAreReusedFirstAndCachedOnesLeastRecentlyFreedFirst() {
+    var pool = BlockPool(blockCount: 5)
+    let taken = (0..<4).map { _ in pool.takeFree()! }
+    #expect(taken == [0, 1, 2, 3])
+    pool.release(2, keeps: true)
+    pool.release(0, keeps: true)
+    pool.release(3, keeps: false)
+    // Plain 3 first (warm), then never-used 4, then cached 2 and 0 in the order freed.
+    #expect(pool.freeBlocks == [3, 4, 2, 0])
+    let order = (0..<4).map { _ in pool.takeFree()! }
+    #expect(order == [3, 4, 2, 0])
+    #expect(pool.takeFree() == nil)
   }
 
   @Test func retainRevivesAFreeBlockAndCountsReferences() {

@@ -66,13 +66,13 @@ struct BlockManager: Sendable {
   /// Keeps the source of a copy-on-write alive until the copy has run: allocations
   /// later in the same plan must not hand it out.
   mutating func holdCopySource(_ block: Int32) { pool.retain(block) }
-  mutating func releaseCopySource(_ block: Int32) { pool.release(block) }
+  mutating func releaseCopySource(_ block: Int32) { pool.release(block, keeps: cache.hash(of: block) != nil) }
 
-  /// Returns every block of `sequence` to the pool, its last block first: the
-  /// pool reuses the least recently freed first, so the tail of a sequence is
-  /// evicted before the prefix that other requests are likelier to share.
+  /// Returns every block of `sequence` to the pool, its last block first: among
+  /// cached blocks the pool evicts the least recently freed first, so the tail of
+  /// a sequence goes before the prefix that other requests are likelier to share.
   mutating func free(_ sequence: inout SequenceState) {
-    for block in sequence.blockTable.reversed() { pool.release(block) }
+    for block in sequence.blockTable.reversed() { pool.release(block, keeps: cache.hash(of: block) != nil) }
     sequence.blockTable = []
     sequence.computed = 0
     sequence.registeredBlocks = 0

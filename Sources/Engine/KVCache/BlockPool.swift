@@ -1,9 +1,14 @@
 /// Reference counts and the free list of a fixed set of KV blocks.
 ///
-/// Free blocks are kept in least-recently-freed order (an intrusive doubly linked
-/// list over block ids, so every operation is O(1)): a freed block may still hold a
-/// cached prefix, and reusing the oldest first keeps the recent prefixes alive
-/// longest. A free block is revived by `retain` when a prefix-cache hit wants it.
+/// One intrusive doubly linked list over block ids (every operation O(1)), taken
+/// from the front:
+/// - freed blocks with nothing worth keeping go to the front, so they are reused
+///   first, while their memory is still warm, and untouched blocks stay untouched
+///   (the KV memory is committed page by page as it is first written);
+/// - blocks never used yet follow;
+/// - freed blocks that hold a cached prefix go to the back, in the order they
+///   were freed, so the least recently used prefix is evicted first.
+/// A free block is revived by `retain` when a prefix-cache hit wants it.
 struct BlockPool: Sendable {
   let blockCount: Int
   /// [blockCount] how many sequences hold each block; 0 means it is on the free list.
@@ -60,12 +65,23 @@ struct BlockPool: Sendable {
     refCounts[index] += 1
   }
 
-  /// Drops a reference; at zero the block joins the free list as the most recently freed.
-  mutating func release(_ block: Int32) {
+  /// Drops a reference. At zero the block becomes free: at the back of the list
+  /// if it `keeps` a cached prefix, else at the front.
+  mutating func release(_ block: Int32, keeps: Bool = true) {
     let index = Int(block)
     precondition(refCounts[index] > 0, "block \(block) released more often than retained")
     refCounts[index] -= 1
-    if refCounts[index] == 0 { appendFree(block) }
+    guard refCounts[index] == 0 else { return }
+    if keeps { appendFree(block) } else { prependFree(block) }
+  }
+
+  private mutating func prependFree(_ block: Int32) {
+    let index = Int(block)
+    previous[index] = BlockPool.none
+    next[index] = head
+    if head == BlockPool.none { tail = block } else { previous[Int(head)] = block }
+    head = block
+    freeCount += 1
   }
 
   private mutating func appendFree(_ block: Int32) {

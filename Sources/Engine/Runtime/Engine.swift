@@ -31,8 +31,10 @@ public final class Engine: Sendable {
     textDecoder: (@Sendable () -> any TokenTextDecoder)? = nil
   ) throws(EngineError) {
     try configuration.validate()
-    let budget = configuration.kvMemoryBytes ?? EngineConfiguration.defaultKVMemory()
     let bytesPerBlock = model.kvBytesPerBlock(blockSize: configuration.blockSize, precision: configuration.kvPrecision)
+    let budget =
+      configuration.kvMemoryBytes
+      ?? EngineConfiguration.defaultKVMemory(bytesPerToken: max(1, bytesPerBlock / configuration.blockSize))
     let blockCount = bytesPerBlock > 0 ? budget / bytesPerBlock : 0
     guard blockCount >= 1 else {
       throw EngineError(.configuration,

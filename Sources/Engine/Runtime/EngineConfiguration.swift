@@ -50,11 +50,14 @@ public struct EngineConfiguration: Sendable, Equatable {
     }
   }
 
-  /// A quarter of the memory available now, between 256 MiB and 4 GiB: room for
-  /// tens of long requests without crowding the weights or the machine's other work.
-  public static func defaultKVMemory(available: Int? = availableMemory()) -> Int {
+  /// Room for 64Ki tokens of context (e.g. 64 requests of 1,024 tokens, with
+  /// space left for cached prefixes), but at most a quarter of the memory
+  /// available now and at least 64 MiB. The memory is committed only as blocks are
+  /// first written, so an unused budget costs address space, not RAM.
+  public static func defaultKVMemory(bytesPerToken: Int, available: Int? = availableMemory()) -> Int {
+    let wanted = 65_536 * bytesPerToken
     let quarter = (available ?? 4 << 30) / 4
-    return min(max(quarter, 256 << 20), 4 << 30)
+    return max(min(wanted, quarter), 64 << 20)
   }
 
   /// MemAvailable from /proc/meminfo, if readable.
