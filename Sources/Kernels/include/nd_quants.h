@@ -7,27 +7,17 @@
 // sums are rounded separately (no fused multiply-add), f16 -> f32 is exact
 // including subnormals.
 //
-// Dot products (`nd_dot_<type>_f32`) compute sum_i w[i] * x[i] for one row of
-// `n` weights and an f32 vector in a FIXED order, so a result never depends on
-// batch size, thread count, alignment or which implementation ran (SIMD and
-// reference agree bit for bit). The order, in 16 logical lanes l = 0..15:
-//
-//  * F32, F16, BF16: element i goes to lane i % 16 of accumulator
-//    A[(i / 16) % 4]: A[k][l] = fma(w[i], x[i], A[k][l]). A final partial chunk
-//    is padded with w = x = 0. Then S = (A0 + A1) + (A2 + A3) lane-wise.
-//  * 32-element blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0), block b, integer quants q
-//    (after the format's offset: q - 8, q - 16 or raw) :
-//      P[l] = q[l] * x[l];  P[l] = fma(q[16+l], x[16+l], P[l])
-//      A[b % 2][l] = fma(d, P[l], A[b % 2][l])
-//    Q4_1/Q5_1 also X[l] = x[l] + x[16+l];  A[b % 2][l] = fma(m, X[l], A[b % 2][l]).
-//    Then S = A0 + A1.
-//  * Q4_K, Q5_K: sub-block g (32 elements, global index over the row) with
-//    scale d*sc and min dmin*m: P and X as above, then
-//      A[g % 2] = fma(d*sc, P, A[g % 2]);  A[g % 2] = fma(-(dmin*m), X, A[g % 2]).
-//  * Q6_K: sub-block g of 16 elements with scale d*sc (q - 32 in -32..31):
-//      P[l] = q[l] * x[l];  A[g % 2][l] = fma(d*sc, P[l], A[g % 2][l]).
-//  * Finally a pairwise tree over the 16 lanes of S: lanes l + l+8, then l + l+4,
-//    then l + l+2, then lane 0 + lane 1.
+// Dot products (`nd_dot_<type>_f32`, and `nd_matvec_<type>` over many rows)
+// compute sum_i w[i] * x[i] for a row of `n` stored weights and an f32 vector in
+// a FIXED order, so a result never depends on batch size, thread count,
+// alignment or which implementation ran (SIMD and reference agree bit for bit):
+// w[i] is the exact dequantized value (as nd_dequantize_row_<type> gives it),
+// lane l = i % 16 accumulates acc[l] = fma(w[i], x[i], acc[l]) in increasing i,
+// a partial last chunk of 16 is padded with w = x = 0, and the 16 lanes are
+// summed by the pairwise tree l + l+8, then l + l+4, then l + l+2, then lane 0 +
+// lane 1. This is the order of nd_dot_fixed (nd_forward.h), so a fused dot of a
+// quantized row equals nd_dot_fixed of its dequantized row, bit for bit: decode
+// (fused, matvec) and prefill (dequantize a tile, then a matrix product) agree.
 //
 // `n` must be a multiple of the block size (32 or 256) for quantized types.
 // Pointers need no alignment.
@@ -43,7 +33,11 @@
   void nd_dequantize_row_##T(const void *src, float *dst, int64_t n); \
   void nd_dequantize_row_##T##_ref(const void *src, float *dst, int64_t n); \
   float nd_dot_##T##_f32(const void *row, const float *x, int64_t n); \
-  float nd_dot_##T##_f32_ref(const void *row, const float *x, int64_t n);
+  float nd_dot_##T##_f32_ref(const void *row, const float *x, int64_t n); \
+  void nd_matvec_##T(const void *w, int64_t row_bytes, int64_t rows, const float *x, int64_t n, float *y); \
+  void nd_matvec_##T##_ref(const void *w, int64_t row_bytes, int64_t rows, const float *x, int64_t n, float *y);
+// nd_matvec_<type>: y[r] = nd_dot_<type>_f32(w + r * row_bytes, x, n) for r < rows;
+// the SIMD version runs four rows at once to hide the fused multiply-add latency.
 ND_QUANT_KERNELS(ND_DECLARE)
 #undef ND_DECLARE
 

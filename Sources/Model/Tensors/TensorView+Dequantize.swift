@@ -35,4 +35,14 @@ extension TensorView {
     precondition(x.count >= columns, "\(name): vector has \(x.count) floats, a row has \(columns)")
     return kernels.dot(rowData(row), x.baseAddress, Int64(columns))
   }
+
+  /// y[i] = row(range.lowerBound + i) · x for every row in `range` (decode's matrix-vector product).
+  public func matvec(rows range: Range<Int>, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+    precondition(range.lowerBound >= 0 && range.upperBound <= rows, "\(name): rows \(range) out of 0..<\(rows)")
+    precondition(x.count >= columns, "\(name): vector has \(x.count) floats, a row has \(columns)")
+    precondition(y.count >= range.count, "\(name): output holds \(y.count) floats for \(range.count) rows")
+    guard !range.isEmpty else { return }
+    kernels.matvec(rowData(range.lowerBound), Int64(rowBytes), Int64(range.count), x.baseAddress, Int64(columns),
+                   y.baseAddress)
+  }
 }
