@@ -7,5 +7,6 @@
 #include <stdint.h>
 
 #include "nd_quants.h"
+#include "nd_forward.h"
 
 #endif

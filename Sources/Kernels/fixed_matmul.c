@@ -1,0 +1,199 @@
+// The fixed-order matrix product every weight of the forward pass goes through
+// (see nd_forward.h for the order). Row i of the result depends only on row i
+// of `a` and on the weights, so a sequence's numbers do not change with the
+// batch it shares a step with.
+#include <string.h>
+#include <immintrin.h>
+
+#include "nd_forward.h"
+
+static inline float nd_tree16_ref(const float *s) {
+  float h8[8], h4[4], h2[2];
+  for (int l = 0; l < 8; l++) h8[l] = s[l] + s[l + 8];
+  for (int l = 0; l < 4; l++) h4[l] = h8[l] + h8[l + 4];
+  for (int l = 0; l < 2; l++) h2[l] = h4[l] + h4[l + 2];
+  return h2[0] + h2[1];
+}
+
+float nd_dot_fixed_ref(const float *a, const float *b, int64_t n) {
+  float acc[16] = {0};
+  for (int64_t i = 0; i < n; i += 16) {
+    for (int l = 0; l < 16; l++) {
+      float x = i + l < n ? a[i + l] : 0.0f, y = i + l < n ? b[i + l] : 0.0f;
+      acc[l] = __builtin_fmaf(x, y, acc[l]);
+    }
+  }
+  return nd_tree16_ref(acc);
+}
+
+void nd_matmul_nt_ref(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                      int64_t m, int64_t n, int64_t k, int accumulate) {
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) {
+      float d = nd_dot_fixed_ref(a + i * lda, w + j * ldw, k);
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + d : d;
+    }
+}
+
+#if defined(__AVX512F__)
+
+static inline float nd_tree16(__m512 v) {
+  __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+  return _mm_cvtss_f32(s1);
+}
+
+float nd_dot_fixed(const float *a, const float *b, int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
+  if (i < n) {
+    __mmask16 mask = (__mmask16)((1u << (n - i)) - 1);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i), acc);
+  }
+  return nd_tree16(acc);
+}
+
+// MR rows of a times NR rows of w, one 16-lane accumulator per output.
+// Called with constant MR/NR so the compiler keeps the accumulators in registers.
+static inline __attribute__((always_inline)) void nd_micro(
+    const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+    int64_t k, int accumulate, const int MR, const int NR) {
+  __m512 acc[4][4];
+  for (int r = 0; r < MR; r++)
+    for (int s = 0; s < NR; s++) acc[r][s] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    __m512 wv[4], av[4];
+    for (int s = 0; s < NR; s++) wv[s] = _mm512_loadu_ps(w + s * ldw + i);
+    for (int r = 0; r < MR; r++) {
+      av[r] = _mm512_loadu_ps(a + r * lda + i);
+      for (int s = 0; s < NR; s++) acc[r][s] = _mm512_fmadd_ps(av[r], wv[s], acc[r][s]);
+    }
+  }
+  if (i < k) {
+    __mmask16 mask = (__mmask16)((1u << (k - i)) - 1);
+    __m512 wv[4], av[4];
+    for (int s = 0; s < NR; s++) wv[s] = _mm512_maskz_loadu_ps(mask, w + s * ldw + i);
+    for (int r = 0; r < MR; r++) {
+      av[r] = _mm512_maskz_loadu_ps(mask, a + r * lda + i);
+      for (int s = 0; s < NR; s++) acc[r][s] = _mm512_fmadd_ps(av[r], wv[s], acc[r][s]);
+    }
+  }
+  for (int r = 0; r < MR; r++)
+    for (int s = 0; s < NR; s++) {
+      float d = nd_tree16(acc[r][s]);
+      c[r * ldc + s] = accumulate ? c[r * ldc + s] + d : d;
+    }
+}
+
+#define ND_MICRO_CASE(MR_, NR_) \
+  case (MR_) * 8 + (NR_): nd_micro(a, lda, w, ldw, c, ldc, k, accumulate, MR_, NR_); break;
+
+static void nd_micro_any(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                         int64_t k, int accumulate, int mr, int nr) {
+  switch (mr * 8 + nr) {
+    ND_MICRO_CASE(1, 1) ND_MICRO_CASE(1, 2) ND_MICRO_CASE(1, 3) ND_MICRO_CASE(1, 4)
+    ND_MICRO_CASE(2, 1) ND_MICRO_CASE(2, 2) ND_MICRO_CASE(2, 3) ND_MICRO_CASE(2, 4)
+    ND_MICRO_CASE(3, 1) ND_MICRO_CASE(3, 2) ND_MICRO_CASE(3, 3) ND_MICRO_CASE(3, 4)
+    ND_MICRO_CASE(4, 1) ND_MICRO_CASE(4, 2) ND_MICRO_CASE(4, 3) ND_MICRO_CASE(4, 4)
+    default: break;
+  }
+}
+
+void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                  int64_t m, int64_t n, int64_t k, int accumulate) {
+  // Row blocks of `a` small enough to stay in L1/L2 while a weight block sweeps them.
+  const int64_t row_block = 64;
+  for (int64_t i0 = 0; i0 < m; i0 += row_block) {
+    int64_t i1 = i0 + row_block < m ? i0 + row_block : m;
+    for (int64_t j = 0; j < n; j += 4) {
+      int nr = n - j < 4 ? (int)(n - j) : 4;
+      for (int64_t i = i0; i < i1; i += 4) {
+        int mr = i1 - i < 4 ? (int)(i1 - i) : 4;
+        nd_micro_any(a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j, ldc, k, accumulate, mr, nr);
+      }
+    }
+  }
+}
+
+#else
+
+float nd_dot_fixed(const float *a, const float *b, int64_t n) { return nd_dot_fixed_ref(a, b, n); }
+
+void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                  int64_t m, int64_t n, int64_t k, int accumulate) {
+  nd_matmul_nt_ref(a, lda, w, ldw, c, ldc, m, n, k, accumulate);
+}
+
+#endif
+
+// MARK: Linear layers over stored (possibly quantized) weights
+
+/// Weight rows decoded at a time: enough to amortise the decode over many
+/// rows of activations, small enough to stay in L2.
+static int64_t nd_tile_rows(int64_t k) {
+  int64_t rows = (64 * 1024) / (k > 0 ? k : 1);  // ~256 KiB of float32
+  if (rows < 4) rows = 4;
+  if (rows > 64) rows = 64;
+  return rows & ~(int64_t)3;
+}
+
+int64_t nd_linear_scratch_floats(int64_t k) { return nd_tile_rows(k) * k; }
+
+typedef struct {
+  const nd_linear_job *jobs;
+  int job_count;
+  int64_t m;
+  float *scratch;
+  int64_t scratch_per_thread;
+  int64_t task_start[65];  // first task index of each job (job_count <= 64)
+} nd_linear_ctx;
+
+static void nd_linear_task(void *raw, int64_t task, int thread) {
+  nd_linear_ctx *ctx = raw;
+  int j = 0;
+  while (j + 1 < ctx->job_count && task >= ctx->task_start[j + 1]) j++;
+  const nd_linear_job *job = &ctx->jobs[j];
+  const int64_t tile = nd_tile_rows(job->k);
+  const int64_t n0 = (task - ctx->task_start[j]) * tile;
+  const int64_t rows = job->n - n0 < tile ? job->n - n0 : tile;
+  const float *w;
+  if (job->decode) {
+    float *buf = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
+    const char *src = (const char *)job->weights + n0 * job->row_bytes;
+    for (int64_t r = 0; r < rows; r++) job->decode(src + r * job->row_bytes, buf + r * job->k, job->k);
+    w = buf;
+  } else {
+    w = (const float *)((const char *)job->weights + n0 * job->row_bytes);
+  }
+  const int64_t ldw = job->decode ? job->k : job->row_bytes / (int64_t)sizeof(float);
+  nd_matmul_nt(job->x, job->ldx, w, ldw, job->y + n0, job->ldy, ctx->m, rows, job->k, job->accumulate);
+  if (job->bias) {
+    for (int64_t i = 0; i < ctx->m; i++)
+      for (int64_t r = 0; r < rows; r++) job->y[i * job->ldy + n0 + r] += job->bias[n0 + r];
+  }
+}
+
+int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
+              int64_t scratch_per_thread) {
+  if (m <= 0 || job_count <= 0) return 0;
+  if (job_count > 64) {
+    if (nd_linear(pool, jobs, 64, m, scratch, scratch_per_thread)) return -1;
+    return nd_linear(pool, jobs + 64, job_count - 64, m, scratch, scratch_per_thread);
+  }
+  nd_linear_ctx ctx = {.jobs = jobs, .job_count = job_count, .m = m, .scratch = scratch,
+                       .scratch_per_thread = scratch_per_thread};
+  int64_t tasks = 0;
+  for (int j = 0; j < job_count; j++) {
+    ctx.task_start[j] = tasks;
+    int64_t tile = nd_tile_rows(jobs[j].k);
+    tasks += (jobs[j].n + tile - 1) / tile;
+    if (jobs[j].decode && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
+  }
+  ctx.task_start[job_count] = tasks;
+  nd_pool_run(pool, nd_linear_task, &ctx, tasks);
+  return 0;
+}

@@ -1,0 +1,98 @@
+// Forward-pass kernels: a polite thread pool, the fixed-order matrix product
+// every weight is applied with, paged attention and the small row operations.
+//
+// Determinism contract: every output element is reduced in an order that
+// depends only on its own inputs and the reduction length, never on how many
+// rows share the call, how the work is split across threads, or alignment.
+// Dot products use 16 lanes: lane l accumulates elements i = l (mod 16) with
+// fused multiply-adds in increasing i (a partial last chunk is padded with
+// zeros), then the pairwise tree l + l+8, l + l+4, l + l+2, lane 0 + lane 1.
+#ifndef ND_FORWARD_H
+#define ND_FORWARD_H
+
+#include <stdint.h>
+
+/// Turns one stored weight row of `n` elements into float32 (exactly).
+typedef void (*nd_row_decoder)(const void *src, float *dst, int64_t n);
+
+// MARK: Thread pool
+
+typedef struct nd_pool nd_pool;
+typedef void (*nd_task_fn)(void *ctx, int64_t task, int thread);
+
+/// A pool of `threads` participants: the caller plus `threads - 1` workers.
+/// Idle workers spin for at most `spin_microseconds`, then sleep on a condition
+/// variable, so a busy neighbour core is never burnt by waiting.
+nd_pool *nd_pool_create(int threads, int spin_microseconds);
+void nd_pool_destroy(nd_pool *pool);
+int nd_pool_threads(const nd_pool *pool);
+/// Runs fn(ctx, t, thread) for t in [0, tasks), tasks claimed dynamically; returns when all are done.
+void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks);
+
+// MARK: Fixed-order products
+
+/// sum_i a[i] * b[i] in the fixed 16-lane order.
+float nd_dot_fixed(const float *a, const float *b, int64_t n);
+float nd_dot_fixed_ref(const float *a, const float *b, int64_t n);
+
+/// c[i * ldc + j] = dot_fixed(a + i * lda, w + j * ldw, k) for i < m, j < n
+/// (plus c's old value when `accumulate`).
+void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                  int64_t m, int64_t n, int64_t k, int accumulate);
+void nd_matmul_nt_ref(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+                      int64_t m, int64_t n, int64_t k, int accumulate);
+
+/// One weight applied to `m` rows: y[i][j] = (accumulate ? y[i][j] : 0) + dot(x[i], W[j]) + bias[j].
+typedef struct {
+  const void *weights;     // [n] rows of row_bytes each
+  int64_t row_bytes;
+  nd_row_decoder decode;   // NULL when the rows are already float32
+  int64_t n, k;
+  const float *x;          // [m][ldx]
+  int64_t ldx;
+  float *y;                // [m][ldy]
+  int64_t ldy;
+  const float *bias;       // [n] or NULL
+  int accumulate;
+} nd_linear_job;
+
+/// Weight rows are decoded tile by tile into per-thread scratch and multiplied
+/// with all `m` rows; tiles of all jobs are spread over the pool. `scratch` holds
+/// `scratch_per_thread` floats per pool thread, at least nd_linear_scratch_floats(k)
+/// for every job with a decoder. Returns -1 (doing nothing) when it is too small.
+int64_t nd_linear_scratch_floats(int64_t k);
+int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
+              int64_t scratch_per_thread);
+
+// MARK: Attention over a paged KV cache
+
+typedef struct {
+  int64_t rows, heads, kv_heads, head_dim, block_size;
+  const float *q;               // [rows][heads][head_dim]
+  float *out;                   // [rows][heads][head_dim]
+  const float *k_cache;         // one layer: [blocks][block_size][kv_heads][head_dim]
+  const float *v_cache;         // same layout
+  const int64_t *positions;     // [rows] absolute position; the row attends to keys 0 ... position
+  const int32_t *const *block_tables;  // [rows] the row's sequence's block table
+  float scale;
+  float *scratch;               // scratch_per_thread floats per pool thread (>= max position + 1)
+  int64_t scratch_per_thread;
+} nd_attention_job;
+
+void nd_attention(nd_pool *pool, const nd_attention_job *job);
+
+// MARK: Row operations
+
+/// out[r][i] = w[i] * (x[r][i] / sqrt(mean_i(x[r][i]^2) + eps)), rows of length n with stride ld.
+void nd_rmsnorm(const float *x, int64_t ldx, const float *w, float *out, int64_t ldo,
+                int64_t rows, int64_t n, float eps);
+/// g[i] = silu(g[i]) * u[i] over `count` elements.
+void nd_silu_mul(float *g, const float *u, int64_t count);
+/// exp over `count` elements with the kernels' own (deterministic) exponential.
+void nd_exp(const float *x, float *y, int64_t count);
+float nd_expf_ref(float x);
+/// Rotates `heads` vectors of head_dim at x with angles given by cos/sin [head_dim / 2].
+/// adjacent = 0: pairs (i, i + head_dim/2); adjacent = 1: pairs (2i, 2i + 1).
+void nd_rope(float *x, int64_t heads, int64_t head_dim, const float *cos_t, const float *sin_t, int adjacent);
+
+#endif

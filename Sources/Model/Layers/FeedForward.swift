@@ -1,0 +1,24 @@
+import NightdeskKernels
+
+/// SwiGLU MLP: down(silu(gate(x)) ⊙ up(x)), added to the residual stream.
+struct FeedForward {
+  let gate: Linear, up: Linear, down: Linear
+
+  init(weights: LayerWeights) {
+    gate = Linear(weights.gate)
+    up = Linear(weights.up)
+    down = Linear(weights.down)
+  }
+
+  var linears: [Linear] { [gate, up, down] }
+
+  func forward(input: UnsafePointer<Float>, residual: UnsafeMutablePointer<Float>, hidden: Int, step: StepContext) {
+    let ws = step.workspace, rows = step.rows, width = gate.outFeatures
+    Linear.run([gate.job(x: input, ldx: hidden, y: ws.gate.pointer, ldy: width),
+                up.job(x: input, ldx: hidden, y: ws.up.pointer, ldy: width)],
+               rows: rows, pool: step.pool, scratch: ws.linearScratch, scratchPerThread: step.linearScratchPerThread)
+    nd_silu_mul(ws.gate.pointer, ws.up.pointer, Int64(rows * width))
+    Linear.run([down.job(x: ws.gate.pointer, ldx: width, y: residual, ldy: hidden, accumulate: true)],
+               rows: rows, pool: step.pool, scratch: ws.linearScratch, scratchPerThread: step.linearScratchPerThread)
+  }
+}

@@ -1,0 +1,39 @@
+import NightdeskKernels
+
+/// A weight matrix `[out, in]` applied as y = x·Wᵀ (+ bias) to all rows of a
+/// step at once. Stored rows are decoded tile by tile inside the kernel, so a
+/// quantized matrix is never expanded whole.
+struct Linear {
+  let weight: TensorView
+  let bias: FloatBuffer?
+
+  var outFeatures: Int { weight.rows }
+  var inFeatures: Int { weight.columns }
+
+  init(_ weight: TensorView, bias: TensorView? = nil) {
+    self.weight = weight
+    self.bias = bias.map { FloatBuffer($0.dequantizedRow(0)) }
+  }
+
+  /// The kernel job computing rows of `y` ([rows, ldy], columns from 0) from `x` ([rows, ldx]).
+  func job(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false) -> nd_linear_job {
+    nd_linear_job(
+      weights: UnsafeRawPointer(weight.data.baseAddress), row_bytes: Int64(weight.rowBytes),
+      decode: weight.type == .f32 ? nil : weight.kernels.dequantize,
+      n: Int64(outFeatures), k: Int64(inFeatures), x: x, ldx: Int64(ldx), y: y, ldy: Int64(ldy),
+      bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0)
+  }
+
+  /// Per-thread scratch a set of linears needs.
+  static func scratchFloats(inFeatures: [Int]) -> Int {
+    inFeatures.map { Int(nd_linear_scratch_floats(Int64($0))) }.max() ?? 0
+  }
+
+  /// Runs several independent products over the same `rows` in one parallel region.
+  static func run(_ jobs: [nd_linear_job], rows: Int, pool: ComputePool, scratch: FloatBuffer, scratchPerThread: Int) {
+    let status = jobs.withUnsafeBufferPointer {
+      nd_linear(pool.raw, $0.baseAddress, Int32($0.count), Int64(rows), scratch.pointer, Int64(scratchPerThread))
+    }
+    precondition(status == 0, "linear scratch too small: \(scratchPerThread) floats per thread")
+  }
+}

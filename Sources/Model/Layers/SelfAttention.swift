@@ -1,0 +1,66 @@
+import NightdeskKernels
+
+/// Grouped-query self-attention over the paged KV cache: q/k/v projections (one
+/// parallel region), optional per-head q/k RMSNorm (Qwen3) before RoPE, keys and
+/// values written at each row's position, causal attention, output projection
+/// added to the residual stream.
+struct SelfAttention {
+  let layer: Int
+  let q: Linear, k: Linear, v: Linear, o: Linear
+  let qNorm: RMSNorm?, kNorm: RMSNorm?
+  let heads: Int, kvHeads: Int, headDim: Int
+
+  init(layer: Int, weights: LayerWeights, config: ModelConfig) {
+    self.layer = layer
+    q = Linear(weights.q, bias: weights.qBias)
+    k = Linear(weights.k, bias: weights.kBias)
+    v = Linear(weights.v, bias: weights.vBias)
+    o = Linear(weights.o)
+    qNorm = weights.qNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
+    kNorm = weights.kNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
+    heads = config.headCount
+    kvHeads = config.kvHeadCount
+    headDim = config.headDim
+  }
+
+  var linears: [Linear] { [q, k, v, o] }
+
+  /// `input` is the normalised residual ([rows, hidden]); the result is added to `residual`.
+  func forward(input: UnsafePointer<Float>, residual: UnsafeMutablePointer<Float>, hidden: Int, step: StepContext) {
+    let ws = step.workspace, rows = step.rows
+    let qWidth = heads * headDim, kvWidth = kvHeads * headDim
+    Linear.run([q.job(x: input, ldx: hidden, y: ws.q.pointer, ldy: qWidth),
+                k.job(x: input, ldx: hidden, y: ws.k.pointer, ldy: kvWidth),
+                v.job(x: input, ldx: hidden, y: ws.v.pointer, ldy: kvWidth)],
+               rows: rows, pool: step.pool, scratch: ws.linearScratch, scratchPerThread: step.linearScratchPerThread)
+    qNorm?.apply(ws.q.pointer, ldx: headDim, into: ws.q.pointer, ldo: headDim, rows: rows * heads)
+    kNorm?.apply(ws.k.pointer, ldx: headDim, into: ws.k.pointer, ldo: headDim, rows: rows * kvHeads)
+    step.rope.apply(ws.q.pointer, stride: qWidth, heads: heads, positions: step.layout.positions)
+    step.rope.apply(ws.k.pointer, stride: kvWidth, heads: kvHeads, positions: step.layout.positions)
+
+    let kv = step.kv
+    let keys = kv.layerKeys(layer), values = kv.layerValues(layer)
+    step.layout.tables.withUnsafeBufferPointer { tables in
+      for row in 0..<rows {
+        let table = tables.baseAddress! + step.layout.tableOffsets[row]
+        let slot = kv.slotOffset(position: Int(step.layout.positions[row]), blockTable: table)
+        (keys + slot).update(from: ws.k.pointer + row * kvWidth, count: kvWidth)
+        (values + slot).update(from: ws.v.pointer + row * kvWidth, count: kvWidth)
+      }
+      let tablePointers: [UnsafePointer<Int32>?] = (0..<rows).map { UnsafePointer(tables.baseAddress! + step.layout.tableOffsets[$0]) }
+      tablePointers.withUnsafeBufferPointer { rowTables in
+        step.layout.positions.withUnsafeBufferPointer { positions in
+          var job = nd_attention_job(
+            rows: Int64(rows), heads: Int64(heads), kv_heads: Int64(kvHeads), head_dim: Int64(headDim),
+            block_size: Int64(kv.blockSize), q: ws.q.pointer, out: ws.attended.pointer,
+            k_cache: keys, v_cache: values, positions: positions.baseAddress, block_tables: rowTables.baseAddress,
+            scale: 1 / Float(headDim).squareRoot(), scratch: ws.attentionScratch.pointer,
+            scratch_per_thread: Int64(ws.attentionScratchPerThread))
+          nd_attention(step.pool.raw, &job)
+        }
+      }
+    }
+    Linear.run([o.job(x: ws.attended.pointer, ldx: qWidth, y: residual, ldy: hidden, accumulate: true)],
+               rows: rows, pool: step.pool, scratch: ws.linearScratch, scratchPerThread: step.linearScratchPerThread)
+  }
+}
