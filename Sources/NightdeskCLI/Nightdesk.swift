@@ -19,7 +19,7 @@ struct Nightdesk: AsyncParsableCommand {
         nightdesk redis stop                      # stop the embedded Redis
       """,
     subcommands: [
-      RedisCommand.self,
+      RedisAdminCommand.self,
       TokenizeCommand.self,
       TokenizerBenchCommand.self,
     ]

@@ -53,9 +53,7 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 
   public var description: String {
-    var text = "Redis"
-    if let command { text += " \(command)" }
-    text += " failed"
+    var text = command.map { "Redis \($0) failed" } ?? "Redis"
     switch kind {
     case .invalidURL, .serverNotFound, .embeddedServer, .poolExhausted:
       // These explain themselves; only prefix them when a command was involved.

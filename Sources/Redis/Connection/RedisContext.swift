@@ -47,6 +47,9 @@ final class RedisContext {
                        endpoint: endpointDescription)
     }
     let context = RedisContext(context: raw, endpointDescription: endpointDescription)
+    // hiredis opens sockets without O_CLOEXEC; a redis-server spawned later (embedded,
+    // tests) would inherit this one and keep the connection open after we close it.
+    if raw.pointee.fd >= 0 { _ = fcntl(raw.pointee.fd, F_SETFD, FD_CLOEXEC) }
     if raw.pointee.err != 0 {
       let reason = context.errorText
       throw RedisError(.connectionFailed, message: reason + Self.connectHint(endpoint, reason: reason),

@@ -1,0 +1,76 @@
+import Foundation
+import NightdeskRedis
+import NightdeskTestSupport
+import Testing
+
+/// The embedded default, through the same calls `nightdesk redis ping/stop` make:
+/// `RedisTarget.resolve` (no flag, no NIGHTDESK_REDIS_URL), `connect`, `EmbeddedRedis.stop`.
+@Suite("Embedded redis-server")
+struct EmbeddedRedisTests {
+  @Test func startsReusesAndStopsInItsStateFolder() throws {
+    let folder = try shortTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let stateDirectory = folder + "/state"
+    let target = try RedisTarget.resolve(url: nil, stateDirectory: stateDirectory, environment: [:])
+    guard case .embedded(let embedded) = target else {
+      Issue.record("no URL given, yet the target is \(target)")
+      return
+    }
+    #expect(!embedded.isRunning)
+
+    let first = try target.connect()
+    #expect(try first.ping() == "PONG")
+    try first.command("SET", "kept", "across restarts")
+    let pid = try #require(embedded.runningPID())
+    let config = try String(contentsOfFile: embedded.configFile, encoding: .utf8)
+    for setting in ["port 0", "appendonly yes", "appendfsync everysec", "maxmemory-policy noeviction"] {
+      #expect(config.contains(setting), "redis.conf lacks '\(setting)'")
+    }
+    // The running server really has those settings.
+    #expect(try first.command("CONFIG", "GET", "maxmemory-policy").array?.last?.string == "noeviction")
+    #expect(try first.command("CONFIG", "GET", "appendonly").array?.last?.string == "yes")
+
+    // Reuse: a second start finds the same process.
+    #expect(try embedded.start() == .alreadyRunning)
+    #expect(embedded.runningPID() == pid)
+
+    #expect(try embedded.stop() == .stopped)
+    #expect(!embedded.isRunning)
+    #expect(!RedisServerExecutable.isAlive(pid))
+    #expect(try embedded.stop() == .notRunning)
+    #expect(throws: RedisError.self) { try first.ping() }
+
+    // Started again, the AOF brings the data back.
+    #expect(try embedded.start() == .started)
+    let second = try target.connect()
+    #expect(try second.command("GET", "kept").string == "across restarts")
+    #expect(try embedded.stop() == .stopped)
+  }
+
+  @Test func missingRedisServerSaysHowToInstallIt() {
+    do {
+      _ = try RedisServerExecutable.locate(environment: ["PATH": "/nonexistent"])
+      Issue.record("found a redis-server in /nonexistent")
+    } catch {
+      #expect(error.kind == .serverNotFound)
+      #expect(error.message.contains("apt-get install redis-server"))
+    }
+  }
+
+  @Test func overlongSocketPathIsRefusedClearly() throws {
+    let embedded = EmbeddedRedis(stateDirectory: "/tmp/" + String(repeating: "d", count: 120))
+    do {
+      try embedded.start()
+      Issue.record("started with a socket path over 107 bytes")
+    } catch {
+      #expect(error.kind == .embeddedServer)
+      #expect(error.message.contains("--state-dir"))
+    }
+  }
+
+  private func shortTemporaryFolder() throws -> String {
+    let path = "/tmp/nd-embed-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+}

@@ -1,0 +1,46 @@
+import NightdeskRedis
+import NightdeskTestSupport
+import Testing
+
+@Suite("Connection pool")
+struct RedisPoolTests {
+  /// Many tasks share two connections; every increment lands exactly once.
+  @Test func concurrentBorrowersShareAFewConnections() async throws {
+    let server = try RedisServerProcess()
+    let pool = RedisPool(url: server.url, maxConnections: 2)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<16 {
+        group.addTask {
+          for _ in 0..<25 {
+            _ = try await pool.withConnection { connection throws(RedisError) in try connection.command("INCR", "counter") }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    let total = try await pool.withConnection { connection throws(RedisError) in try connection.command("GET", "counter").int }
+    #expect(total == 400)
+    #expect(pool.idleCount <= 2)
+    let clients = try await pool.withConnection { connection throws(RedisError) in try connection.command("CLIENT", "LIST").string ?? "" }
+    #expect(clients.split(separator: "\n").count <= 2)
+  }
+
+  /// A borrower waiting for a connection that never comes back gets `.poolExhausted`.
+  @Test func exhaustedPoolThrowsAfterTheCheckoutTimeout() async throws {
+    let server = try RedisServerProcess()
+    let pool = RedisPool(url: server.url, maxConnections: 1, checkoutTimeout: .milliseconds(200))
+    let blocker = Task {
+      try await pool.withConnection { connection throws(RedisError) in
+        try connection.command(RedisCommand("BLPOP", "never", 1), timeout: .seconds(3))
+      }
+    }
+    try await Task.sleep(for: .milliseconds(100))
+    do {
+      _ = try await pool.withConnection { connection throws(RedisError) in try connection.ping() }
+      Issue.record("borrowed a second connection from a pool of one")
+    } catch {
+      #expect(error.kind == .poolExhausted)
+    }
+    #expect(try await blocker.value == .null)
+  }
+}
