@@ -40,6 +40,17 @@ struct AuthenticationTests {
     }
   }
 
+  @Test func aclUserWithoutAnyPasswordIsRefusedBeforeConnecting() throws {
+    let server = try RedisServerProcess(.init(aclUsers: [(name: "desk", password: "s3cret")]))
+    var url = server.url
+    url.username = "desk"
+    #expect(throws: RedisError(.authenticationFailed, command: "AUTH",
+                               message: "user 'desk' has no password: put it in the URL or in NIGHTDESK_REDIS_PASSWORD",
+                               endpoint: url.description)) {
+      try RedisConnection(url: url)
+    }
+  }
+
   @Test func missingPasswordIsReportedAsAuthenticationFailure() throws {
     let server = try RedisServerProcess(.init(requirePassword: "right"))
     let redis = try RedisConnection(url: server.url)

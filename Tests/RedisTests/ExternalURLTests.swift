@@ -12,7 +12,12 @@ struct ExternalURLTests {
   @Test(.enabled(if: externalURL != nil, "Ops/test sets NIGHTDESK_TEST_REDIS_URL"))
   func pingsTheServerNamedByTheEnvironment() throws {
     let text = try #require(Self.externalURL)
-    let redis = try RedisConnection(url: try RedisURL(parsing: text))
+    let target = try RedisTarget.resolve(url: nil, stateDirectory: nil, environment: ["NIGHTDESK_REDIS_URL": text])
+    guard case .external = target else {
+      Issue.record("NIGHTDESK_REDIS_URL did not select an external Redis: \(target)")
+      return
+    }
+    let redis = try target.connect()
     #expect(try redis.ping() == "PONG")
     let key = "nightdesk-test:\(UUID().uuidString)"
     try redis.command("SET", key, [0, 1, 2] as [UInt8], "PX", 60_000)

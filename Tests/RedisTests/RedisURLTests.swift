@@ -19,6 +19,16 @@ struct RedisURLTests {
     #expect(url.database == 0)
   }
 
+  @Test func userWithoutPasswordWaitsForTheEnvironment() throws {
+    let url = try RedisURL(parsing: "redis://desk@db.internal:6379/0")
+    #expect(url.username == "desk")
+    #expect(url.password == nil)
+    let withPassword = try RedisTarget.resolve(url: url.description, stateDirectory: nil,
+                                               environment: ["NIGHTDESK_REDIS_PASSWORD": "pw"])
+    #expect(withPassword == .external(RedisURL(endpoint: .tcp(host: "db.internal", port: 6379), username: "desk", password: "pw"),
+                                      source: "--redis"))
+  }
+
   @Test func parsesIPv6AndUnixSockets() throws {
     #expect(try RedisURL(parsing: "redis://[::1]:7000/1").endpoint == .tcp(host: "::1", port: 7000))
     let unix = try RedisURL(parsing: "unix:///var/run/redis/redis.sock?db=3&password=pw")
@@ -45,7 +55,7 @@ struct RedisURLTests {
     ("redis://localhost:70000/0", "port '70000'"),
     ("redis://localhost:6379/x", "db (path) 'x'"),
     ("redis://localhost:6379/-1", "db (path) '-1'"),
-    ("redis://alice@localhost", "password"),
+    ("redis://alice:pw@localhost:1:2", "host 'localhost:1:2'"),
     ("redis://local host:1", "host 'local host'"),
     ("unix://", "path"),
     ("unix://relative/redis.sock", "path 'relative/redis.sock'"),

@@ -12,18 +12,27 @@ struct RedisOptions: ParsableArguments {
     valueName: "URL"))
   var url: String?
 
-  @Option(name: .customLong("state-dir"), help: ArgumentHelp(
-    "The folder of the embedded redis-server (socket, AOF, log).",
-    discussion: "Default: .nightdesk in the current directory. Ignored when a Redis URL is given.",
-    valueName: "DIR"))
-  var stateDirectory: String?
+  @OptionGroup var state: StateDirectoryOption
 
   func target() throws(RedisError) -> RedisTarget {
-    try RedisTarget.resolve(url: url, stateDirectory: stateDirectory)
+    try RedisTarget.resolve(url: url, stateDirectory: state.stateDirectory)
   }
 
   /// Connects to the chosen Redis, starting the embedded one if needed.
   func connect(clientName: String? = nil) throws(RedisError) -> RedisConnection {
     try target().connect(options: RedisConnection.Options(clientName: clientName))
+  }
+}
+
+/// `--state-dir DIR`: the embedded redis-server's folder.
+struct StateDirectoryOption: ParsableArguments {
+  @Option(name: .customLong("state-dir"), help: ArgumentHelp(
+    "The embedded redis-server's folder (socket, AOF, log); default .nightdesk in the current directory.",
+    discussion: "Unused when a Redis URL is given.",
+    valueName: "DIR"))
+  var stateDirectory: String?
+
+  var embedded: EmbeddedRedis {
+    EmbeddedRedis(stateDirectory: stateDirectory ?? RedisTarget.defaultStateDirectory)
   }
 }

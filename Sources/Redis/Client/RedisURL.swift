@@ -18,6 +18,7 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
 
   public var endpoint: Endpoint
   /// The ACL user for `AUTH user password`; nil means `AUTH password` (the `default` user).
+  /// A user without a password in the URL takes it from the environment (`RedisTarget`).
   public var username: String?
   public var password: String?
   /// The logical database chosen with `SELECT` after connecting.
@@ -101,7 +102,6 @@ extension RedisURL {
         let (user, secret) = split(userInfo, at: ":")
         username = user.isEmpty ? nil : try decode(user, part: "user")
         password = try secret.map { secret throws(RedisError) in try decode(secret, part: "password") }
-        if username != nil, password == nil { throw fail("password", "is missing after user '\(user)' (write user:password@)") }
       }
       let (host, portText) = try splitHostPort(hostPort)
       guard !host.isEmpty else { throw fail("host", "is empty") }

@@ -148,6 +148,11 @@ public final class RedisConnection {
     // redisConnectWithTimeout bounds only the connect; every fresh context (including
     // after hiredis' redisReconnect, which we avoid) needs its socket timeout set again.
     try context.setTimeout(options.commandTimeout, command: "connect")
+    if let username = url.username, url.password == nil {
+      throw RedisError(.authenticationFailed, command: "AUTH",
+                       message: "user '\(username)' has no password: put it in the URL or in NIGHTDESK_REDIS_PASSWORD",
+                       endpoint: url.description)
+    }
     if let password = url.password {
       let auth = url.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
       if case .error(let message) = try context.send(auth) {
