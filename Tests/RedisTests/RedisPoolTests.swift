@@ -1,3 +1,4 @@
+import Foundation
 import NightdeskRedis
 import NightdeskTestSupport
 import Testing
@@ -25,22 +26,29 @@ struct RedisPoolTests {
     #expect(clients.split(separator: "\n").count <= 2)
   }
 
-  /// A borrower waiting for a connection that never comes back gets `.poolExhausted`.
-  @Test func exhaustedPoolThrowsAfterTheCheckoutTimeout() async throws {
+  /// A borrower waiting for a connection that never comes back gets `.poolExhausted`
+  /// (the synchronous API, from threads the test owns).
+  @Test func exhaustedPoolThrowsAfterTheCheckoutTimeout() throws {
     let server = try RedisServerProcess()
     let pool = RedisPool(url: server.url, maxConnections: 1, checkoutTimeout: .milliseconds(200))
-    let blocker = Task {
-      try await pool.withConnection { connection throws(RedisError) in
-        try connection.command(RedisCommand("BLPOP", "never", 1), timeout: .seconds(3))
+    let holding = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      _ = try? pool.withConnection { connection throws(RedisError) in
+        holding.signal()
+        return try connection.command(RedisCommand("BLPOP", "never", 1), timeout: .seconds(5))
       }
+      finished.signal()
     }
-    try await Task.sleep(for: .milliseconds(100))
+    holding.wait()
     do {
-      _ = try await pool.withConnection { connection throws(RedisError) in try connection.ping() }
+      _ = try pool.withConnection { connection throws(RedisError) in try connection.ping() }
       Issue.record("borrowed a second connection from a pool of one")
     } catch {
       #expect(error.kind == .poolExhausted)
     }
-    #expect(try await blocker.value == .null)
+    finished.wait()
+    // Returned to the pool, the connection is lent again.
+    #expect(try pool.withConnection { connection throws(RedisError) in try connection.ping() } == "PONG")
   }
 }

@@ -50,6 +50,12 @@ final class RedisContext {
     // hiredis opens sockets without O_CLOEXEC; a redis-server spawned later (embedded,
     // tests) would inherit this one and keep the connection open after we close it.
     if raw.pointee.fd >= 0 { _ = fcntl(raw.pointee.fd, F_SETFD, FD_CLOEXEC) }
+    // Reader bounds in 0.14.1: `maxbuf` is not a reply-size cap (that and `maxelements`
+    // arrived in hiredis 1.0) but the size above which an emptied read buffer is freed.
+    // Keep it small and explicit so one 10 MB reply does not pin 10 MB per connection.
+    // Reply sizes are bounded by the server (proto-max-bulk-len, 512 MB by default),
+    // which is ours to configure: Nightdesk only talks to Redis servers it trusts.
+    if let reader = raw.pointee.reader { reader.pointee.maxbuf = Int(REDIS_READER_MAX_BUF) }
     if raw.pointee.err != 0 {
       let reason = context.errorText
       throw RedisError(.connectionFailed, message: reason + Self.connectHint(endpoint, reason: reason),
