@@ -1,3 +1,4 @@
+import Foundation
 import NightdeskRedis
 import NightdeskTestSupport
 import Testing
@@ -35,6 +36,30 @@ struct ReconnectTests {
     }
   }
 
+  /// The server dies while a command is in flight (a BLPOP blocked on it): the
+  /// caller gets a connection error at once, not after its 15 s budget.
+  @Test func serverKilledDuringACommandGivesConnectionLost() throws {
+    let server = try RedisServerProcess()
+    let outcome = DispatchSemaphore(value: 0)
+    let failure = ErrorBox()
+    let url = server.url
+    Thread.detachNewThread {
+      do {
+        let redis = try RedisConnection(url: url)
+        _ = try redis.command(RedisCommand("BLPOP", "never", 10), timeout: .seconds(15))
+      } catch {
+        failure.error = error as? RedisError
+      }
+      outcome.signal()
+    }
+    let observer = try RedisConnection(url: server.url)
+    while try observer.info("clients")["blocked_clients"] != "1" { usleep(5_000) }
+    server.kill()
+    #expect(outcome.wait(timeout: .now() + .seconds(5)) == .success, "the blocked command did not return")
+    #expect(failure.error?.kind == .connectionLost, "\(String(describing: failure.error))")
+    #expect(failure.error?.command == "BLPOP")
+  }
+
   @Test func reconnectReappliesTimeoutAuthAndDatabase() throws {
     let server = try RedisServerProcess(.init(requirePassword: "pw"))
     var url = RedisURL.unixSocket(server.socketPath, database: 5)
@@ -61,4 +86,9 @@ struct ReconnectTests {
     #expect(policy.delay(beforeAttempt: 2, randomFraction: 1) == .milliseconds(100))
     #expect(policy.delay(beforeAttempt: 5, randomFraction: 0.5) == .milliseconds(750))
   }
+}
+
+/// Hands an error from the test's thread back to the test; the semaphore orders the accesses.
+private final class ErrorBox: @unchecked Sendable {
+  var error: RedisError?
 }
