@@ -47,6 +47,41 @@ struct EmbeddedRedisTests {
     #expect(try embedded.stop() == .stopped)
   }
 
+  /// Two commands racing to start the same folder's server start it once.
+  @Test func concurrentStartsStartOneServer() throws {
+    let folder = try shortTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let embedded = EmbeddedRedis(stateDirectory: folder)
+    defer { _ = try? embedded.stop() }
+    let outcomes = Outcomes()
+    let group = DispatchGroup()
+    for _ in 0..<3 {
+      DispatchQueue.global().async(group: group) {
+        let outcome = try? embedded.start()
+        outcomes.append(outcome)
+      }
+    }
+    group.wait()
+    #expect(outcomes.sorted == ["alreadyRunning", "alreadyRunning", "started"])
+  }
+
+  /// After a crash (SIGKILL) the socket and pidfile are stale; start replaces them.
+  @Test func startsAgainAfterACrash() throws {
+    let folder = try shortTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let embedded = EmbeddedRedis(stateDirectory: folder)
+    defer { _ = try? embedded.stop() }
+    try embedded.start()
+    let pid = try #require(embedded.runningPID())
+    kill(pid, SIGKILL)
+    while RedisServerExecutable.isAlive(pid) { usleep(5_000) }
+    #expect(FileManager.default.fileExists(atPath: embedded.socketPath))
+    #expect(!embedded.isRunning)
+    #expect(try embedded.start() == .started)
+    #expect(embedded.runningPID() != pid)
+    #expect(try RedisConnection(url: embedded.url).ping() == "PONG")
+  }
+
   @Test func missingRedisServerSaysHowToInstallIt() {
     do {
       _ = try RedisServerExecutable.locate(environment: ["PATH": "/nonexistent"])
@@ -72,5 +107,24 @@ struct EmbeddedRedisTests {
     let path = "/tmp/nd-embed-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+  }
+}
+
+/// Start outcomes collected from several threads; `@unchecked Sendable` is safe because
+/// every access holds `lock`.
+private final class Outcomes: @unchecked Sendable {
+  private let lock = NSLock()
+  private var values: [String] = []
+
+  func append(_ outcome: EmbeddedRedis.StartOutcome?) {
+    lock.lock()
+    defer { lock.unlock() }
+    values.append(outcome.map { "\($0)" } ?? "failed")
+  }
+
+  var sorted: [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    return values.sorted()
   }
 }
