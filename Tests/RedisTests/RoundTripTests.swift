@@ -1,3 +1,4 @@
+import Foundation
 import NightdeskRedis
 import NightdeskTestSupport
 import Testing
@@ -14,6 +15,8 @@ struct RoundTripTests {
     #expect(try redis.command("STRLEN", key) == .integer(Int64(value.count)))
     // The key is binary too: the part before the first NUL is a different key.
     #expect(try redis.command("EXISTS", "key") == .integer(0))
+    try redis.command("SET", "data", Data(value))
+    #expect(try redis.command("GET", "data").bytes == value)
   }
 
   @Test func tenMegabyteValueRoundTrips() throws {

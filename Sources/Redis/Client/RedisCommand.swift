@@ -1,3 +1,5 @@
+import Foundation
+
 /// One Redis command as its argument vector, e.g. `["SET", "job:1", <bytes>]`.
 /// Arguments are bytes, sent length-prefixed (`redisCommandArgv`), so values may
 /// hold NUL bytes or be megabytes long; nothing is ever formatted into a string.
@@ -39,6 +41,10 @@ extension Array: RedisArgumentConvertible where Element == UInt8 {
 }
 
 extension ArraySlice: RedisArgumentConvertible where Element == UInt8 {
+  public var redisArgument: [UInt8] { Array(self) }
+}
+
+extension Data: RedisArgumentConvertible {
   public var redisArgument: [UInt8] { Array(self) }
 }
 

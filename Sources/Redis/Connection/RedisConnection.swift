@@ -71,6 +71,7 @@ public final class RedisConnection {
   ///
   /// - Parameter timeout: the socket timeout for this call only, for blocking
   ///   commands; make it longer than the command's own block time.
+  @discardableResult
   public func command(_ command: RedisCommand, timeout: Duration? = nil) throws(RedisError) -> RedisReply {
     let context = try usableContext(for: command.name)
     let reply: RedisReply
