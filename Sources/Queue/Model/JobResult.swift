@@ -1,0 +1,139 @@
+import NightdeskSupport
+
+/// The answer to one request, with what it cost and what reproduces it.
+public struct RequestResult: Sendable, Equatable {
+  public var customID: String?
+  public var text: String
+  /// "stop", "length" (OpenAI's names) or "cancelled".
+  public var finishReason: String
+  public var promptTokens: Int
+  /// Prompt tokens whose KV came from the engine's prefix cache.
+  public var reusedTokens: Int
+  public var generatedTokens: Int
+  /// The sampling actually used; `seed` is the effective seed even when the request set none.
+  public var sampling: Sampling
+  public var queueSeconds: Double
+  public var firstTokenSeconds: Double?
+  public var totalSeconds: Double
+
+  public init(
+    customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
+    sampling: Sampling, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0
+  ) {
+    self.customID = customID
+    self.text = text
+    self.finishReason = finishReason
+    self.promptTokens = promptTokens
+    self.reusedTokens = reusedTokens
+    self.generatedTokens = generatedTokens
+    self.sampling = sampling
+    self.queueSeconds = queueSeconds
+    self.firstTokenSeconds = firstTokenSeconds
+    self.totalSeconds = totalSeconds
+  }
+
+  public var json: JSONValue {
+    var object = JSONObject()
+    if let customID { object["custom_id"] = .string(customID) }
+    object["text"] = .string(text)
+    object["finish_reason"] = .string(finishReason)
+    object["usage"] = [
+      "prompt_tokens": .int(Int64(promptTokens)), "reused_tokens": .int(Int64(reusedTokens)),
+      "generated_tokens": .int(Int64(generatedTokens)),
+    ]
+    object["sampling"] = sampling.json
+    var timings = JSONObject()
+    timings["queue_s"] = .double(queueSeconds)
+    if let firstTokenSeconds { timings["first_token_s"] = .double(firstTokenSeconds) }
+    timings["total_s"] = .double(totalSeconds)
+    object["timings"] = .object(timings)
+    return .object(object)
+  }
+
+  public init(json: JSONValue) throws(JobSpecError) {
+    let usage = json["usage"]
+    let timings = json["timings"]
+    guard let text = json["text"]?.stringValue, let reason = json["finish_reason"]?.stringValue else {
+      throw JobSpecError("result", "lacks text or finish_reason")
+    }
+    self.init(
+      customID: json["custom_id"]?.stringValue, text: text, finishReason: reason,
+      promptTokens: usage?["prompt_tokens"]?.intValue ?? 0, reusedTokens: usage?["reused_tokens"]?.intValue ?? 0,
+      generatedTokens: usage?["generated_tokens"]?.intValue ?? 0,
+      sampling: try Sampling(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
+      queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
+      totalSeconds: timings?["total_s"]?.doubleValue ?? 0)
+  }
+}
+
+/// What produced a result: enough to run it again and get the same tokens.
+public struct ExecutorIdentity: Sendable, Equatable {
+  /// The model's name or file (e.g. `SmolLM2-135M-Instruct.Q4_1.gguf`).
+  public var model: String
+  /// A digest of the model file's contents.
+  public var modelDigest: String
+  /// A digest of the chat template that turned messages into tokens.
+  public var templateDigest: String
+
+  public init(model: String, modelDigest: String, templateDigest: String) {
+    self.model = model
+    self.modelDigest = modelDigest
+    self.templateDigest = templateDigest
+  }
+}
+
+/// A job's stored result: one entry per request, in the job's order, and the
+/// attempt that produced them. Written once (the fencing token decides which attempt).
+public struct JobResult: Sendable, Equatable {
+  public var job: String
+  public var batch: String
+  public var attempt: Int
+  public var worker: String
+  public var executor: ExecutorIdentity
+  /// Unix times in seconds.
+  public var startedAt: Double
+  public var finishedAt: Double
+  public var requests: [RequestResult]
+
+  public init(
+    job: String, batch: String, attempt: Int, worker: String, executor: ExecutorIdentity, startedAt: Double,
+    finishedAt: Double, requests: [RequestResult]
+  ) {
+    self.job = job
+    self.batch = batch
+    self.attempt = attempt
+    self.worker = worker
+    self.executor = executor
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.requests = requests
+  }
+
+  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens } }
+  public var generatedTokens: Int { requests.reduce(0) { $0 + $1.generatedTokens } }
+  public var reusedTokens: Int { requests.reduce(0) { $0 + $1.reusedTokens } }
+
+  public var json: JSONValue {
+    [
+      "job": .string(job), "batch": .string(batch), "attempt": .int(Int64(attempt)), "worker": .string(worker),
+      "model": .string(executor.model), "model_digest": .string(executor.modelDigest),
+      "template_digest": .string(executor.templateDigest), "started_at": .double(startedAt),
+      "finished_at": .double(finishedAt), "requests": .array(requests.map(\.json)),
+    ]
+  }
+
+  public init(json: JSONValue) throws(JobSpecError) {
+    guard let job = json["job"]?.stringValue, let batch = json["batch"]?.stringValue,
+      let items = json["requests"]?.arrayValue
+    else { throw JobSpecError("result", "lacks job, batch or requests") }
+    var requests: [RequestResult] = []
+    for item in items { requests.append(try RequestResult(json: item)) }
+    self.init(
+      job: job, batch: batch, attempt: json["attempt"]?.intValue ?? 0, worker: json["worker"]?.stringValue ?? "",
+      executor: ExecutorIdentity(
+        model: json["model"]?.stringValue ?? "", modelDigest: json["model_digest"]?.stringValue ?? "",
+        templateDigest: json["template_digest"]?.stringValue ?? ""),
+      startedAt: json["started_at"]?.doubleValue ?? 0, finishedAt: json["finished_at"]?.doubleValue ?? 0,
+      requests: requests)
+  }
+}

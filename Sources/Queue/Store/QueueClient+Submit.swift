@@ -1,0 +1,105 @@
+import NightdeskRedis
+import NightdeskSupport
+
+/// What became of one submitted job.
+public struct SubmittedJob: Sendable, Equatable {
+  public enum Status: String, Sendable {
+    /// Queued now.
+    case new
+    /// Its idempotency key was used before: `id` is the earlier job, nothing new was queued.
+    case duplicate
+    /// The id is taken (another submitter appended to the same batch at once); not queued.
+    case exists
+  }
+
+  public var id: String
+  public var status: Status
+
+  public init(id: String, status: Status) {
+    self.id = id
+    self.status = status
+  }
+}
+
+public struct SubmitReceipt: Sendable, Equatable {
+  public var batch: String
+  /// One per submitted spec, in order.
+  public var jobs: [SubmittedJob]
+
+  public var queuedCount: Int { jobs.filter { $0.status == .new }.count }
+}
+
+extension QueueClient {
+  /// Jobs per script call: large enough to amortise the round trip, small enough to
+  /// keep each script short (Redis runs nothing else while a script runs).
+  static let submitChunk = 128
+  /// Script calls per round trip.
+  static let submitCallsPerPipeline = 8
+
+  /// Queues `specs` as one batch (new, or appended to `batch`), in order. Each spec
+  /// must already be valid (`JobSpec.validate`).
+  public func submit(_ specs: [JobSpec], toBatch batch: String? = nil) throws(QueueError) -> SubmitReceipt {
+    let batchID: String
+    if let batch {
+      try QueueIDs.validate(batch, what: "batch")
+      guard !QueueIDs.isJobID(batch) else { throw QueueError(.invalidArgument, "'\(batch)' is a job id, not a batch id") }
+      batchID = batch
+    } else {
+      var generator = SystemRandomNumberGenerator()
+      batchID = QueueIDs.newBatchID(nowMilliseconds: try serverTimeMilliseconds(), using: &generator)
+    }
+    var firstIndex = 0
+    if batch != nil {
+      firstIndex = Int(try command(RedisCommand("LLEN", keys.batchJobs(batchID))).int ?? 0)
+    }
+    var calls: [(RedisScript, [any RedisArgumentConvertible])] = []
+    var start = 0
+    while start < specs.count {
+      let end = min(start + Self.submitChunk, specs.count)
+      var arguments: [any RedisArgumentConvertible] = [batchID, specs[start].desk, end - start]
+      arguments.reserveCapacity(3 + (end - start) * 8)
+      for index in start..<end {
+        let spec = specs[index]
+        do throws(JobSpecError) {
+          try spec.validate(at: "job \(index + 1)")
+        } catch {
+          throw QueueError(.invalidArgument, error.description)
+        }
+        let encoded = JSONWriter.string(spec.json)
+        guard encoded.utf8.count <= JobSpec.maxEncodedBytes else {
+          throw QueueError(.invalidArgument,
+            "job \(index + 1) is \(encoded.utf8.count) bytes as JSON; at most \(JobSpec.maxEncodedBytes) are allowed")
+        }
+        arguments.append(QueueIDs.jobID(batch: batchID, index: firstIndex + index))
+        arguments.append(spec.priority.rawValue)
+        arguments.append(encoded)
+        arguments.append(spec.prefixHash)
+        arguments.append(spec.requests.count)
+        arguments.append(spec.maxAttempts)
+        arguments.append(spec.deadline.map { String(Int64(($0 * 1000).rounded())) } ?? "")
+        arguments.append(spec.idempotencyKey ?? "")
+      }
+      calls.append((QueueScripts.submit, arguments))
+      start = end
+    }
+    var jobs: [SubmittedJob] = []
+    jobs.reserveCapacity(specs.count)
+    var next = 0
+    while next < calls.count {
+      let group = Array(calls[next..<min(next + Self.submitCallsPerPipeline, calls.count)])
+      for reply in try runAll(group) {
+        let items = try reply.scriptArray("submit")
+        var index = 0
+        while index + 1 < items.count {
+          let id = items[index].string ?? ""
+          let status = SubmittedJob.Status(rawValue: items[index + 1].string ?? "") ?? .exists
+          jobs.append(SubmittedJob(id: id, status: status))
+          index += 2
+        }
+      }
+      next += group.count
+    }
+    return SubmitReceipt(batch: batchID, jobs: jobs)
+  }
+}
+

@@ -1,0 +1,28 @@
+import NightdeskRedis
+
+/// A queue operation that could not be done, and why, in words a desk can act on.
+public struct QueueError: Error, Sendable, Equatable, CustomStringConvertible {
+  public enum Kind: String, Sendable {
+    case invalidArgument
+    case notFound
+    /// The Redis could lose queue keys (an evicting `maxmemory-policy`).
+    case unsafeRedis
+    /// Redis answered something the queue did not expect (a script's reply shape).
+    case protocolError
+    case redis
+  }
+
+  public var kind: Kind
+  public var message: String
+
+  public init(_ kind: Kind, _ message: String) {
+    self.kind = kind
+    self.message = message
+  }
+
+  public init(_ error: RedisError) {
+    self.init(.redis, error.description)
+  }
+
+  public var description: String { message }
+}

@@ -1,0 +1,51 @@
+/// Every key of one queue, under one prefix with a hash tag (`nd:{main}:`), so a
+/// Redis Cluster keeps the whole queue in one slot and the Lua scripts may touch
+/// any of its keys.
+///
+/// | key | type | holds |
+/// | --- | --- | --- |
+/// | `q:high`, `q:normal`, `q:low` | stream, group `workers` | one entry per queued or running job; the pending list is what is in flight |
+/// | `job:<id>` | hash | state, spec, attempt, fencing token, progress, error |
+/// | `result:<id>` | string (JSON) | the result, written once |
+/// | `batch:<id>` | hash | counters per state, token totals |
+/// | `batch:<id>:jobs` | list | the batch's job ids in submission order |
+/// | `batches` | sorted set | batch ids by creation time |
+/// | `idem:<key>` | string | the job an idempotency key made |
+/// | `delayed` | sorted set | jobs waiting out a retry backoff, by due time (ms) |
+/// | `dead` | stream | dead-lettered jobs and their last error |
+/// | `events` | stream | every state change, for watchers |
+/// | `workers` | sorted set | worker ids by last heartbeat (ms) |
+/// | `worker:<id>` | hash, short TTL | what a live worker runs |
+/// | `affinity:<id>` | set, short TTL | prefix hashes a worker holds in its KV cache |
+public struct QueueKeys: Sendable, Equatable {
+  public let namespace: String
+  /// `nd:{<namespace>}:`
+  public let prefix: String
+
+  public static let group = "workers"
+  public static let defaultNamespace = "main"
+
+  public init(namespace: String = Self.defaultNamespace) throws(QueueError) {
+    guard !namespace.isEmpty, namespace.utf8.count <= 64,
+      namespace.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+    else {
+      throw QueueError(.invalidArgument,
+        "queue name '\(namespace)' must be 1...64 ASCII letters, digits, '-', '_' or '.'")
+    }
+    self.namespace = namespace
+    prefix = "nd:{\(namespace)}:"
+  }
+
+  public func stream(_ priority: Priority) -> String { prefix + "q:" + priority.rawValue }
+  public func job(_ id: String) -> String { prefix + "job:" + id }
+  public func result(_ id: String) -> String { prefix + "result:" + id }
+  public func batch(_ id: String) -> String { prefix + "batch:" + id }
+  public func batchJobs(_ id: String) -> String { prefix + "batch:" + id + ":jobs" }
+  public var batches: String { prefix + "batches" }
+  public var delayed: String { prefix + "delayed" }
+  public var dead: String { prefix + "dead" }
+  public var events: String { prefix + "events" }
+  public var workers: String { prefix + "workers" }
+  public func worker(_ id: String) -> String { prefix + "worker:" + id }
+  public func affinity(_ worker: String) -> String { prefix + "affinity:" + worker }
+}

@@ -1,0 +1,257 @@
+import NightdeskRedis
+
+/// The Lua scripts that make every state change atomic. Each gets the queue's key
+/// prefix as ARGV[1] and the retention in seconds as ARGV[2]; KEYS[1] is the normal
+/// stream, only so a Redis Cluster routes the call to the queue's slot (every key
+/// shares its hash tag).
+///
+/// Job hash fields the scripts agree on: `state`, `batch`, `priority`, `entry` (the
+/// stream entry of the current delivery), `attempts` (claims since submission or
+/// the last `retry`), `max_attempts`, `token` (claims ever: the fencing token),
+/// `worker`, `deadline` (ms), `p_prompt`/`p_generated`/`p_done` (progress of the
+/// running attempt, also summed into the batch), `error`.
+enum QueueScripts {
+  /// Helpers every script starts with.
+  static let prelude = #"""
+    local P = ARGV[1]
+    local RETENTION = tonumber(ARGV[2])
+    local GROUP = 'workers'
+    local function now_ms()
+      local t = redis.call('TIME')
+      return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    end
+    local function ensure_group(qkey)
+      redis.pcall('XGROUP', 'CREATE', qkey, GROUP, '0', 'MKSTREAM')
+    end
+    local function move(batch, from, to)
+      if from == to then return end
+      local bkey = P .. 'batch:' .. batch
+      if from then redis.call('HINCRBY', bkey, from, -1) end
+      if to then redis.call('HINCRBY', bkey, to, 1) end
+    end
+    local function remove_entry(priority, entry)
+      if entry and entry ~= '' then
+        local qkey = P .. 'q:' .. priority
+        redis.call('XACK', qkey, GROUP, entry)
+        redis.call('XDEL', qkey, entry)
+      end
+    end
+    local function event(kind, id, batch)
+      redis.call('XADD', P .. 'events', 'MAXLEN', '~', 100000, '*', 'event', kind, 'job', id, 'batch', batch)
+    end
+    -- Finished records live for the retention; the batch lives as long as its last finished job.
+    local function finished(h, batch)
+      redis.call('EXPIRE', h, RETENTION)
+      redis.call('EXPIRE', P .. 'batch:' .. batch, RETENTION)
+      redis.call('EXPIRE', P .. 'batch:' .. batch .. ':jobs', RETENTION)
+    end
+    -- The running attempt's progress leaves the batch totals (the attempt is over without a result).
+    local function drop_progress(h, batch, prompt, generated)
+      local bkey = P .. 'batch:' .. batch
+      prompt = tonumber(prompt) or 0
+      generated = tonumber(generated) or 0
+      if prompt ~= 0 then redis.call('HINCRBY', bkey, 'prompt_tokens', -prompt) end
+      if generated ~= 0 then redis.call('HINCRBY', bkey, 'generated_tokens', -generated) end
+      redis.call('HSET', h, 'p_prompt', 0, 'p_generated', 0, 'p_done', 0)
+    end
+
+    """#
+
+  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 8 per job: id, priority,
+  /// spec, prefix hash, request count, max attempts, deadline ms (''), idempotency key ('').
+  /// Returns 2 per job: the job id and `new`, `duplicate` (the key's earlier job id) or `exists`.
+  static let submit = RedisScript(prelude + #"""
+    local batch, desk, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
+    local now = now_ms()
+    local bkey = P .. 'batch:' .. batch
+    local out, added, requests, ensured = {}, {}, 0, {}
+    for i = 0, n - 1 do
+      local a = 6 + i * 8
+      local id, priority, spec, prefix = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+      local nreq, maxa, deadline, idem = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+      local h = P .. 'job:' .. id
+      local status = 'new'
+      if idem ~= '' then
+        local prior = redis.call('GET', P .. 'idem:' .. idem)
+        if prior then
+          id, status = prior, 'duplicate'
+        end
+      end
+      if status == 'new' and redis.call('EXISTS', h) == 1 then status = 'exists' end
+      if status == 'new' then
+        if idem ~= '' then redis.call('SET', P .. 'idem:' .. idem, id, 'EX', RETENTION) end
+        local qkey = P .. 'q:' .. priority
+        if not ensured[qkey] then
+          ensure_group(qkey)
+          ensured[qkey] = true
+        end
+        local entry = redis.call('XADD', qkey, '*', 'job', id)
+        redis.call('HSET', h, 'id', id, 'batch', batch, 'desk', desk, 'priority', priority, 'state', 'queued',
+          'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0, 'token', 0,
+          'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem)
+        added[#added + 1] = id
+        requests = requests + tonumber(nreq)
+      end
+      out[#out + 1] = id
+      out[#out + 1] = status
+    end
+    if #added > 0 then
+      redis.call('RPUSH', bkey .. ':jobs', unpack(added))
+      redis.call('HSETNX', bkey, 'id', batch)
+      redis.call('HSETNX', bkey, 'desk', desk)
+      redis.call('HSETNX', bkey, 'created', now)
+      redis.call('HINCRBY', bkey, 'total', #added)
+      redis.call('HINCRBY', bkey, 'queued', #added)
+      redis.call('HINCRBY', bkey, 'requests', requests)
+      redis.call('PERSIST', bkey)
+      redis.call('PERSIST', bkey .. ':jobs')
+      redis.call('ZADD', P .. 'batches', 'NX', now, batch)
+      redis.call('XADD', P .. 'events', 'MAXLEN', '~', 100000, '*', 'event', 'submitted', 'batch', batch,
+        'jobs', #added)
+    end
+    return out
+    """#)
+
+  /// ARGV[3] worker, ARGV[4] how many, ARGV[5] lease ms, ARGV[6] '1' to also reclaim
+  /// expired leases. Moves due retries back to their streams, then takes expired
+  /// leases (XAUTOCLAIM) and new entries, highest priority first.
+  /// Returns 8 per claimed job: id, priority, entry, token, attempt, batch, spec, prefix.
+  static let claim = RedisScript(prelude + #"""
+    local worker, want, lease, reclaim = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
+    local now = now_ms()
+    local out, got = {}, 0
+    local PRIORITIES = {'high', 'normal', 'low'}
+
+    local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 256)
+    for _, id in ipairs(due) do
+      redis.call('ZREM', P .. 'delayed', id)
+      local h = P .. 'job:' .. id
+      local f = redis.call('HMGET', h, 'state', 'priority', 'batch')
+      if f[1] == 'delayed' then
+        local qkey = P .. 'q:' .. f[2]
+        ensure_group(qkey)
+        local entry = redis.call('XADD', qkey, '*', 'job', id)
+        redis.call('HSET', h, 'state', 'queued', 'entry', entry)
+        move(f[3], 'delayed', 'queued')
+      end
+    end
+
+    local function take(priority, entry, id, reclaimed)
+      local qkey = P .. 'q:' .. priority
+      local h = P .. 'job:' .. id
+      local f = redis.call('HMGET', h, 'state', 'entry', 'attempts', 'max_attempts', 'token', 'deadline', 'batch',
+        'p_prompt', 'p_generated', 'spec', 'prefix')
+      local state, batch = f[1], f[7]
+      -- An entry that no longer stands for its job (record expired, job re-queued,
+      -- finished): acknowledge it and move on.
+      if not state or f[2] ~= entry then
+        redis.call('XACK', qkey, GROUP, entry)
+        redis.call('XDEL', qkey, entry)
+        return
+      end
+      if (reclaimed and state ~= 'running') or (not reclaimed and state ~= 'queued') then
+        redis.call('XACK', qkey, GROUP, entry)
+        return
+      end
+      if f[6] and f[6] ~= '' and now > tonumber(f[6]) then
+        remove_entry(priority, entry)
+        drop_progress(h, batch, f[8], f[9])
+        redis.call('HSET', h, 'state', 'failed', 'error', 'the deadline passed before the job could run', 'finished', now)
+        move(batch, state, 'failed')
+        finished(h, batch)
+        event('failed', id, batch)
+        return
+      end
+      local attempts = tonumber(f[3]) + 1
+      local token = tonumber(f[5]) + 1
+      if attempts > tonumber(f[4]) then
+        local why = 'lease expired on the last of ' .. f[4] .. ' attempts (worker died or stalled)'
+        remove_entry(priority, entry)
+        drop_progress(h, batch, f[8], f[9])
+        redis.call('HSET', h, 'state', 'dead', 'error', why, 'finished', now)
+        redis.call('XADD', P .. 'dead', 'MAXLEN', '~', 100000, '*', 'job', id, 'batch', batch, 'error', why,
+          'attempts', f[3])
+        move(batch, state, 'dead')
+        finished(h, batch)
+        event('dead', id, batch)
+        return
+      end
+      drop_progress(h, batch, f[8], f[9])
+      redis.call('HSET', h, 'state', 'running', 'worker', worker, 'attempts', attempts, 'token', token, 'started', now)
+      move(batch, state, 'running')
+      if reclaimed then event('reclaimed', id, batch) end
+      out[#out + 1] = id
+      out[#out + 1] = priority
+      out[#out + 1] = entry
+      out[#out + 1] = token
+      out[#out + 1] = attempts
+      out[#out + 1] = batch
+      out[#out + 1] = f[10]
+      out[#out + 1] = f[11] or ''
+      got = got + 1
+    end
+
+    if reclaim then
+      for _, priority in ipairs(PRIORITIES) do
+        if got >= want then break end
+        local qkey = P .. 'q:' .. priority
+        if redis.call('EXISTS', qkey) == 1 then
+          local r = redis.pcall('XAUTOCLAIM', qkey, GROUP, worker, lease, '0-0', 'COUNT', want - got)
+          if type(r) == 'table' and not r.err then
+            for _, e in ipairs(r[2]) do
+              if type(e) == 'table' and type(e[2]) == 'table' then take(priority, e[1], e[2][2], true) end
+            end
+          end
+        end
+      end
+    end
+
+    for _, priority in ipairs(PRIORITIES) do
+      if got >= want then break end
+      local qkey = P .. 'q:' .. priority
+      if redis.call('EXISTS', qkey) == 1 then
+        local r = redis.pcall('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', want - got, 'STREAMS', qkey, '>')
+        if type(r) == 'table' and r.err then
+          ensure_group(qkey)
+          r = redis.pcall('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', want - got, 'STREAMS', qkey, '>')
+        end
+        if type(r) == 'table' and not r.err then
+          for _, e in ipairs(r[1][2]) do
+            if type(e[2]) == 'table' then take(priority, e[1], e[2][2], false) end
+          end
+        end
+      end
+    end
+    return out
+    """#)
+
+  /// ARGV[3] worker, ARGV[4] count, then 7 per lease: id, token, priority, entry,
+  /// prompt tokens done, tokens generated, requests done (the three '' when there
+  /// is no new progress). Resets each held entry's idle time (the lease) and writes
+  /// progress; returns per lease 1 (still ours) or the job's state if it is not.
+  static let renew = RedisScript(prelude + #"""
+    local worker, n = ARGV[3], tonumber(ARGV[4])
+    local now = now_ms()
+    local out = {}
+    for i = 0, n - 1 do
+      local a = 5 + i * 7
+      local id, token, priority, entry = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+      local h = P .. 'job:' .. id
+      local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'p_prompt', 'p_generated')
+      if f[1] == 'running' and f[2] == token then
+        redis.call('XCLAIM', P .. 'q:' .. priority, GROUP, worker, 0, entry, 'JUSTID')
+        if ARGV[a + 4] ~= '' then
+          local prompt, generated = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+          local bkey = P .. 'batch:' .. f[3]
+          redis.call('HINCRBY', bkey, 'prompt_tokens', prompt - (tonumber(f[4]) or 0))
+          redis.call('HINCRBY', bkey, 'generated_tokens', generated - (tonumber(f[5]) or 0))
+          redis.call('HSET', h, 'p_prompt', prompt, 'p_generated', generated, 'p_done', ARGV[a + 6], 'progress_at', now)
+        end
+        out[#out + 1] = 1
+      else
+        out[#out + 1] = f[1] or 'missing'
+      end
+    end
+    return out
+    """#)
+}

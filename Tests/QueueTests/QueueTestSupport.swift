@@ -1,0 +1,37 @@
+import Foundation
+import NightdeskQueue
+import NightdeskRedis
+import NightdeskTestSupport
+
+/// A private redis-server and a queue client on it, for one test.
+final class QueueFixture {
+  let server: RedisServerProcess
+  let keys: QueueKeys
+
+  init(appendOnly: Bool = false) throws {
+    server = try RedisServerProcess(.init(appendOnly: appendOnly))
+    keys = try QueueKeys(namespace: "t")
+  }
+
+  func client(retentionSeconds: Int = QueueClient.defaultRetentionSeconds) throws -> QueueClient {
+    QueueClient(redis: try RedisConnection(url: server.url), keys: keys, retentionSeconds: retentionSeconds)
+  }
+}
+
+func chatJob(_ question: String, document: String = "The quarterly report.", maxAttempts: Int = 3,
+             priority: Priority = .normal, key: String? = nil, customID: String? = nil) -> JobSpec {
+  JobSpec(
+    requests: [ChatRequest(customID: customID, messages: [.system("You are an analyst."), .user(document + "\n" + question)],
+                           sampling: .greedy)],
+    priority: priority, desk: "macro", idempotencyKey: key, maxAttempts: maxAttempts)
+}
+
+func result(for job: ClaimedJob, worker: String, text: String = "answer") -> JobResult {
+  JobResult(
+    job: job.lease.job, batch: job.lease.batch, attempt: job.lease.attempt, worker: worker,
+    executor: ExecutorIdentity(model: "test", modelDigest: "d", templateDigest: "t"), startedAt: 0, finishedAt: 1,
+    requests: job.spec.requests.map {
+      RequestResult(customID: $0.customID, text: text, finishReason: "stop", promptTokens: 10, reusedTokens: 0,
+                    generatedTokens: 3, sampling: $0.sampling)
+    })
+}
