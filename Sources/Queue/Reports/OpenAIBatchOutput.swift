@@ -1,0 +1,64 @@
+import NightdeskSupport
+
+/// Lines of an OpenAI Batch API output file, one per request of a finished job:
+///
+///     {"id": "batch_req_...", "custom_id": "r1",
+///      "response": {"status_code": 200, "request_id": "...", "body": <chat.completion>},
+///      "error": null}
+///
+/// and, for a request whose job failed, was cancelled or dead-lettered,
+/// `"response": null` with `"error": {"code": ..., "message": ...}`.
+enum OpenAIBatchOutput {
+  static func lines(_ record: JobRecord) -> [JSONValue] {
+    guard record.state.isFinished, let spec = record.spec else { return [] }
+    return spec.requests.enumerated().map { index, request in
+      let requestID = "\(record.id)-\(index)"
+      var line = JSONObject()
+      line["id"] = .string("batch_req_" + requestID)
+      line["custom_id"] = request.customID.map { .string($0) } ?? .null
+      if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index] {
+        line["response"] = [
+          "status_code": 200, "request_id": .string(requestID),
+          "body": completion(answer, id: requestID, result: result, requestedModel: request.model),
+        ]
+        line["error"] = .null
+      } else {
+        line["response"] = .null
+        line["error"] = [
+          "code": .string(errorCode(record.state)),
+          "message": .string(record.error.isEmpty ? "the job ended \(record.state.rawValue)" : record.error),
+        ]
+      }
+      return .object(line)
+    }
+  }
+
+  static func completion(_ answer: RequestResult, id: String, result: JobResult, requestedModel: String?) -> JSONValue {
+    // OpenAI's finish reasons are stop, length, content_filter, tool_calls.
+    let reason = answer.finishReason == "length" ? "length" : "stop"
+    return [
+      "id": .string("chatcmpl-" + id), "object": "chat.completion", "created": .int(Int64(result.finishedAt)),
+      "model": .string(requestedModel ?? result.executor.model),
+      "choices": [
+        [
+          "index": 0, "message": ["role": "assistant", "content": .string(answer.text), "refusal": nil],
+          "logprobs": nil, "finish_reason": .string(reason),
+        ]
+      ],
+      "usage": [
+        "prompt_tokens": .int(Int64(answer.promptTokens)), "completion_tokens": .int(Int64(answer.generatedTokens)),
+        "total_tokens": .int(Int64(answer.promptTokens + answer.generatedTokens)),
+        "prompt_tokens_details": ["cached_tokens": .int(Int64(answer.reusedTokens))],
+      ],
+      "system_fingerprint": .string(result.executor.modelDigest),
+    ]
+  }
+
+  static func errorCode(_ state: JobState) -> String {
+    switch state {
+    case .cancelled: return "cancelled"
+    case .dead: return "max_attempts_exceeded"
+    default: return "job_failed"
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import NightdeskQueue
+
+/// What runs a job's requests: the engine in production, a trivial echo for the
+/// queue benchmark and the queue-layer tests. The worker owns claiming, leases,
+/// retries and result storage; an executor only turns a job into results.
+public protocol JobExecutor: Sendable {
+  /// Recorded with every result (model, model digest, template digest).
+  var identity: ExecutorIdentity { get }
+  /// Requests the executor can run at once; the worker claims as this frees up.
+  var capacity: Int { get }
+  /// Runs all of `job`'s requests together (so their shared prefix is computed
+  /// once) and returns one result per request, in order. Reports progress through
+  /// `progress` as it goes (any rate; the worker throttles what it writes). Must
+  /// stop promptly, freeing its resources, when the task is cancelled (the job was
+  /// cancelled or its lease lost), by throwing `CancellationError`.
+  func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult]
+}
+
+/// A failure the executor classifies: `permanent` when trying again cannot help
+/// (the request is invalid for this model), so the job fails without retries.
+public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public var permanent: Bool
+
+  public init(_ message: String, permanent: Bool = false) {
+    self.message = message
+    self.permanent = permanent
+  }
+
+  public var description: String { message }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NightdeskQueue
+import NightdeskRedis
+import NightdeskSupport
+
+/// Renews the worker's leases, writes job progress (at most once per
+/// `progressInterval` per job) and the heartbeat, on a thread of its own with its
+/// own Redis connection: a long engine step or a busy cooperative pool cannot
+/// starve it, so a healthy worker never loses a lease to a slow step.
+///
+/// When a renewal finds a job is no longer this worker's (cancelled, or taken over
+/// after a stall), it calls `onLost` so the worker stops that job at once.
+final class LeaseKeeper: Sendable {
+  private struct Held {
+    var lease: Lease
+    var progress: JobProgress?
+    var written: JobProgress?
+    var lastWrite: ContinuousClock.Instant?
+  }
+
+  private struct Control {
+    var stopped = false
+  }
+
+  private let configuration: WorkerConfiguration
+  private let held = LockedValue<[String: Held]>([:])
+  private let control = LockedValue(Control())
+  private let condition = NSCondition()
+  private let onLost: @Sendable ([String]) -> Void
+  private let details: @Sendable () -> (info: [String: String], prefixes: [String])
+  private let log: @Sendable (String) -> Void
+  private let exited = DispatchSemaphore(value: 0)
+
+  init(
+    configuration: WorkerConfiguration, onLost: @escaping @Sendable ([String]) -> Void,
+    details: @escaping @Sendable () -> (info: [String: String], prefixes: [String]),
+    log: @escaping @Sendable (String) -> Void
+  ) {
+    self.configuration = configuration
+    self.onLost = onLost
+    self.details = details
+    self.log = log
+  }
+
+  func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "nightdesk-leases"
+    thread.start()
+  }
+
+  /// Stops renewing (the worker has finished or given back every job) and waits for the thread.
+  func stop() {
+    control.withLock { $0.stopped = true }
+    condition.lock()
+    condition.broadcast()
+    condition.unlock()
+    exited.wait()
+  }
+
+  func hold(_ lease: Lease) { held.withLock { $0[lease.job] = Held(lease: lease) } }
+
+  func drop(_ job: String) { _ = held.withLock { $0.removeValue(forKey: job) } }
+
+  func report(_ job: String, _ progress: JobProgress) {
+    held.withLock { table in
+      if table[job] != nil { table[job]?.progress = progress }
+    }
+  }
+
+  private var isStopped: Bool { control.withLock { $0.stopped } }
+
+  private func run() {
+    defer { exited.signal() }
+    var queue: QueueClient?
+    var lastError: ContinuousClock.Instant?
+    while true {
+      condition.lock()
+      if !isStopped { _ = condition.wait(until: Date().addingTimeInterval(seconds(configuration.renewInterval))) }
+      condition.unlock()
+      if isStopped { return }
+      do {
+        if queue == nil {
+          let redis = try RedisConnection(
+            url: configuration.redisURL, options: .init(clientName: "nightdesk-leases-\(configuration.workerID)"))
+          queue = QueueClient(redis: redis, keys: configuration.keys, retentionSeconds: configuration.retentionSeconds)
+        }
+        guard let queue else { continue }
+        try renew(queue)
+        let (info, prefixes) = details()
+        let ttl = max(3, Int(seconds(configuration.renewInterval) * 5) + 1)
+        try queue.heartbeat(worker: configuration.workerID, details: info, heldPrefixes: prefixes, ttlSeconds: ttl)
+      } catch {
+        // Redis away (restarting, network): keep trying every interval; say so now and then.
+        let now = ContinuousClock.now
+        if lastError.map({ now - $0 > .seconds(10) }) ?? true {
+          log("lease renewal failed, retrying: \(error)")
+          lastError = now
+        }
+      }
+    }
+  }
+
+  private func renew(_ queue: QueueClient) throws(QueueError) {
+    let now = ContinuousClock.now
+    let snapshot = held.withLock { table in
+      table.values.map { entry -> (Lease, JobProgress?) in
+        guard let progress = entry.progress, progress != entry.written,
+          entry.lastWrite.map({ now - $0 >= configuration.progressInterval }) ?? true
+        else { return (entry.lease, nil) }
+        return (entry.lease, progress)
+      }
+    }
+    guard !snapshot.isEmpty else { return }
+    let states = try queue.renew(worker: configuration.workerID, leases: snapshot)
+    var lost: [String] = []
+    held.withLock { table in
+      for ((lease, progress), state) in zip(snapshot, states) {
+        guard table[lease.job]?.lease == lease else { continue }
+        if state != nil {
+          table[lease.job] = nil
+          lost.append(lease.job)
+        } else if let progress {
+          table[lease.job]?.written = progress
+          table[lease.job]?.lastWrite = now
+        }
+      }
+    }
+    if !lost.isEmpty { onLost(lost) }
+  }
+}
+
+func seconds(_ duration: Duration) -> Double {
+  let (whole, attoseconds) = duration.components
+  return Double(whole) + Double(attoseconds) / 1e18
+}
