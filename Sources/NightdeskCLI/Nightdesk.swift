@@ -23,6 +23,8 @@ struct Nightdesk: AsyncParsableCommand {
       RedisAdminCommand.self,
       TokenizeCommand.self,
       TokenizerBenchCommand.self,
+      GenerateCommand.self,
+      BenchCommand.self,
     ]
   )
 }

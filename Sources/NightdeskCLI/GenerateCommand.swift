@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import NightdeskModel
+import NightdeskSupport
+import NightdeskTokenizer
+
+/// `nightdesk generate`: one prompt through the model, text out (or the JSON
+/// record other tools rely on: prompt ids, tokens, text, top logits per step).
+struct GenerateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate",
+    abstract: "Generate a continuation of one prompt.",
+    discussion: """
+      The prompt is text (--prompt), token ids (--prompt-ids) or an OpenAI-style JSON array of
+      {"role", "content"} messages (--messages) rendered with the model's chat template.
+      --temperature 0 is greedy. With --json, prints one object:
+      {"prompt_ids": [...], "tokens": [...], "text": "...", "top_logits": [[[id, logit], ...], ...]}
+      where top_logits[0] holds the top-K raw logits at the last prompt position and top_logits[i]
+      those after the i-th generated token.
+
+      Examples:
+        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --messages chat.json
+        nightdesk generate --model Tests/Fixtures/qwen3-tiny --prompt-ids 9707 --max-tokens 24 \\
+          --temperature 0 --ignore-eos --top-logits 10 --json
+      """)
+
+  @Option(help: "A Hugging Face model folder or a .gguf file.")
+  var model: String
+
+  @Option(help: "The prompt text (special tokens such as <|im_start|> are recognised).")
+  var prompt: String?
+
+  @Option(help: "The prompt as comma-separated token ids, e.g. 1,2,3.")
+  var promptIds: String?
+
+  @Option(help: "A JSON file with an array of {\"role\", \"content\"} messages.")
+  var messages: String?
+
+  @Option(help: "Chat format for --messages instead of the model's own: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var chatFormat: String?
+
+  @Option(help: "Tokens to generate at most.")
+  var maxTokens: Int = 128
+
+  @Option(help: "Sampling temperature; 0 is greedy.")
+  var temperature: Float = 0.7
+
+  @Option(help: "Keep the smallest set of tokens whose probability reaches P (1 = off).")
+  var topP: Float = 1
+
+  @Option(help: "Keep the K most likely tokens (0 = off).")
+  var topK: Int = 0
+
+  @Option(help: "Random seed (default: random).")
+  var seed: UInt64?
+
+  @Flag(help: "Keep generating past end-of-sequence tokens.")
+  var ignoreEos = false
+
+  @Option(help: "Record the K largest raw logits at every step (with --json).")
+  var topLogits: Int = 0
+
+  @Flag(help: "Print one JSON object instead of the text.")
+  var json = false
+
+  func validate() throws {
+    let sources = [prompt != nil, promptIds != nil, messages != nil].filter { $0 }.count
+    guard sources == 1 else { throw ValidationError("give exactly one of --prompt, --prompt-ids, --messages") }
+    guard maxTokens >= 0, maxTokens <= 1 << 20 else { throw ValidationError("--max-tokens must be between 0 and 1048576") }
+    guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
+    guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+    guard topK >= 0 else { throw ValidationError("--top-k must be >= 0") }
+    guard topLogits >= 0, topLogits <= 1000 else { throw ValidationError("--top-logits must be between 0 and 1000") }
+  }
+
+  func run() throws {
+    let bundle = try ModelBundle.load(path: model)
+    let promptIDs = try encodePrompt(bundle)
+    guard !promptIDs.isEmpty else { throw ValidationError("the prompt is empty") }
+    let vocabulary = bundle.model.config.vocabularySize
+    if let bad = promptIDs.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
+      throw ValidationError("prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
+    }
+    var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP,
+                               seed: seed ?? UInt64.random(in: 0...UInt64.max))
+    let sequence = try SingleSequence(model: bundle.model, capacity: promptIDs.count + max(maxTokens, 1))
+    var logits = try sequence.feed(promptIDs)
+    var tokens: [Int32] = []
+    var topRecords: [JSONValue] = []
+    var stoppedAtEOS = false
+    let streaming = !json
+    var decoder = bundle.tokenizer.makeStreamingDecoder()
+    for step in 0..<maxTokens {
+      if topLogits > 0 { topRecords.append(Self.topRecord(logits, k: topLogits)) }
+      let next = sampler.sample(logits)
+      tokens.append(next)
+      if !ignoreEos, bundle.stopTokenIDs.contains(next) {
+        stoppedAtEOS = true
+        break
+      }
+      if streaming {
+        FileHandle.standardOutput.write(Data(decoder.append(next).utf8))
+      }
+      if step + 1 < maxTokens { logits = try sequence.feed([next]) }
+    }
+    let textTokens = stoppedAtEOS ? Array(tokens.dropLast()) : tokens
+    if streaming {
+      FileHandle.standardOutput.write(Data((decoder.finish() + "\n").utf8))
+      return
+    }
+    var object = JSONObject()
+    object["prompt_ids"] = .array(promptIDs.map { .int(Int64($0)) })
+    object["tokens"] = .array(tokens.map { .int(Int64($0)) })
+    object["text"] = .string(bundle.tokenizer.decode(textTokens))
+    object["top_logits"] = .array(topRecords)
+    print(JSONWriter.string(.object(object)))
+  }
+
+  private func encodePrompt(_ bundle: ModelBundle) throws -> [Int32] {
+    if let prompt { return bundle.tokenizer.encode(prompt) }
+    if let promptIds {
+      return try promptIds.split(separator: ",").map { part in
+        guard let id = Int32(part.trimmingCharacters(in: .whitespaces)) else {
+          throw ValidationError("--prompt-ids: '\(part)' is not a token id; expected e.g. 1,2,3")
+        }
+        return id
+      }
+    }
+    let path = messages!
+    let value: JSONValue
+    do { value = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+      throw ValidationError("--messages \(path): \(error)")
+    }
+    let list = try ChatMessage.list(fromJSON: value)
+    let override = try chatFormat.map { name -> ChatFormat in
+      guard let format = ChatFormat(rawValue: name) else {
+        throw ValidationError("--chat-format: unknown format '\(name)'; known: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return format
+    }
+    let template = try ChatTemplate(modelTemplate: bundle.chatTemplate, override: override)
+    return bundle.tokenizer.encode(try template.render(list))
+  }
+
+  static func topRecord(_ logits: [Float], k: Int) -> JSONValue {
+    let top = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)
+    return .array(top.map { .array([.int(Int64($0)), .double(Double(logits[$0]))]) })
+  }
+}
