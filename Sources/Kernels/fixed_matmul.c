@@ -143,6 +143,8 @@ static int64_t nd_tile_rows(int64_t k) {
 
 int64_t nd_linear_scratch_floats(int64_t k) { return nd_tile_rows(k) * k; }
 
+int64_t nd_linear_matvec_rows = 4;
+
 typedef struct {
   const nd_linear_job *jobs;
   int job_count;
@@ -160,17 +162,29 @@ static void nd_linear_task(void *raw, int64_t task, int thread) {
   const int64_t tile = nd_tile_rows(job->k);
   const int64_t n0 = (task - ctx->task_start[j]) * tile;
   const int64_t rows = job->n - n0 < tile ? job->n - n0 : tile;
-  const float *w;
-  if (job->decode) {
-    float *buf = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
+  if (job->matvec && ctx->m <= nd_linear_matvec_rows) {
+    // Few rows: dot the stored rows in place, no tile decode (same bits, see nd_quants.h).
+    float *tmp = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
     const char *src = (const char *)job->weights + n0 * job->row_bytes;
-    for (int64_t r = 0; r < rows; r++) job->decode(src + r * job->row_bytes, buf + r * job->k, job->k);
-    w = buf;
+    for (int64_t i = 0; i < ctx->m; i++) {
+      float *y = job->y + i * job->ldy + n0;
+      job->matvec(src, job->row_bytes, rows, job->x + i * job->ldx, job->k, job->accumulate ? tmp : y);
+      if (job->accumulate)
+        for (int64_t r = 0; r < rows; r++) y[r] += tmp[r];
+    }
   } else {
-    w = (const float *)((const char *)job->weights + n0 * job->row_bytes);
+    const float *w;
+    if (job->decode) {
+      float *buf = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
+      const char *src = (const char *)job->weights + n0 * job->row_bytes;
+      for (int64_t r = 0; r < rows; r++) job->decode(src + r * job->row_bytes, buf + r * job->k, job->k);
+      w = buf;
+    } else {
+      w = (const float *)((const char *)job->weights + n0 * job->row_bytes);
+    }
+    const int64_t ldw = job->decode ? job->k : job->row_bytes / (int64_t)sizeof(float);
+    nd_matmul_nt(job->x, job->ldx, w, ldw, job->y + n0, job->ldy, ctx->m, rows, job->k, job->accumulate);
   }
-  const int64_t ldw = job->decode ? job->k : job->row_bytes / (int64_t)sizeof(float);
-  nd_matmul_nt(job->x, job->ldx, w, ldw, job->y + n0, job->ldy, ctx->m, rows, job->k, job->accumulate);
   if (job->bias) {
     for (int64_t i = 0; i < ctx->m; i++)
       for (int64_t r = 0; r < rows; r++) job->y[i * job->ldy + n0 + r] += job->bias[n0 + r];
@@ -191,7 +205,7 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
     ctx.task_start[j] = tasks;
     int64_t tile = nd_tile_rows(jobs[j].k);
     tasks += (jobs[j].n + tile - 1) / tile;
-    if (jobs[j].decode && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
+    if ((jobs[j].decode || jobs[j].matvec) && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
   }
   ctx.task_start[job_count] = tasks;
   nd_pool_run(pool, nd_linear_task, &ctx, tasks);

@@ -18,14 +18,19 @@ struct nd_pool {
   pthread_mutex_t mutex;
   pthread_cond_t wake;
   pthread_cond_t done;
-  _Atomic uint64_t generation;
-  _Atomic int64_t next_task;
-  _Atomic int pending;
+  // One word claims tasks: generation (24 bits) | task count (20) | next task (20).
+  // A late worker can never claim a task of a finished region: the generation differs.
+  _Atomic uint64_t state;
+  _Atomic int64_t completed;
   _Atomic int stop;
+  _Atomic int sleeping_caller;
   nd_task_fn fn;
   void *ctx;
-  int64_t tasks;
 };
+
+#define ND_TASK_BITS 20
+#define ND_TASK_MASK ((1ull << ND_TASK_BITS) - 1)
+#define ND_GEN_OF(s) ((s) >> (2 * ND_TASK_BITS))
 
 typedef struct { nd_pool *pool; int index; } nd_worker_arg;
 
@@ -49,12 +54,23 @@ static int64_t nd_now_ns(void) {
     ok_;                                                            \
   })
 
-static void nd_pool_work(nd_pool *pool, int thread) {
-  const int64_t tasks = pool->tasks;
+/// Claims and runs tasks of generation `gen` until none is left.
+static void nd_pool_work(nd_pool *pool, uint64_t gen, int thread) {
   for (;;) {
-    int64_t t = atomic_fetch_add(&pool->next_task, 1);
-    if (t >= tasks) break;
-    pool->fn(pool->ctx, t, thread);
+    uint64_t s = atomic_load(&pool->state);
+    for (;;) {
+      if (ND_GEN_OF(s) != gen) return;
+      uint64_t tasks = (s >> ND_TASK_BITS) & ND_TASK_MASK, next = s & ND_TASK_MASK;
+      if (next >= tasks) return;
+      if (atomic_compare_exchange_weak(&pool->state, &s, s + 1)) break;
+    }
+    pool->fn(pool->ctx, (int64_t)(s & ND_TASK_MASK), thread);
+    int64_t total = (int64_t)((s >> ND_TASK_BITS) & ND_TASK_MASK);
+    if (atomic_fetch_add(&pool->completed, 1) + 1 == total && thread != 0) {
+      pthread_mutex_lock(&pool->mutex);
+      pthread_cond_signal(&pool->done);
+      pthread_mutex_unlock(&pool->mutex);
+    }
   }
 }
 
@@ -64,20 +80,15 @@ static void *nd_worker_main(void *raw) {
   nd_pool *pool = arg.pool;
   uint64_t seen = 0;
   for (;;) {
-    if (!ND_SPIN_UNTIL(pool, atomic_load(&pool->generation) != seen || atomic_load(&pool->stop))) {
+    if (!ND_SPIN_UNTIL(pool, ND_GEN_OF(atomic_load(&pool->state)) != seen || atomic_load(&pool->stop))) {
       pthread_mutex_lock(&pool->mutex);
-      while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop))
+      while (ND_GEN_OF(atomic_load(&pool->state)) == seen && !atomic_load(&pool->stop))
         pthread_cond_wait(&pool->wake, &pool->mutex);
       pthread_mutex_unlock(&pool->mutex);
     }
     if (atomic_load(&pool->stop)) break;
-    seen = atomic_load(&pool->generation);
-    nd_pool_work(pool, arg.index);
-    if (atomic_fetch_sub(&pool->pending, 1) == 1) {
-      pthread_mutex_lock(&pool->mutex);
-      pthread_cond_signal(&pool->done);
-      pthread_mutex_unlock(&pool->mutex);
-    }
+    seen = ND_GEN_OF(atomic_load(&pool->state));
+    nd_pool_work(pool, seen, arg.index);
   }
   return NULL;
 }
@@ -122,23 +133,24 @@ int nd_pool_threads(const nd_pool *pool) { return pool ? pool->threads : 1; }
 
 void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
   if (tasks <= 0) return;
-  if (!pool || pool->threads == 1 || tasks == 1) {
+  if (!pool || pool->threads == 1 || tasks == 1 || tasks > (int64_t)ND_TASK_MASK) {
     for (int64_t t = 0; t < tasks; t++) fn(ctx, t, 0);
     return;
   }
   pool->fn = fn;
   pool->ctx = ctx;
-  pool->tasks = tasks;
-  atomic_store(&pool->next_task, 0);
-  atomic_store(&pool->pending, pool->threads - 1);
+  atomic_store(&pool->completed, 0);
+  uint64_t gen = (ND_GEN_OF(atomic_load(&pool->state)) + 1) & ((1ull << 24) - 1);
+  if (gen == 0) gen = 1;  // 0 is the workers' initial "seen"
   pthread_mutex_lock(&pool->mutex);
-  atomic_fetch_add(&pool->generation, 1);
+  atomic_store(&pool->state, (gen << (2 * ND_TASK_BITS)) | ((uint64_t)tasks << ND_TASK_BITS));
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
-  nd_pool_work(pool, 0);
-  if (!ND_SPIN_UNTIL(pool, atomic_load(&pool->pending) == 0)) {
+  nd_pool_work(pool, gen, 0);
+  // Tasks a worker claimed may still be running; wait for them, not for idle workers.
+  if (!ND_SPIN_UNTIL(pool, atomic_load(&pool->completed) == tasks)) {
     pthread_mutex_lock(&pool->mutex);
-    while (atomic_load(&pool->pending) != 0) pthread_cond_wait(&pool->done, &pool->mutex);
+    while (atomic_load(&pool->completed) != tasks) pthread_cond_wait(&pool->done, &pool->mutex);
     pthread_mutex_unlock(&pool->mutex);
   }
 }

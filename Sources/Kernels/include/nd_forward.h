@@ -42,11 +42,15 @@ void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, floa
 void nd_matmul_nt_ref(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                       int64_t m, int64_t n, int64_t k, int accumulate);
 
+/// y[r] = dot(w row r, x) for r < rows, in the fixed order (nd_matvec_<type> of nd_quants.h).
+typedef void (*nd_row_matvec)(const void *w, int64_t row_bytes, int64_t rows, const float *x, int64_t n, float *y);
+
 /// One weight applied to `m` rows: y[i][j] = (accumulate ? y[i][j] : 0) + dot(x[i], W[j]) + bias[j].
 typedef struct {
   const void *weights;     // [n] rows of row_bytes each
   int64_t row_bytes;
   nd_row_decoder decode;   // NULL when the rows are already float32
+  nd_row_matvec matvec;    // fused decode-and-dot for steps of few rows (same bits as decode + product)
   int64_t n, k;
   const float *x;          // [m][ldx]
   int64_t ldx;
@@ -57,10 +61,12 @@ typedef struct {
 } nd_linear_job;
 
 /// Weight rows are decoded tile by tile into per-thread scratch and multiplied
-/// with all `m` rows; tiles of all jobs are spread over the pool. `scratch` holds
+/// with all `m` rows (or, for a few rows, dotted in place by `matvec`); tiles of all jobs are spread over the pool. `scratch` holds
 /// `scratch_per_thread` floats per pool thread, at least nd_linear_scratch_floats(k)
 /// for every job with a decoder. Returns -1 (doing nothing) when it is too small.
 int64_t nd_linear_scratch_floats(int64_t k);
+/// Rows at most for which nd_linear uses `matvec` instead of decoding tiles.
+extern int64_t nd_linear_matvec_rows;
 int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
               int64_t scratch_per_thread);
 

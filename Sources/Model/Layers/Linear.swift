@@ -19,7 +19,7 @@ struct Linear {
   func job(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false) -> nd_linear_job {
     nd_linear_job(
       weights: UnsafeRawPointer(weight.data.baseAddress), row_bytes: Int64(weight.rowBytes),
-      decode: weight.type == .f32 ? nil : weight.kernels.dequantize,
+      decode: weight.type == .f32 ? nil : weight.kernels.dequantize, matvec: weight.kernels.matvec,
       n: Int64(outFeatures), k: Int64(inFeatures), x: x, ldx: Int64(ldx), y: y, ldy: Int64(ldy),
       bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0)
   }
