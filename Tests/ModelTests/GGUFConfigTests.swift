@@ -54,7 +54,10 @@ import NightdeskTestSupport
   }
 
   @Test func qwen3TinyTokenizerSpec() throws {
+    let started = Date()
     let spec = try TokenizerSpec(gguf: GGUFFile(url: GGUFFileTests.qwen3TinyURL))
+    print("qwen3-tiny GGUF opened and TokenizerSpec decoded (151,936 tokens, 151,387 merges) in "
+          + "\(Int(Date().timeIntervalSince(started) * 1000)) ms")
     #expect(spec.tokens.count == 151936)
     #expect(spec.merges.count == 151387)
     #expect(spec.addedTokens.count == 26)
@@ -73,7 +76,9 @@ import NightdeskTestSupport
 
   @Test func smolLM2TokenizerSpec() throws {
     guard let gguf = try Self.smolLM2() else { return }
+    let started = Date()
     let spec = try TokenizerSpec(gguf: gguf)
+    print("SmolLM2 TokenizerSpec decoded in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
     #expect(spec.tokens.count == 49152)
     #expect(spec.preTokenizer == .smollm)
     #expect(!spec.normalizeNFC)
