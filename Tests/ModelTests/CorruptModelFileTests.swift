@@ -12,7 +12,7 @@ import NightdeskTestSupport
   static func loadEverything(_ url: URL) throws {
     let gguf = try GGUFFile(url: url)
     let config = try ModelConfig(gguf: gguf)
-    try gguf.validateTensors(for: config)
+    _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
     _ = try TokenizerSpec(gguf: gguf)
     for name in gguf.tensorNames {
       let tensor = try gguf.tensor(named: name)

@@ -20,7 +20,7 @@ import NightdeskTestSupport
       architecture: .qwen3, vocabularySize: 151936, hiddenSize: 64, intermediateSize: 192, layerCount: 3,
       headCount: 4, kvHeadCount: 2, headDim: 32, rmsNormEpsilon: 1e-6, ropeTheta: 1e6, ropeLayout: .halves,
       yarn: nil, maxPositions: 40960, tieWordEmbeddings: true, hasQKNorm: true, hasQKVBias: false))
-    try gguf.validateTensors(for: config)
+    _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
   }
 
   @Test func smolLM2Config() throws {
@@ -30,7 +30,7 @@ import NightdeskTestSupport
       architecture: .llama, vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
       headCount: 9, kvHeadCount: 3, headDim: 64, rmsNormEpsilon: 1e-5, ropeTheta: 100000, ropeLayout: .adjacent,
       yarn: nil, maxPositions: 8192, tieWordEmbeddings: true, hasQKNorm: false, hasQKVBias: false))
-    try gguf.validateTensors(for: config)
+    _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
   }
 
   @Test func shapesThatDisagreeWithTheConfigAreNamed() throws {
@@ -38,7 +38,7 @@ import NightdeskTestSupport
     var config = try ModelConfig(gguf: gguf)
     config.headDim = 16  // what deriving hidden / heads would wrongly give
     do {
-      try gguf.validateTensors(for: config)
+      _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
       Issue.record("a wrong head_dim was accepted")
     } catch let error as ModelFileError {
       #expect(error.kind == .shapeMismatch)
@@ -47,9 +47,11 @@ import NightdeskTestSupport
     }
     config = try ModelConfig(gguf: gguf)
     config.tieWordEmbeddings = false
-    #expect(throws: ModelFileError(.missingTensor, file: gguf.path, tensor: "output.weight",
-                                   "a qwen3 model with 3 layers needs this tensor")) {
-      try gguf.validateTensors(for: config)
+    do {
+      _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
+      Issue.record("a missing output.weight was accepted")
+    } catch let error as ModelFileError {
+      #expect(error.kind == .missingTensor && error.tensor == "output.weight" && error.file == gguf.path)
     }
   }
 
@@ -113,7 +115,7 @@ import NightdeskTestSupport
     #expect(config.ropeLayout == .halves)
     #expect(config.yarn == YaRNScaling(factor: 4, originalMaxPositions: 32768))
     #expect(config.headDim == 16)  // no key_length: hidden / heads
-    try gguf.validateTensors(for: config)
+    _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
   }
 
   @Test func llamaUntiedAdjacentRoPE() throws {
@@ -122,7 +124,7 @@ import NightdeskTestSupport
     #expect(config.ropeLayout == .adjacent)
     #expect(config.vocabularySize == 8)
     #expect(config.yarn == nil)
-    try gguf.validateTensors(for: config)
+    _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
   }
 
   @Test func yarnWithoutItsOriginalLengthIsAnError() throws {

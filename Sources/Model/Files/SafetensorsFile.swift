@@ -90,10 +90,12 @@ public final class SafetensorsFile: Sendable {
     guard end - begin == expected else {
       throw fail(.malformed, "data_offsets [\(begin), \(end)) hold \(end - begin) bytes, but \(dtype) \(shape) needs \(expected)")
     }
-    guard MappedFile.checkedRange(offset: dataStart + begin, count: end - begin, limit: fileSize) != nil else {
+    // Offsets come from the file: add them without trapping on overflow.
+    let (start, overflow) = dataStart.addingReportingOverflow(begin)
+    guard !overflow, MappedFile.checkedRange(offset: start, count: end - begin, limit: fileSize) != nil else {
       throw fail(.outOfBounds, "bytes [\(begin), \(end)) of the data section pass the end of the file (\(fileSize) bytes): truncated download?")
     }
-    return Entry(name: name, type: type, shape: shape, fileOffset: dataStart + begin, byteCount: end - begin)
+    return Entry(name: name, type: type, shape: shape, fileOffset: start, byteCount: end - begin)
   }
 
   public func hasTensor(_ name: String) -> Bool { entries[name] != nil }
