@@ -194,3 +194,19 @@ import NightdeskModel
     }
   }
 }
+
+extension EngineToyTests {
+  @Test func cancellingTheReadingTaskCancelsTheRequest() async throws {
+    let engine = try Engine(
+      model: ToyModel(stepDelay: 0.002), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
+    let generation = engine.submit(
+      GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
+    let reader = Task { try await generation.collect() }
+    while (engine.progress(of: generation.id)?.generatedTokens ?? 0) < 3 { try await Task.sleep(for: .milliseconds(2)) }
+    reader.cancel()
+    await #expect(throws: CancellationError.self) { _ = try await reader.value }
+    await engine.shutdown()
+    #expect(engine.statistics.kvBlocksUsed == 0)
+    #expect(engine.statistics.requestsFinished == 1)
+  }
+}

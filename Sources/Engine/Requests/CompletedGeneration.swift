@@ -9,7 +9,8 @@ public struct CompletedGeneration: Sendable, Equatable {
 }
 
 extension Generation {
-  /// Reads the stream to its end. `onProgress` sees prompt progress and each token
+  /// Reads the stream to its end; throws `CancellationError` if the reading task is
+  /// cancelled (the request is then cancelled in the engine and its KV freed). `onProgress` sees prompt progress and each token
   /// count as they arrive (for progress reports); it runs on the reading task.
   public func collect(onProgress: ((RequestProgress) -> Void)? = nil) async throws -> CompletedGeneration {
     var tokens: [Int32] = []
@@ -36,6 +37,8 @@ extension Generation {
         return CompletedGeneration(tokens: tokens, text: text, samples: samples, summary: summary)
       }
     }
+    // The reading task was cancelled: the stream's termination has cancelled the request.
+    try Task.checkCancellation()
     throw EngineError(.stopped, "\(id)'s stream ended without a result")
   }
 }

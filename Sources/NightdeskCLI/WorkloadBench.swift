@@ -1,0 +1,54 @@
+import ArgumentParser
+import NightdeskEngine
+import NightdeskModel
+import NightdeskSupport
+
+/// `nightdesk bench`'s workload mode options: many requests through the engine.
+struct WorkloadOptions: ParsableArguments {
+  @Option(help: "Workload mode: this many requests through the continuous-batching engine.")
+  var requests: Int?
+
+  @Option(help: "Workload mode: tokens of the document every request shares (0: nothing shared).")
+  var prefixTokens: Int = 512
+
+  @Option(help: "Workload mode: tokens of each request's own question.")
+  var suffixTokens: Int = 32
+
+  @Option(help: "Workload mode: requests in flight at once (default: all).")
+  var concurrency: Int?
+
+  @OptionGroup var engine: EngineOptions
+
+  /// The workload, with `generatedTokens` from `--gen-tokens`; nil outside workload mode.
+  func workload(generatedTokens: Int) throws -> BenchWorkload? {
+    guard let requests else { return nil }
+    let workload = BenchWorkload(
+      requests: requests, prefixTokens: prefixTokens, suffixTokens: suffixTokens, generatedTokens: generatedTokens,
+      concurrency: concurrency)
+    do { try workload.validate() } catch { throw ValidationError(error.message) }
+    return workload
+  }
+
+  /// Loads the model, runs the workload once, prints the report.
+  func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, json: Bool) async throws {
+    let model = try ModelLoader.loadModel(path: modelPath, threads: threads)
+    let vocabulary = Int32(model.config.vocabularySize)
+    // Ordinary tokens: the middle of the vocabulary, away from the control tokens
+    // that vocabularies put at either end.
+    let tokens = (vocabulary / 8)..<(vocabulary * 3 / 4)
+    let requests = workload.makeRequests(tokens: tokens)
+    let engine = try Engine(model: model, configuration: try engine.configuration(eosTokenIDs: []))
+    let report = try await workload.run(requests, on: engine)
+    await engine.shutdown()
+    if json {
+      var object = report.json.objectValue ?? JSONObject()
+      object["model"] = .string(modelPath)
+      object["max_batch_tokens"] = .int(Int64(engine.configuration.scheduler.maxBatchTokens))
+      object["block_size"] = .int(Int64(engine.configuration.blockSize))
+      object["prefix_caching"] = .bool(engine.configuration.prefixCaching)
+      print(JSONWriter.string(.object(object)))
+    } else {
+      print(report.text)
+    }
+  }
+}
