@@ -5,17 +5,24 @@ import NightdeskSupport
 
 /// `nightdesk bench`: single-sequence prefill and decode speed of a model
 /// (the figures llama.cpp's `llama-bench` pp/tg report), and peak memory.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Measure single-sequence prefill and decode speed.",
+    abstract: "Measure single-sequence speed, or a many-request workload through the engine.",
     discussion: """
       Prefills --prompt-tokens synthetic tokens in one step, then decodes --gen-tokens tokens
       greedily (end-of-sequence ignored), --repetitions times after one warm-up; reports the
       median tokens/s of each phase and the process's peak RSS.
 
-      Example:
+      With --requests N (workload mode), runs N requests through the continuous-batching engine:
+      all share one --prefix-tokens document, each adds its own --suffix-tokens question, and
+      each generates --gen-tokens tokens greedily (end-of-sequence ignored); reports wall time,
+      prompt and generated tokens/s, prefix tokens reused, peak RSS and KV memory.
+
+      Examples:
         nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt-tokens 512 --gen-tokens 128
+        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --requests 32 --prefix-tokens 900 \\
+          --suffix-tokens 32 --gen-tokens 64 --json
       """)
 
   @Option(help: "A Hugging Face model folder or a .gguf file.")
@@ -36,13 +43,24 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @OptionGroup(title: "Workload mode (--requests): many requests through the batching engine")
+  var workload: WorkloadOptions
+
   func validate() throws {
     guard promptTokens >= 1, promptTokens <= 1 << 20 else { throw ValidationError("--prompt-tokens must be at least 1") }
     guard genTokens >= 0, genTokens <= 1 << 20 else { throw ValidationError("--gen-tokens must be at least 0") }
     guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repetitions must be between 1 and 100") }
   }
 
-  func run() throws {
+  func run() async throws {
+    if let workload = try workload.workload(generatedTokens: genTokens) {
+      try await self.workload.run(workload, modelPath: model, threads: threads, json: json)
+    } else {
+      try runSingleSequence()
+    }
+  }
+
+  func runSingleSequence() throws {
     let loaded = try ModelLoader.loadModel(path: model, threads: threads)
     let vocabulary = loaded.config.vocabularySize
     // Synthetic prompt: deterministic ids spread over the vocabulary.

@@ -6,7 +6,7 @@ import NightdeskTokenizer
 
 /// `nightdesk generate`: one prompt through the model, text out (or the JSON
 /// record other tools rely on: prompt ids, tokens, text, top logits per step).
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
     abstract: "Generate a continuation of one prompt.",
@@ -22,6 +22,8 @@ struct GenerateCommand: ParsableCommand {
         nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --messages chat.json
         nightdesk generate --model Tests/Fixtures/qwen3-tiny --prompt-ids 9707 --max-tokens 24 \\
           --temperature 0 --ignore-eos --top-logits 10 --json
+        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompts-file questions.jsonl \
+          --temperature 0 --kv-memory 1GiB > answers.jsonl
       """)
 
   @Option(help: "A Hugging Face model folder or a .gguf file.")
@@ -63,9 +65,20 @@ struct GenerateCommand: ParsableCommand {
   @Flag(help: "Print one JSON object instead of the text.")
   var json = false
 
+  @Option(help: ArgumentHelp(
+    "A JSONL file of requests, one per line, run together through the batching engine.",
+    discussion: "Each line: {\"prompt\": ...}, {\"messages\": [...]} or {\"prompt_ids\": [...]}, optionally with "
+      + "OpenAI-style sampling fields (the flags above are the defaults). Prints one JSON line per request, in order."))
+  var promptsFile: String?
+
+  @OptionGroup(title: "Engine options (with --prompts-file)")
+  var engineOptions: EngineOptions
+
   func validate() throws {
-    let sources = [prompt != nil, promptIds != nil, messages != nil].filter { $0 }.count
-    guard sources == 1 else { throw ValidationError("give exactly one of --prompt, --prompt-ids, --messages") }
+    let sources = [prompt != nil, promptIds != nil, messages != nil, promptsFile != nil].filter { $0 }.count
+    guard sources == 1 else {
+      throw ValidationError("give exactly one of --prompt, --prompt-ids, --messages, --prompts-file")
+    }
     guard maxTokens >= 0, maxTokens <= 1 << 20 else { throw ValidationError("--max-tokens must be between 0 and 1048576") }
     guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
     guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
@@ -73,7 +86,15 @@ struct GenerateCommand: ParsableCommand {
     guard topLogits >= 0, topLogits <= 1000 else { throw ValidationError("--top-logits must be between 0 and 1000") }
   }
 
-  func run() throws {
+  func run() async throws {
+    if let promptsFile {
+      try await runPromptsFile(promptsFile)
+    } else {
+      try runSingle()
+    }
+  }
+
+  func runSingle() throws {
     let bundle = try ModelBundle.load(path: model)
     let promptIDs = try encodePrompt(bundle)
     guard !promptIDs.isEmpty else { throw ValidationError("the prompt is empty") }

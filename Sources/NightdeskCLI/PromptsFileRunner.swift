@@ -13,7 +13,14 @@ struct PromptsFileRunner {
   /// Lines accepted at most (a guard against a runaway file).
   static let maxLines = 1_000_000
 
-  func run(file path: String, engine: Engine, output: (String) -> Void) async throws -> EngineStatistics {
+  /// Files larger than this are refused before reading.
+  static let maxFileBytes = 1 << 30
+
+  func run(file path: String, engine: Engine, output: (String) -> Void) async throws {
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= Self.maxFileBytes else {
+      throw EngineError(.invalidRequest, "--prompts-file \(path) is \(size) bytes; split it into files under 1 GiB")
+    }
     let text: String
     do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
       throw EngineError(.invalidRequest, "cannot read --prompts-file \(path): \(error.localizedDescription)")
@@ -52,7 +59,6 @@ struct PromptsFileRunner {
       }
       output(JSONWriter.string(.object(object)))
     }
-    return engine.statistics
   }
 
   static func describe(_ result: CompletedGeneration, into object: inout JSONObject) {

@@ -69,7 +69,8 @@ final class EngineCore {
       continuation.finish(throwing: error)
       return
     }
-    let seed = request.sampling.seed ?? UInt64.random(in: 0...UInt64.max)
+    // Picked seeds stay below 2^53, so they survive JSON readers that use doubles.
+    let seed = request.sampling.seed ?? UInt64.random(in: 0..<(1 << 53))
     let limit = min(request.sampling.maxTokens, maxContext - request.prompt.count)
     outputs[id] = RequestOutput(
       request: request, seed: seed, tokenLimit: limit, eosTokens: eosTokens, decoder: makeDecoder?(),
