@@ -51,11 +51,12 @@ public final class Tokenizer: Sendable {
       }
       addedIDs[token.id] = token
     }
+    var isAdded = [Bool](repeating: false, count: count)
+    for id in addedIDs.keys { isAdded[Int(id)] = true }
     let tokenBytes: [[UInt8]] = spec.tokens.indices.map { id in
-      if let added = addedIDs[Int32(id)] { return Array(added.content.utf8) }
-      return ByteLevelAlphabet.bytes(ofToken: spec.tokens[id])
+      isAdded[id] ? Array(addedIDs[Int32(id)]!.content.utf8) : ByteLevelAlphabet.bytes(ofToken: spec.tokens[id])
     }
-    let vocabulary = TokenBytesTable(tokens: tokenBytes, indexed: { addedIDs[Int32($0)] == nil })
+    let vocabulary = TokenBytesTable(tokens: tokenBytes, indexed: { !isAdded[$0] })
 
     // Some vocabularies lack a few bytes (SmolLM2: bytes no UTF-8 text contains
     // and some control bytes); like Hugging Face without an unknown token, such

@@ -4,6 +4,8 @@
 struct AddedTokenMatcher: Sendable {
   /// Candidates by first byte, longest first. // [256][candidates]
   private let candidates: [[(bytes: [UInt8], id: Int32)]]
+  /// Whether any added token starts with the byte: most text bytes are skipped on this alone. // [256]
+  private let startsAToken: [Bool]
 
   init(_ tokens: [AddedToken]) {
     var byFirstByte = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
@@ -14,9 +16,10 @@ struct AddedTokenMatcher: Sendable {
     }
     for index in byFirstByte.indices { byFirstByte[index].sort { $0.bytes.count > $1.bytes.count } }
     candidates = byFirstByte
+    startsAToken = byFirstByte.map { !$0.isEmpty }
   }
 
-  var isEmpty: Bool { candidates.allSatisfy(\.isEmpty) }
+  var isEmpty: Bool { !startsAToken.contains(true) }
 
   /// Calls `plain(start, end)` for each stretch of text between added tokens and
   /// `token(id)` for each added token, in text order.
@@ -24,6 +27,10 @@ struct AddedTokenMatcher: Sendable {
     var plainStart = 0
     var i = 0
     while i < text.count {
+      guard startsAToken[Int(text[i])] else {
+        i += 1
+        continue
+      }
       let options = candidates[Int(text[i])]
       var matched: (length: Int, id: Int32)? = nil
       for option in options where option.bytes.count <= text.count - i {
