@@ -34,6 +34,20 @@ public enum PrefixHash {
       mix(message.content.utf8.count)
       for byte in message.content.utf8 { mix(byte) }
     }
+    return hex(hash)
+  }
+
+  /// FNV-1a of `text`, 16 hex digits: a short, stable name for a template or a file's identity.
+  public static func digest(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    return hex(hash)
+  }
+
+  private static func hex(_ hash: UInt64) -> String {
     let text = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - text.count) + text
   }

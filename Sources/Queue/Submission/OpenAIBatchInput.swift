@@ -52,8 +52,8 @@ public enum OpenAIBatchInput {
 
   static func parseLine(_ line: ArraySlice<UInt8>) throws(JobSpecError) -> ChatRequest {
     let json: JSONValue
-    do { json = try JSONParser.parse(line) } catch { throw JobSpecError("", "is not valid JSON: \(error)") }
-    guard let object = json.objectValue else { throw JobSpecError("", "must be a JSON object, found \(json.kindName)") }
+    do { json = try JSONParser.parse(line) } catch { throw JobSpecError("line", "is not valid JSON: \(error)") }
+    guard let object = json.objectValue else { throw JobSpecError("line", "must be a JSON object, found \(json.kindName)") }
     guard let customID = object["custom_id"]?.stringValue else {
       throw JobSpecError("custom_id", "is missing or not a string")
     }

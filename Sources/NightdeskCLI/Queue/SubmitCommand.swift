@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import NightdeskQueue
+import NightdeskSupport
+
+/// `nightdesk submit`: one job, a manifest of jobs, or an OpenAI Batch API input file.
+struct SubmitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "submit",
+    abstract: "Queue jobs: one job, a batch manifest, or an OpenAI Batch API input file.",
+    discussion: """
+      Prints the batch id (follow it with `nightdesk watch BATCH`). Each line of an OpenAI \
+      batch file (and each entry of a manifest) is checked on its own: a bad one is reported \
+      with its number and the rest are queued. Requests that share their leading messages \
+      (system prompt and document) become one job, so a worker reads the document once.
+
+      --json prints exactly {"batch": ID, "jobs": N, "rejected": [{"line": L, "error": "..."}]}.
+      The exit status is 1 when nothing could be queued.
+
+      Examples:
+        nightdesk submit --openai-batch Jobs/samples/analysis-batch.jsonl --desk research
+        nightdesk submit --manifest overnight.json --priority low
+        nightdesk submit --document report.txt --question "What was the revenue?" \\
+            --question "Which risks are named?" --system "You are a credit analyst."
+      """)
+
+  @OptionGroup var queue: QueueOptions
+
+  @Option(help: ArgumentHelp("An OpenAI Batch API input file (JSONL, url /v1/chat/completions).", valueName: "FILE"))
+  var openaiBatch: String?
+
+  @Option(help: ArgumentHelp("A batch manifest: {\"jobs\": [{\"requests\": [...]}, ...]}.", valueName: "FILE"))
+  var manifest: String?
+
+  @Option(help: ArgumentHelp("A text file: the document the questions are asked about.", valueName: "FILE"))
+  var document: String?
+
+  @Option(name: .customLong("question"), help: "A question about --document (repeat for several).")
+  var questions: [String] = []
+
+  @Option(help: "The system prompt for --document questions.")
+  var system: String = "You are a careful analyst. Answer from the document only, briefly."
+
+  @Option(help: "Generated tokens at most per answer (--document questions).")
+  var maxTokens: Int = 256
+
+  @Option(help: "Sampling temperature for --document questions (0 = greedy).")
+  var temperature: Double = 0
+
+  @Option(help: "Sampling seed for --document questions.")
+  var seed: UInt64?
+
+  @Option(help: "Priority: high, normal or low.")
+  var priority: String = "normal"
+
+  @Option(help: "The submitting desk (letters, digits, - _ .).")
+  var desk: String = "default"
+
+  @Option(help: "Attempts before a failing job is dead-lettered.")
+  var maxAttempts: Int = 3
+
+  @Option(help: ArgumentHelp("Do not start jobs after this long from now (e.g. 8h).", valueName: "DURATION"))
+  var deadlineIn: String?
+
+  @Option(help: "Submitting the same key again returns the first job (--document only).")
+  var idempotencyKey: String?
+
+  @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "BATCH"))
+  var batch: String?
+
+  @Flag(help: "Print the result as JSON.")
+  var json = false
+
+  func validate() throws {
+    let sources = [openaiBatch != nil, manifest != nil, document != nil].filter { $0 }.count
+    guard sources == 1 else { throw ValidationError("give exactly one of --openai-batch, --manifest or --document") }
+    if document != nil, questions.isEmpty { throw ValidationError("--document needs at least one --question") }
+    if document == nil, !questions.isEmpty { throw ValidationError("--question goes with --document") }
+    guard Priority(rawValue: priority) != nil else { throw ValidationError("--priority must be high, normal or low") }
+  }
+
+  func run() throws {
+    var defaults = JobDefaults(priority: Priority(rawValue: priority) ?? .normal, desk: desk, maxAttempts: maxAttempts)
+    if let deadlineIn {
+      defaults.deadline = Date().timeIntervalSince1970 + (try parseDuration(deadlineIn, option: "--deadline-in"))
+    }
+    let input = try readInput(defaults: defaults)
+    var batchID: String?
+    var queued = 0
+    if !input.jobs.isEmpty {
+      let client = try queue.client("submit")
+      let receipt = try client.submit(input.jobs, toBatch: batch)
+      batchID = receipt.batch
+      queued = receipt.jobs.filter { $0.status != .exists }.count
+      for job in receipt.jobs where job.status == .duplicate {
+        if !json { print("already submitted with this idempotency key: job \(job.id)") }
+      }
+    }
+    if json {
+      printJSON([
+        "batch": batchID.map { .string($0) } ?? .null, "jobs": .int(Int64(queued)),
+        "rejected": .array(input.rejected.map { ["line": .int(Int64($0.line)), "error": .string($0.error)] }),
+      ])
+    } else {
+      for rejection in input.rejected {
+        FileHandle.standardError.write(Data("rejected line \(rejection.line): \(rejection.error)\n".utf8))
+      }
+      if let batchID {
+        print(batchID)
+        FileHandle.standardError.write(Data(
+          ("queued \(queued) job(s), \(input.requestCount) request(s) in batch \(batchID)"
+           + (input.rejected.isEmpty ? "" : "; \(input.rejected.count) rejected") + "\n").utf8))
+      }
+    }
+    if batchID == nil { throw ExitCode(1) }
+  }
+
+  private func readInput(defaults: JobDefaults) throws -> SubmissionInput {
+    if let path = openaiBatch {
+      return OpenAIBatchInput.parse(try readBoundedFile(path, option: "--openai-batch"), defaults: defaults)
+    }
+    if let path = manifest {
+      return try BatchManifest.parse(try readBoundedFile(path, option: "--manifest"), defaults: defaults)
+    }
+    let bytes = try readBoundedFile(document ?? "", option: "--document")
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw ValidationError("--document \(document ?? ""): not UTF-8 text")
+    }
+    let sampling = Sampling(temperature: temperature, seed: seed, maxTokens: maxTokens)
+    // The document goes with the system prompt, so every question shares it as a
+    // prefix (one job, read once by the engine).
+    let context = system + "\n\nDocument:\n" + text
+    let spec = JobSpec(
+      requests: questions.enumerated().map { index, question in
+        ChatRequest(customID: "q\(index + 1)", messages: [.system(context), .user(question)], sampling: sampling)
+      },
+      priority: defaults.priority, desk: defaults.desk, idempotencyKey: idempotencyKey, deadline: defaults.deadline,
+      maxAttempts: defaults.maxAttempts)
+    do { try spec.validate() } catch { throw ValidationError("\(error)") }
+    return SubmissionInput(jobs: [spec])
+  }
+}

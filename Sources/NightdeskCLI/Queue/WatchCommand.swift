@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NightdeskQueue
+
+/// `nightdesk watch BATCH`: live progress until the batch is done.
+struct WatchCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "watch", abstract: "Follow a batch until it is done: a progress bar with tokens/s and ETA.",
+    discussion: "On a terminal the bar redraws in place; otherwise one plain line is printed whenever progress changes.")
+
+  @OptionGroup var queue: QueueOptions
+  @Argument(help: "A batch id.") var batch: String
+  @Option(help: "Seconds between updates.") var interval: Double = 1
+
+  func run() async throws {
+    let client = try queue.client("watch")
+    let terminal = isatty(STDOUT_FILENO) == 1
+    var rate = ProgressRate()
+    var lastLine = ""
+    while true {
+      guard let status = try client.batchStatus(batch) else { throw notFound("batch", batch) }
+      rate.observe(finished: status.finished, tokens: status.generatedTokens, at: Date().timeIntervalSince1970)
+      let line = BatchText.bar(status, tokensPerSecond: rate.tokensPerSecond, eta: rate.eta(remaining: status.total - status.finished))
+      if terminal {
+        print("\r\u{1B}[2K" + line, terminator: "")
+        fflush(nil)
+      } else if BatchText.line(status) != lastLine {
+        lastLine = BatchText.line(status)
+        print(lastLine)
+        fflush(nil)
+      }
+      if status.isDone {
+        if terminal { print("\n" + BatchText.line(status)) }
+        return
+      }
+      try await Task.sleep(for: .milliseconds(Int(max(0.1, interval) * 1000)))
+    }
+  }
+}
+
+/// Tokens/s and jobs/s over a sliding window of observations, for the bar and its ETA.
+struct ProgressRate {
+  private var samples: [(time: Double, finished: Int, tokens: Int)] = []
+  let window: Double = 20
+
+  mutating func observe(finished: Int, tokens: Int, at time: Double) {
+    samples.append((time, finished, tokens))
+    while let first = samples.first, time - first.time > window, samples.count > 2 { samples.removeFirst() }
+  }
+
+  private var span: Double { (samples.last?.time ?? 0) - (samples.first?.time ?? 0) }
+
+  var tokensPerSecond: Double {
+    guard let first = samples.first, let last = samples.last, span > 0 else { return 0 }
+    return Double(last.tokens - first.tokens) / span
+  }
+
+  func eta(remaining: Int) -> Double? {
+    guard let first = samples.first, let last = samples.last, span > 0, last.finished > first.finished else { return nil }
+    return Double(remaining) / (Double(last.finished - first.finished) / span)
+  }
+}

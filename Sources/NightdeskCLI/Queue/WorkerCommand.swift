@@ -1,0 +1,136 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NightdeskEngine
+import NightdeskModel
+import NightdeskQueue
+import NightdeskSupport
+import NightdeskTokenizer
+import NightdeskWorker
+
+/// `nightdesk worker --model PATH`: drains the queue through the engine.
+struct WorkerCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker",
+    abstract: "Run jobs from the queue through the engine until stopped (or, with --drain, until the queue is empty).",
+    discussion: """
+      Claims jobs as engine capacity frees up, renews their leases from a thread of its own, \
+      writes progress at most once a second per job, retries failures with exponential \
+      backoff and jitter, and dead-letters a job after its last attempt. Any number of \
+      workers on any number of machines can share one Redis.
+
+      SIGTERM or SIGINT: stop claiming, let running jobs finish within --grace seconds, give \
+      the rest back to the queue. A second signal gives everything back at once.
+
+      Refuses a Redis whose maxmemory-policy could evict queue keys.
+
+      Examples:
+        nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf
+        nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf --drain --grace 60
+        nightdesk worker --echo --drain          # answers with an echo: tests the queue alone
+      """)
+
+  @OptionGroup var queue: QueueOptions
+  @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String?
+  @Flag(help: "Answer every request with an echo instead of a model (tests and benchmarks of the queue alone).")
+  var echo = false
+  @Flag(help: "Exit with status 0 once the queue is empty and nothing is in flight.") var drain = false
+  @Option(help: "Seconds running jobs get to finish after SIGTERM/SIGINT before they go back to the queue.")
+  var grace: Double = 30
+  @Option(help: "Seconds a claimed job stays this worker's without a renewal.") var lease: Double = 30
+  @Option(help: "Jobs claimed ahead of free capacity.") var prefetch: Int = 4
+  @Option(help: "Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).") var backoff: Double = 2
+  @Option(help: "This worker's name in `queue stats` (default host-pid-random).") var workerID: String?
+  @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
+  @Flag(help: "Print one line per finished job on standard error.") var verbose = false
+  @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
+  @OptionGroup var engine: EngineOptions
+
+  func validate() throws {
+    guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
+    guard grace >= 0, lease >= 1, backoff > 0, prefetch >= 0 else {
+      throw ValidationError("--grace must be >= 0, --lease >= 1, --backoff > 0 and --prefetch >= 0")
+    }
+  }
+
+  func run() async throws {
+    let url = try queue.redis.target().prepare()
+    let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences) : try makeEngineExecutor()
+    var configuration = WorkerConfiguration(
+      redisURL: url, keys: try queue.keys, lease: .milliseconds(Int(lease * 1000)),
+      renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
+      grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
+    if let workerID { configuration.workerID = workerID }
+    let worker = Worker(configuration: configuration, executor: executor) { message in
+      FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
+    }
+    let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        FileHandle.standardError.write(Data("worker: stopping (signal \(number)); a second signal gives everything back now\n".utf8))
+        worker.requestStop()
+      }
+      source.resume()
+      return source
+    }
+    FileHandle.standardError.write(Data(
+      "worker \(configuration.workerID): \(executor.identity.model), capacity \(executor.capacity) requests, queue \(configuration.keys.namespace)\n".utf8))
+    let summary = try await worker.run()
+    for source in signals { source.cancel() }
+    if json {
+      printJSON([
+        "worker": .string(configuration.workerID), "claimed": .int(Int64(summary.claimed)),
+        "succeeded": .int(Int64(summary.succeeded)), "retried": .int(Int64(summary.retried)),
+        "dead": .int(Int64(summary.dead)), "failed": .int(Int64(summary.failed)), "fenced": .int(Int64(summary.fenced)),
+        "released": .int(Int64(summary.released)), "stopped": .int(Int64(summary.stopped)),
+      ])
+    } else {
+      FileHandle.standardError.write(Data(
+        ("worker \(configuration.workerID) exits: \(summary.succeeded) succeeded, \(summary.retried) retried, "
+         + "\(summary.dead) dead, \(summary.failed) failed, \(summary.released) given back\n").utf8))
+    }
+  }
+
+  /// Loads the model, its tokenizer and chat template, and starts the engine.
+  private func makeEngineExecutor() throws -> EngineExecutor {
+    let path = model ?? ""
+    let url = URL(fileURLWithPath: path)
+    let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: url))
+    let template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)
+    let loaded = try ModelLoader.loadModel(path: path, threads: threads)
+    let config = try engine.configuration(eosTokenIDs: tokenizer.stopTokenIDs)
+    let running = try Engine(model: loaded, configuration: config) { tokenizer.makeStreamingDecoder(skipSpecialTokens: true) }
+    let identity = ExecutorIdentity(
+      model: url.lastPathComponent, modelDigest: ModelDigest.sha256(of: url) ?? PrefixHash.digest(running.modelIdentity),
+      templateDigest: template.format.rawValue + ":" + PrefixHash.digest(tokenizer.chatTemplate ?? ""))
+    let bos = tokenizer.addsBOS ? tokenizer.bosTokenID : nil
+    return EngineExecutor(engine: running, identity: identity, capacity: engine.maxSequences) { messages in
+      let chat = try template.render(messages.map {
+        NightdeskTokenizer.ChatMessage(role: $0.role == .developer ? "system" : $0.role.rawValue, content: $0.content)
+      })
+      return (bos.map { [$0] } ?? []) + tokenizer.encode(chat)
+    }
+  }
+}
+
+/// The model file's SHA-256 (what a result's `model_digest` names), from `sha256sum`:
+/// computed once per worker start; nil for a folder or when the tool is missing.
+enum ModelDigest {
+  static func sha256(of url: URL) -> String? {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sha256sum", url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    let digest = String(decoding: output, as: UTF8.self).prefix { !$0.isWhitespace }
+    return digest.count == 64 ? "sha256:" + digest : nil
+  }
+}
