@@ -15,7 +15,8 @@ public struct ChatMessage: Sendable, Equatable {
   }
 
   /// Messages from a JSON array of `{"role": ..., "content": ...}` objects
-  /// (optionally `reasoning_content`); a null content is an empty string.
+  /// (optionally `reasoning_content`); a null content is an empty string, and
+  /// OpenAI-style content parts `[{"type": "text", "text": ...}]` are joined.
   public static func list(fromJSON value: JSONValue) throws -> [ChatMessage] {
     guard let items = value.arrayValue else {
       throw ChatTemplateError.invalidMessages("expected an array of messages, found \(value.kindName)")
@@ -28,11 +29,22 @@ public struct ChatMessage: Sendable, Equatable {
       switch item["content"] {
       case .string(let text)?: content = text
       case nil, .null?: content = ""
+      case .array(let parts)?: content = try textOfParts(parts, message: index)
       case let other?:
         throw ChatTemplateError.invalidMessages("message \(index) \"content\" is \(other.kindName), expected a string")
       }
       return ChatMessage(role: role, content: content, reasoningContent: item["reasoning_content"]?.stringValue)
     }
+  }
+
+  private static func textOfParts(_ parts: [JSONValue], message: Int) throws -> String {
+    try parts.enumerated().map { index, part in
+      guard part["type"]?.stringValue == "text", let text = part["text"]?.stringValue else {
+        throw ChatTemplateError.invalidMessages(
+          "message \(message) content part \(index) is not {\"type\": \"text\", \"text\": ...}; only text parts are supported")
+      }
+      return text
+    }.joined()
   }
 }
 
