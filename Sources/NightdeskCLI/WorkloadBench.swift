@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import NightdeskEngine
 import NightdeskModel
@@ -17,6 +18,9 @@ struct WorkloadOptions: ParsableArguments {
   @Option(help: "Workload mode: requests in flight at once (default: all).")
   var concurrency: Int?
 
+  @Flag(help: "Workload mode: print every engine step's statistics to stderr.")
+  var showSteps = false
+
   @OptionGroup var engine: EngineOptions
 
   /// The workload, with `generatedTokens` from `--gen-tokens`; nil outside workload mode.
@@ -29,6 +33,15 @@ struct WorkloadOptions: ParsableArguments {
     return workload
   }
 
+  @Sendable static func printStep(_ step: StepStatistics) {
+    let line = String(
+      format: "step %d: %d seqs, %d prefill + %d decode tokens, %d reused, %d admitted, %d preempted, "
+        + "kv %d used / %d free, %.1f ms (idle before %.1f ms)\n",
+      step.step, step.sequences, step.prefillTokens, step.decodeTokens, step.prefixReusedTokens, step.admitted,
+      step.preempted, step.kvBlocksUsed, step.kvBlocksFree, step.stepSeconds * 1000, step.idleSeconds * 1000)
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+
   /// Loads the model, runs the workload once, prints the report.
   func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, json: Bool) async throws {
     let model = try ModelLoader.loadModel(path: modelPath, threads: threads)
@@ -38,7 +51,7 @@ struct WorkloadOptions: ParsableArguments {
     let tokens = (vocabulary / 8)..<(vocabulary * 3 / 4)
     let requests = workload.makeRequests(tokens: tokens)
     let engine = try Engine(model: model, configuration: try engine.configuration(eosTokenIDs: []))
-    let report = try await workload.run(requests, on: engine)
+    let report = try await workload.run(requests, on: engine, onStep: showSteps ? Self.printStep : nil)
     await engine.shutdown()
     if json {
       var object = report.json.objectValue ?? JSONObject()

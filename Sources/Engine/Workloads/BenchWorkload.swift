@@ -54,10 +54,15 @@ public struct BenchWorkload: Sendable, Equatable {
 
   /// Runs `requests` through `engine` and reports. The engine should be fresh, so
   /// the statistics are this run's.
-  public func run(_ requests: [GenerationRequest], on engine: Engine) async throws -> BenchReport {
+  public func run(
+    _ requests: [GenerationRequest], on engine: Engine, onStep: (@Sendable (StepStatistics) -> Void)? = nil
+  ) async throws -> BenchReport {
     let before = engine.statistics
     let peakKV = LockedValue(0)
-    engine.observeSteps { step in peakKV.withLock { $0 = max($0, step.kvBlocksUsed) } }
+    engine.observeSteps { step in
+      peakKV.withLock { $0 = max($0, step.kvBlocksUsed) }
+      onStep?(step)
+    }
     let started = EngineCore.now()
     let limit = max(1, concurrency ?? requests.count)
     var usage: [Usage] = []
