@@ -1,6 +1,7 @@
 import Testing
 import NightdeskEngine
 import NightdeskModel
+import NightdeskSupport
 
 /// The engine end to end over `ToyModel`, whose output depends on every token it
 /// reads back from the paged KV cache.
@@ -209,4 +210,27 @@ extension EngineToyTests {
     #expect(engine.statistics.kvBlocksUsed == 0)
     #expect(engine.statistics.requestsFinished == 1)
   }
+}
+
+extension EngineToyTests {
+  @Test func collectReportsProgressForShortPromptsToo() async throws {
+    let engine = try Self.engine()
+    let seen = LockedBox()
+    let result = try await engine.submit(
+      GenerationRequest(prompt: [1, 2, 3], sampling: SamplingParameters(temperature: 0, maxTokens: 4, ignoreEOS: true))
+    ).collect { seen.append($0) }
+    let updates = seen.values
+    #expect(result.tokens.count == 4)
+    #expect(updates.first?.promptTokens == 3)
+    #expect(updates.last?.generatedTokens == 4)
+    #expect(updates.last?.promptTokensDone == 3)
+    await engine.shutdown()
+  }
+}
+
+/// Progress updates gathered from a callback.
+final class LockedBox: Sendable {
+  private let storage = NightdeskSupport.LockedValue<[RequestProgress]>([])
+  func append(_ value: RequestProgress) { storage.withLock { $0.append(value) } }
+  var values: [RequestProgress] { storage.current }
 }

@@ -139,11 +139,10 @@ final class EngineCore {
     var row = 0
     var generated = 0
     for chunk in plan.chunks {
-      outputs[chunk.id]?.markAdmitted(now: now)
-      guard chunk.wantsLogits else {
-        report(chunk.id, phase: .prefill)
-        continue
-      }
+      let firstChunk = outputs[chunk.id]?.markAdmitted(now: now) ?? false
+      // Every request announces its prompt progress at least once, before its first token.
+      if !chunk.wantsLogits || firstChunk { report(chunk.id, phase: .prefill, announce: true) }
+      guard chunk.wantsLogits else { continue }
       defer { row += 1 }
       // Mutated in place: a copy would duplicate the sampler's history every token.
       guard let (token, ending) = outputs[chunk.id]?.receive(logits.row(row), now: now) else { continue }
@@ -176,11 +175,11 @@ final class EngineCore {
     totals.lastStep = step
   }
 
-  private func report(_ id: RequestID, phase: RequestProgress.Phase) {
+  private func report(_ id: RequestID, phase: RequestProgress.Phase, announce: Bool = false) {
     guard let output = outputs[id] else { return }
     let progress = output.progress(state.sequences[id], phase: phase)
     progressUpdates[id] = progress
-    if phase == .prefill { output.continuation.yield(.progress(progress)) }
+    if announce { output.continuation.yield(.progress(progress)) }
   }
 
   private func finish(_ id: RequestID, _ ending: RequestOutput.Ending) {

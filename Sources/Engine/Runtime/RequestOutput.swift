@@ -32,8 +32,11 @@ struct RequestOutput {
     submitted = now
   }
 
-  mutating func markAdmitted(now: Double) {
-    if admitted == nil { admitted = now }
+  /// Notes the first admission; true the first time.
+  mutating func markAdmitted(now: Double) -> Bool {
+    guard admitted == nil else { return false }
+    admitted = now
+    return true
   }
 
   /// Samples the next token from `logits` and streams it; returns how generation
