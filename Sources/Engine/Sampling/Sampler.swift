@@ -45,9 +45,16 @@ struct Sampler: Sendable {
   }
 
   mutating func sample(_ logits: ArraySlice<Float>) -> SampledToken {
+    let chosen: Int
+    if parameters.isGreedy && !hasPenalties && parameters.logprobs == nil {
+      // The common greedy case reads the step's logits in place: no copy per token.
+      chosen = logits.withContiguousStorageIfAvailable { Self.argmax($0) } ?? Self.argmax(Array(logits))
+      step += 1
+      outputCounts[Int32(chosen), default: 0] += 1
+      return SampledToken(id: Int32(chosen), logprob: nil, topLogprobs: [])
+    }
     let raw = Array(logits)
     let scores = hasPenalties ? penalised(raw) : raw
-    let chosen: Int
     if parameters.isGreedy {
       chosen = Self.argmax(scores)
     } else {
@@ -156,8 +163,17 @@ struct Sampler: Sendable {
   }
 
   static func argmax(_ values: [Float]) -> Int {
+    values.withUnsafeBufferPointer { argmax($0) }
+  }
+
+  /// Index of the largest value, the lowest index on a tie.
+  static func argmax(_ values: UnsafeBufferPointer<Float>) -> Int {
     var best = 0
-    for index in values.indices where values[index] > values[best] { best = index }
+    var bestValue = values.first ?? 0
+    for index in values.indices where values[index] > bestValue {
+      best = index
+      bestValue = values[index]
+    }
     return best
   }
 
