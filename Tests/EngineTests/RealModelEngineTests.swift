@@ -104,3 +104,27 @@ import Testing
     #expect(batched.tokens == alone.tokens)
   }
 }
+
+extension RealModelEngineTests {
+  @Test func cancellingMidGenerationFreesEveryBlockOfTheRealModel() async throws {
+    let engine = try Self.engine(Self.path("qwen3-tiny"))
+    let prompts = Self.prompts()
+    let long = engine.submit(
+      GenerationRequest(prompt: prompts[2], sampling: SamplingParameters(temperature: 0, maxTokens: 4000, ignoreEOS: true)))
+    let short = engine.submit(GenerationRequest(prompt: prompts[0], sampling: SamplingParameters(temperature: 0, maxTokens: 4)))
+    var tokens = 0
+    var reason: FinishReason?
+    for try await event in long.events {
+      if case .token = event {
+        tokens += 1
+        if tokens == 3 { engine.cancel(long.id) }
+      }
+      if case .finished(let summary) = event { reason = summary.reason }
+    }
+    #expect(reason == .cancelled)
+    #expect(tokens < 4000)
+    _ = try await short.collect()
+    await engine.shutdown()
+    #expect(engine.statistics.kvBlocksUsed == 0)
+  }
+}
