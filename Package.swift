@@ -48,7 +48,7 @@ let package = Package(
             path: "Sources/Engine", swiftSettings: optimisedSwift),
     .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskSupport"], path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
-            dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskSupport"],
+            dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
             path: "Sources/Worker"),
     .executableTarget(
       name: "NightdeskCLI",
@@ -74,6 +74,6 @@ let package = Package(
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "QueueTests",
-                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRedis", "NightdeskTestSupport"]),
+                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskEngine", "NightdeskRedis", "NightdeskTestSupport"]),
   ]
 )

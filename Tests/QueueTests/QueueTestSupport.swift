@@ -8,8 +8,8 @@ final class QueueFixture {
   let server: RedisServerProcess
   let keys: QueueKeys
 
-  init(appendOnly: Bool = false) throws {
-    server = try RedisServerProcess(.init(appendOnly: appendOnly))
+  init(appendOnly: Bool = false, extraConfig: [String] = []) throws {
+    server = try RedisServerProcess(.init(appendOnly: appendOnly, extraConfig: extraConfig))
     keys = try QueueKeys(namespace: "t")
   }
 

@@ -1,11 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import NightdeskEngine
-import NightdeskModel
 import NightdeskQueue
 import NightdeskSupport
-import NightdeskTokenizer
 import NightdeskWorker
 
 /// `nightdesk worker --model PATH`: drains the queue through the engine.
@@ -34,6 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String?
   @Flag(help: "Answer every request with an echo instead of a model (tests and benchmarks of the queue alone).")
   var echo = false
+  @Option(help: .hidden) var echoDelay: Double = 0
   @Flag(help: "Exit with status 0 once the queue is empty and nothing is in flight.") var drain = false
   @Option(help: "Seconds running jobs get to finish after SIGTERM/SIGINT before they go back to the queue.")
   var grace: Double = 30
@@ -42,7 +40,6 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(help: "Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).") var backoff: Double = 2
   @Option(help: "This worker's name in `queue stats` (default host-pid-random).") var workerID: String?
   @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
-  @Flag(help: "Print one line per finished job on standard error.") var verbose = false
   @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
   @OptionGroup var engine: EngineOptions
 
@@ -55,7 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
   func run() async throws {
     let url = try queue.redis.target().prepare()
-    let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences) : try makeEngineExecutor()
+    let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor()
     var configuration = WorkerConfiguration(
       redisURL: url, keys: try queue.keys, lease: .milliseconds(Int(lease * 1000)),
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
@@ -92,45 +89,9 @@ struct WorkerCommand: AsyncParsableCommand {
     }
   }
 
-  /// Loads the model, its tokenizer and chat template, and starts the engine.
   private func makeEngineExecutor() throws -> EngineExecutor {
-    let path = model ?? ""
-    let url = URL(fileURLWithPath: path)
-    let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: url))
-    let template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)
-    let loaded = try ModelLoader.loadModel(path: path, threads: threads)
-    let config = try engine.configuration(eosTokenIDs: tokenizer.stopTokenIDs)
-    let running = try Engine(model: loaded, configuration: config) { tokenizer.makeStreamingDecoder(skipSpecialTokens: true) }
-    let identity = ExecutorIdentity(
-      model: url.lastPathComponent, modelDigest: ModelDigest.sha256(of: url) ?? PrefixHash.digest(running.modelIdentity),
-      templateDigest: template.format.rawValue + ":" + PrefixHash.digest(tokenizer.chatTemplate ?? ""))
-    let bos = tokenizer.addsBOS ? tokenizer.bosTokenID : nil
-    return EngineExecutor(engine: running, identity: identity, capacity: engine.maxSequences) { messages in
-      let chat = try template.render(messages.map {
-        NightdeskTokenizer.ChatMessage(role: $0.role == .developer ? "system" : $0.role.rawValue, content: $0.content)
-      })
-      return (bos.map { [$0] } ?? []) + tokenizer.encode(chat)
+    try EngineExecutor.load(model: model ?? "", threads: threads) { stopTokens in
+      try engine.configuration(eosTokenIDs: stopTokens)
     }
-  }
-}
-
-/// The model file's SHA-256 (what a result's `model_digest` names), from `sha256sum`:
-/// computed once per worker start; nil for a folder or when the tool is missing.
-enum ModelDigest {
-  static func sha256(of url: URL) -> String? {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sha256sum", url.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return nil }
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    let digest = String(decoding: output, as: UTF8.self).prefix { !$0.isWhitespace }
-    return digest.count == 64 ? "sha256:" + digest : nil
   }
 }

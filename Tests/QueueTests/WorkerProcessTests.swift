@@ -1,0 +1,130 @@
+import Foundation
+import NightdeskQueue
+import NightdeskRedis
+import NightdeskSupport
+import NightdeskTestSupport
+import NightdeskWorker
+import Testing
+
+/// Real `nightdesk worker` processes (the built binary, echo executor) killed and
+/// paused under a real redis-server; and a redis-server restarted under workers.
+@Suite struct WorkerProcessTests {
+  /// The `nightdesk` binary `swift build --build-tests` put beside the test bundle.
+  static var binary: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nightdesk")
+  }
+
+  static func startWorker(_ fixture: QueueFixture, id: String, echoDelay: Double, lease: Double, drain: Bool) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = [
+      "worker", "--echo", "--echo-delay", String(echoDelay), "--redis", "unix://\(fixture.server.socketPath)",
+      "--queue", fixture.keys.namespace, "--lease", String(lease), "--worker-id", id, "--backoff", "0.05", "--json",
+    ] + (drain ? ["--drain"] : [])
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, output)
+  }
+
+  /// One `succeeded` event per job: the result was stored exactly once.
+  static func successEvents(_ queue: QueueClient) throws -> [String: Int] {
+    let events = try queue.redis.command("XRANGE", queue.keys.events, "-", "+").array ?? []
+    var counts: [String: Int] = [:]
+    for event in events {
+      let fields = (event.array?.last?.array ?? []).compactMap(\.string)
+      var pairs: [String: String] = [:]
+      for index in stride(from: 0, to: fields.count - 1, by: 2) { pairs[fields[index]] = fields[index + 1] }
+      if pairs["event"] == "succeeded", let job = pairs["job"] { counts[job, default: 0] += 1 }
+    }
+    return counts
+  }
+
+  static func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+      guard ContinuousClock.now < deadline else { throw QueueError(.protocolError, "timed out waiting for \(what)") }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+  }
+
+  @Test func aKilledWorkersJobsAreFinishedByAnotherExactlyOnce() async throws {
+    try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build nightdesk first (swift build --build-tests)")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit((0..<40).map { chatJob("q\($0)") })
+    let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 30, lease: 1.5, drain: false)
+    try Self.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
+    kill(doomed.processIdentifier, SIGKILL)
+    doomed.waitUntilExit()
+    let held = try queue.batchStatus(receipt.batch)?.count(.running) ?? 0
+    #expect(held > 0)
+
+    let (survivor, output) = try Self.startWorker(fixture, id: "survivor", echoDelay: 0, lease: 1.5, drain: true)
+    survivor.waitUntilExit()
+    #expect(survivor.terminationStatus == 0)
+    let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
+    #expect(summary["succeeded"]?.intValue == 40)
+    let status = try #require(try queue.batchStatus(receipt.batch))
+    #expect(status.count(.succeeded) == 40 && status.isDone)
+    let records = try queue.records(receipt.jobs.map(\.id))
+    #expect(records.allSatisfy { $0.result?.worker == "survivor" })
+    #expect(records.filter { $0.result?.attempt == 2 }.count == held, "the killed worker's jobs were reclaimed")
+    let events = try Self.successEvents(queue)
+    #expect(events.count == 40 && events.values.allSatisfy { $0 == 1 })
+  }
+
+  @Test func aPausedWorkersLateResultsAreFenced() async throws {
+    try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build nightdesk first (swift build --build-tests)")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit((0..<6).map { chatJob("q\($0)") })
+    let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 1.0, lease: 1.0, drain: true)
+    try Self.waitFor("the first worker to run all jobs") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6 }
+    kill(paused.processIdentifier, SIGSTOP)
+    let worker = Worker(
+      configuration: WorkerConfiguration(redisURL: fixture.server.url, keys: fixture.keys, workerID: "live",
+                                         lease: .seconds(1), renewInterval: .milliseconds(200), pollInterval: .milliseconds(20),
+                                         drain: true),
+      executor: EchoExecutor())
+    let summary = try await worker.run()
+    #expect(summary.succeeded == 6)
+    // The paused worker wakes with its echo delays long over: its writes must all be refused.
+    kill(paused.processIdentifier, SIGCONT)
+    paused.waitUntilExit()
+    let late = try JSONParser.parse(pausedOutput.fileHandleForReading.readDataToEndOfFile().map { $0 })
+    #expect(late["succeeded"]?.intValue == 0)
+    #expect((late["fenced"]?.intValue ?? 0) + (late["stopped"]?.intValue ?? 0) == 6, "\(JSONWriter.string(late))")
+    let records = try queue.records(receipt.jobs.map(\.id))
+    #expect(records.allSatisfy { $0.result?.worker == "live" })
+    #expect(try Self.successEvents(queue).values.allSatisfy { $0 == 1 })
+  }
+
+  @Test func redisRestartedMidRunLosesNoJob() async throws {
+    let fixture = try QueueFixture(appendOnly: true, extraConfig: ["appendfsync always"])
+    let queue = try fixture.client()
+    let receipt = try queue.submit((0..<150).map { chatJob("q\($0)") })
+    let workers = (0..<3).map { index in
+      Worker(
+        configuration: WorkerConfiguration(redisURL: fixture.server.url, keys: fixture.keys, workerID: "w\(index)",
+                                           lease: .seconds(2), renewInterval: .milliseconds(200),
+                                           pollInterval: .milliseconds(20), drain: true),
+        executor: EchoExecutor(capacity: 4, delay: .milliseconds(20)))
+    }
+    let run = Task {
+      try await withThrowingTaskGroup(of: WorkerSummary.self) { group in
+        for worker in workers { group.addTask { try await worker.run() } }
+        return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
+      }
+    }
+    try Self.waitFor("some progress") { try queue.batchStatus(receipt.batch)?.count(.succeeded) ?? 0 >= 20 }
+    try fixture.server.restart()
+    let summaries = try await run.value
+    let after = try fixture.client()
+    let status = try #require(try after.batchStatus(receipt.batch))
+    #expect(status.count(.succeeded) == 150 && status.isDone, "\(status)")
+    #expect(try after.records(receipt.jobs.map(\.id)).allSatisfy { $0.state == .succeeded && $0.result != nil })
+    #expect(summaries.reduce(0) { $0 + $1.succeeded } >= 150)
+  }
+}
