@@ -37,12 +37,12 @@ public struct EngineExecutor: JobExecutor {
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))
     let generations = prepared.map { engine.submit($0) }
-    let completed = try await withThrowingTaskGroup(of: (Int, CompletedGeneration).self) { group in
+    let completed = try await withThrowingTaskGroup(of: (Int, Collected).self) { group in
       for (index, generation) in generations.enumerated() {
         group.addTask {
-          let result = try await generation.collect { update in
+          let result = try await Self.collect(generation) { update in
             let total = perRequest.withLock { table in
-              table[index] = JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens)
+              table[index] = update
               return table.reduce(into: JobProgress()) { sum, item in
                 sum.promptTokens += item.promptTokens
                 sum.generatedTokens += item.generatedTokens
@@ -51,11 +51,10 @@ public struct EngineExecutor: JobExecutor {
             }
             progress(total)
           }
-          perRequest.withLock { $0[index].requestsDone = 1 }
           return (index, result)
         }
       }
-      var results = [CompletedGeneration?](repeating: nil, count: generations.count)
+      var results = [Collected?](repeating: nil, count: generations.count)
       do {
         for try await (index, result) in group { results[index] = result }
       } catch {
@@ -80,6 +79,39 @@ public struct EngineExecutor: JobExecutor {
         sampling: sampling, queueSeconds: usage.queueSeconds, firstTokenSeconds: usage.firstTokenSeconds,
         totalSeconds: usage.totalSeconds)
     }
+  }
+
+  /// What a finished request produced.
+  struct Collected: Sendable {
+    var text: String
+    var summary: GenerationSummary
+  }
+
+  /// Reads a generation's events to the end, reporting prompt progress and every
+  /// generated token (the engine sends prompt progress only while it prefills).
+  static func collect(_ generation: Generation, progress: (JobProgress) -> Void) async throws -> Collected {
+    var current = JobProgress()
+    var count = 0
+    var text = ""
+    for try await event in generation.events {
+      switch event {
+      case .progress(let update):
+        current.promptTokens = update.promptTokensDone
+        progress(current)
+      case .token(let token):
+        count += 1
+        text += token.text
+        current.generatedTokens = count
+        progress(current)
+      case .finished(let summary):
+        current.promptTokens = summary.usage.promptTokens
+        current.requestsDone = 1
+        progress(current)
+        return Collected(text: text, summary: summary)
+      }
+    }
+    try Task.checkCancellation()
+    throw EngineError(.stopped, "\(generation.id)'s stream ended without a result")
   }
 
   /// The queue's OpenAI-style sampling fields as engine parameters.

@@ -1,0 +1,96 @@
+import Foundation
+import NightdeskEngine
+import NightdeskQueue
+import NightdeskTestSupport
+import NightdeskWorker
+import Testing
+
+/// The worker driving the real engine on SmolLM2 (Ops/setup downloads it), under a real redis-server.
+@Suite(.serialized) struct EngineWorkerTests {
+  static let smolSHA256 = "sha256:b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+  static func executor() throws -> EngineExecutor {
+    try EngineExecutor.load(model: TestPaths.smolLM2.path, threads: 2) { stops in
+      EngineConfiguration(kvMemoryBytes: 96 << 20, scheduler: SchedulerConfiguration(maxBatchTokens: 512, maxSequences: 8),
+                          eosTokenIDs: stops)
+    }
+  }
+
+  static func configuration(_ fixture: QueueFixture, drain: Bool = true) -> WorkerConfiguration {
+    WorkerConfiguration(redisURL: fixture.server.url, keys: fixture.keys, workerID: "engine-worker",
+                        renewInterval: .milliseconds(200), progressInterval: .milliseconds(200),
+                        pollInterval: .milliseconds(20), drain: drain)
+  }
+
+  static func documentJob(_ document: String, questions: [String], maxTokens: Int = 12) -> JobSpec {
+    JobSpec(requests: questions.enumerated().map { index, question in
+      ChatRequest(customID: "\(document.prefix(8))-\(index)",
+                  messages: [.system("Answer briefly from this document.\n\n" + document), .user(question)],
+                  sampling: Sampling(temperature: 0, maxTokens: maxTokens))
+    })
+  }
+
+  @Test func jobsRunThroughTheEngineReproduciblyWithTheirPrefixSharedAndRecorded() async throws {
+    try #require(FileManager.default.fileExists(atPath: TestPaths.smolLM2.path), "run Ops/setup for the SmolLM2 model")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let jobs = [
+      Self.documentJob("Harrowgate Mills reported revenue of 412 million pounds in 2025, up 9 percent.",
+                       questions: ["What was the revenue?", "By how much did it grow?"]),
+      Self.documentJob("The central bank of Veldora raised its policy rate to 4.5 percent.",
+                       questions: ["What is the new rate?", "Who raised it?"]),
+    ]
+    let first = try queue.submit(jobs)
+    let second = try queue.submit(jobs)
+    let executor = try Self.executor()
+    let summary = try await Worker(configuration: Self.configuration(fixture), executor: executor).run()
+    #expect(summary.succeeded == 4)
+
+    let firstRecords = try queue.records(first.jobs.map(\.id))
+    let secondRecords = try queue.records(second.jobs.map(\.id))
+    for record in firstRecords + secondRecords {
+      let result = try #require(record.result)
+      #expect(result.executor.modelDigest == Self.smolSHA256)
+      #expect(result.executor.templateDigest.hasPrefix("smollm2:"))
+      #expect(result.requests.count == 2)
+      for answer in result.requests {
+        #expect(!answer.text.isEmpty && answer.generatedTokens >= 1 && answer.generatedTokens <= 12)
+        #expect(answer.promptTokens > 20 && answer.sampling.seed != nil)
+      }
+    }
+    // Both questions of a job go in together: the document is computed once and reused.
+    #expect(firstRecords.allSatisfy { ($0.result?.reusedTokens ?? 0) > 0 })
+    // Greedy answers reproduce, whatever ran beside them.
+    #expect(firstRecords.map { $0.result?.requests.map(\.text) } == secondRecords.map { $0.result?.requests.map(\.text) })
+    let status = try #require(try queue.batchStatus(first.batch))
+    #expect(status.generatedTokens == firstRecords.reduce(0) { $0 + ($1.result?.generatedTokens ?? 0) })
+    await executor.engine.shutdown()
+  }
+
+  @Test func cancellingMidGenerationStopsTheEngineRequest() async throws {
+    try #require(FileManager.default.fileExists(atPath: TestPaths.smolLM2.path), "run Ops/setup for the SmolLM2 model")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit([
+      JobSpec(requests: [ChatRequest(messages: [.user("Write the numbers from 1 to 1000, one per line.")],
+                                     sampling: Sampling(temperature: 0, maxTokens: 600))])
+    ])
+    let executor = try Self.executor()
+    let worker = Worker(configuration: Self.configuration(fixture), executor: executor)
+    let run = Task { try await worker.run() }
+    try WorkerProcessTests.waitFor("generation to start", timeout: .seconds(60)) {
+      try queue.jobStatus(receipt.jobs[0].id)?.progress.generatedTokens ?? 0 > 0
+    }
+    #expect(try queue.cancel(target: receipt.batch).map(\.previous) == ["running"])
+    let summary = try await run.value
+    #expect(summary.stopped == 1 && summary.succeeded == 0)
+    let generated = try #require(try queue.jobStatus(receipt.jobs[0].id)).progress.generatedTokens
+    #expect(generated < 600, "stopped well before max_tokens")
+    try WorkerProcessTests.waitFor("the engine to free the request") {
+      let statistics = executor.engine.statistics
+      return statistics.running == 0 && statistics.waiting == 0
+    }
+    #expect(try queue.batchStatus(receipt.batch)?.count(.cancelled) == 1)
+    await executor.engine.shutdown()
+  }
+}
