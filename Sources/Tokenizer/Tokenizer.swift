@@ -131,8 +131,7 @@ public final class Tokenizer: Sendable {
     var plain: [UInt8] = []
     var scratch = BPEScratch()
     for segment in segments {
-      let text = normalizesNFC ? Self.nfc(segment.text) : segment.text
-      let utf8 = Array(text.utf8)
+      let utf8 = normalizesNFC ? NFC.utf8(of: segment.text) : Array(segment.text.utf8)
       guard segment.trusted, !matcher.isEmpty else {
         plain.append(contentsOf: utf8)
         continue
@@ -161,18 +160,6 @@ public final class Tokenizer: Sendable {
         encoder.encode(base + start, end - start, into: &ids, scratch: &scratch)
       }
     }
-  }
-
-  /// NFC, skipping Foundation when no scalar is U+0300 or above: below it every
-  /// scalar is already in NFC and none composes with another (bytes ≥ 0xCC are
-  /// exactly the lead bytes of such scalars).
-  static func nfc(_ text: String) -> String {
-    var needsWork = false
-    for byte in text.utf8 where byte >= 0xCC {
-      needsWork = true
-      break
-    }
-    return needsWork ? text.precomposedStringWithCanonicalMapping : text
   }
 
   // MARK: Decoding
