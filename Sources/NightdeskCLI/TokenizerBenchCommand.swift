@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NightdeskModel
+import NightdeskSupport
 import NightdeskTokenizer
 
 /// `nightdesk tokenizer-bench`: how fast a model's tokenizer loads, encodes and
@@ -30,12 +31,12 @@ struct TokenizerBenchCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let clock = ContinuousClock()
-    let loadStart = clock.now
+    let loadStart = Stopwatch()
     let spec = try TokenizerSpec(modelAt: URL(fileURLWithPath: model))
-    let parsed = clock.now
+    let parseTime = loadStart.elapsed
+    let buildStart = Stopwatch()
     let tokenizer = try Tokenizer(spec: spec)
-    let built = clock.now
+    let buildTime = buildStart.elapsed
 
     let text: String
     if let file {
@@ -49,48 +50,68 @@ struct TokenizerBenchCommand: ParsableCommand {
     let megabytes = Double(text.utf8.count) / 1_000_000
 
     var ids: [Int32] = []
-    var bestEncode = Duration.seconds(1_000_000)
-    for _ in 0..<max(1, runs) {
-      let start = clock.now
-      ids = tokenizer.encode(text)  // trusted, the default: added tokens are looked for too
-      bestEncode = min(bestEncode, clock.now - start)
-    }
-    var bestDecode = Duration.seconds(1_000_000)
+    let encode = Stopwatch.best(of: runs) { ids = tokenizer.encode(text) }  // trusted text, the default
     var decoded = ""
-    for _ in 0..<max(1, runs) {
-      let start = clock.now
-      decoded = tokenizer.decode(ids)
-      bestDecode = min(bestDecode, clock.now - start)
-    }
+    let decode = Stopwatch.best(of: runs) { decoded = tokenizer.decode(ids) }
     let roundTrips = decoded == (tokenizer.normalizesNFC ? text.precomposedStringWithCanonicalMapping : text)
 
-    let report: [(String, String)] = [
-      ("model", model),
-      ("text_megabytes", format(megabytes, 3)),
-      ("tokens", String(ids.count)),
-      ("load_parse_seconds", format(seconds(parsed - loadStart), 3)),
-      ("load_build_seconds", format(seconds(built - parsed), 3)),
-      ("encode_megabytes_per_second", format(megabytes / seconds(bestEncode), 1)),
-      ("encode_tokens_per_second", format(Double(ids.count) / seconds(bestEncode), 0)),
-      ("decode_megabytes_per_second", format(megabytes / seconds(bestDecode), 1)),
-      ("round_trips", String(roundTrips)),
-    ]
+    // Wall-clock rates suffer when other processes share the cores; CPU-time rates do not.
+    var report = JSONObject()
+    report["model"] = .string(model)
+    report["text_megabytes"] = .double(megabytes)
+    report["tokens"] = .int(Int64(ids.count))
+    report["load_parse_seconds"] = .double(parseTime.wall)
+    report["load_build_seconds"] = .double(buildTime.wall)
+    report["load_cpu_seconds"] = .double(parseTime.cpu + buildTime.cpu)
+    report["encode_megabytes_per_second"] = .double(megabytes / encode.wall)
+    report["encode_megabytes_per_cpu_second"] = .double(megabytes / encode.cpu)
+    report["encode_tokens_per_second"] = .double(Double(ids.count) / encode.wall)
+    report["decode_megabytes_per_second"] = .double(megabytes / decode.wall)
+    report["round_trips"] = .bool(roundTrips)
     if json {
-      let fields = report.map { key, value in
-        let quoted = key == "model" ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
-        return "\"\(key)\": \(quoted)"
-      }
-      print("{" + fields.joined(separator: ", ") + "}")
+      print(JSONWriter.string(.object(report)))
     } else {
-      for (key, value) in report { print("\(key.replacingOccurrences(of: "_", with: " ")): \(value)") }
+      for (key, value) in report.pairs {
+        let shown: String
+        switch value {
+        case .double(let number): shown = String(format: number < 10 ? "%.3f" : "%.1f", number)
+        case .string(let text): shown = text
+        default: shown = JSONWriter.string(value)
+        }
+        print("\(key.replacingOccurrences(of: "_", with: " ")): \(shown)")
+      }
     }
   }
+}
 
-  private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+/// Wall-clock and this thread's CPU time since it was made.
+struct Stopwatch {
+  private let wallStart = ContinuousClock.now
+  private let cpuStart = Stopwatch.threadCPUSeconds()
+
+  var elapsed: (wall: Double, cpu: Double) {
+    let wall = ContinuousClock.now - wallStart
+    return (Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+            Stopwatch.threadCPUSeconds() - cpuStart)
   }
 
-  private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+  /// The fastest of `runs` runs, by wall and by CPU time separately.
+  static func best(of runs: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+    var best = (wall: Double.infinity, cpu: Double.infinity)
+    for _ in 0..<max(1, runs) {
+      let watch = Stopwatch()
+      body()
+      let time = watch.elapsed
+      best = (min(best.wall, time.wall), min(best.cpu, time.cpu))
+    }
+    return best
+  }
+
+  static func threadCPUSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+  }
 }
 
 /// Deterministic English prose for the benchmark: sentences assembled from a
