@@ -56,6 +56,21 @@ float nd_dot_fixed(const float *a, const float *b, int64_t n) {
   return nd_tree16(acc);
 }
 
+/// nd_tree16 of four vectors at once, as [tree(a), tree(b), tree(c), tree(d)]: the
+/// same pairwise additions, done with cross-vector shuffles instead of one
+/// extract chain per vector.
+static inline __m128 nd_tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  // lanes l + l+8: [a s8 | b s8], [c s8 | d s8]
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+  // lanes l + l+4: quarter k holds s4[0..3] of a, b, c, d
+  const __m512 s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+  // lanes l + l+2, then lane 0 + lane 1, within each quarter
+  const __m512 s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E));
+  const __m512 s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1));
+  return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, s1));
+}
+
 // MR rows of a times NR rows of w, one 16-lane accumulator per output.
 // Called with constant MR/NR so the compiler keeps the accumulators in registers.
 static inline __attribute__((always_inline)) void nd_micro(
@@ -82,11 +97,13 @@ static inline __attribute__((always_inline)) void nd_micro(
       for (int s = 0; s < NR; s++) acc[r][s] = _mm512_fmadd_ps(av[r], wv[s], acc[r][s]);
     }
   }
-  for (int r = 0; r < MR; r++)
-    for (int s = 0; s < NR; s++) {
-      float d = nd_tree16(acc[r][s]);
-      c[r * ldc + s] = accumulate ? c[r * ldc + s] + d : d;
-    }
+  const __mmask8 store_mask = (__mmask8)((1u << NR) - 1);
+  for (int r = 0; r < MR; r++) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m128 d = nd_tree16x4(acc[r][0], NR > 1 ? acc[r][1] : zero, NR > 2 ? acc[r][2] : zero, NR > 3 ? acc[r][3] : zero);
+    if (accumulate) d = _mm_add_ps(_mm_maskz_loadu_ps(store_mask, c + r * ldc), d);
+    _mm_mask_storeu_ps(c + r * ldc, store_mask, d);
+  }
 }
 
 #define ND_MICRO_CASE(MR_, NR_) \

@@ -81,9 +81,11 @@ typedef struct {
   const int64_t *positions;     // [rows] absolute position; the row attends to keys 0 ... position
   const int32_t *const *block_tables;  // [rows] the row's sequence's block table
   float scale;
-  float *scratch;               // scratch_per_thread floats per pool thread (>= max position + 1)
-  int64_t scratch_per_thread;
+  float *scratch;               // scratch_per_thread floats per pool thread
+  int64_t scratch_per_thread;   // >= nd_attention_scratch_floats(largest position + 1)
 } nd_attention_job;
+
+int64_t nd_attention_scratch_floats(int64_t max_keys);
 
 void nd_attention(nd_pool *pool, const nd_attention_job *job);
 

@@ -1,3 +1,5 @@
+import NightdeskKernels
+
 /// Activation buffers of one forward step, grown to the largest step seen and reused.
 final class Workspace {
   let x = FloatBuffer()         // [rows, hidden] residual stream
@@ -25,8 +27,9 @@ final class Workspace {
     up.reserve(rows * config.intermediateSize)
     logits.reserve(logitRows * config.vocabularySize)
     linearScratch.reserve(threads * linearScratchPerThread)
-    if maxKeys > attentionScratchPerThread {
-      attentionScratchPerThread = max(maxKeys, 2 * attentionScratchPerThread, 1024)
+    let needed = Int(nd_attention_scratch_floats(Int64(maxKeys)))
+    if needed > attentionScratchPerThread {
+      attentionScratchPerThread = max(needed, 2 * attentionScratchPerThread)
     }
     attentionScratch.reserve(threads * attentionScratchPerThread)
   }
