@@ -45,4 +45,34 @@ static inline float nd_tree16(const float *s) {
   return h2[0] + h2[1];
 }
 
+// Defines MATVEC (y[r] = row r · x for r < rows) and DOT (one row) over ROWS(w,
+// row_bytes, R, x, n, y), which handles R = 1..4 rows at once (R a constant).
+#define ND_DEFINE_MATVEC(MATVEC, DOT, ROWS)                                                     \
+  void MATVEC(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) {   \
+    const uint8_t *p = w;                                                                       \
+    int64_t r = 0;                                                                              \
+    for (; r + 4 <= rows; r += 4) ROWS(p + r * rb, rb, 4, x, n, y + r);                         \
+    switch (rows - r) {                                                                         \
+      case 3: ROWS(p + r * rb, rb, 3, x, n, y + r); break;                                      \
+      case 2: ROWS(p + r * rb, rb, 2, x, n, y + r); break;                                      \
+      case 1: ROWS(p + r * rb, rb, 1, x, n, y + r); break;                                      \
+      default: break;                                                                           \
+    }                                                                                           \
+  }                                                                                             \
+  float DOT(const void *row, const float *x, int64_t n) {                                       \
+    float y;                                                                                    \
+    ROWS(row, 0, 1, x, n, &y);                                                                  \
+    return y;                                                                                   \
+  }
+
+// Defines the public kernels of type T as forwards to the ones with SUFFIX (_avx2, _ref).
+#define ND_FORWARD_KERNELS(T, SUFFIX)                                                           \
+  void nd_dequantize_row_##T(const void *src, float *dst, int64_t n) {                          \
+    nd_dequantize_row_##T##SUFFIX(src, dst, n);                                                 \
+  }                                                                                             \
+  float nd_dot_##T##_f32(const void *row, const float *x, int64_t n) { return nd_dot_##T##_f32##SUFFIX(row, x, n); } \
+  void nd_matvec_##T(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) { \
+    nd_matvec_##T##SUFFIX(w, rb, rows, x, n, y);                                                \
+  }
+
 #endif

@@ -1,7 +1,7 @@
 // AVX-512 dequantization and dot products. Each mirrors its scalar reference in
 // dequantize_ref.c / dot_ref.c operation for operation (same roundings, same
 // lane assignment and reduction order), so tests can demand bit equality.
-// Without AVX-512 the public names run the references.
+// Without AVX-512 the public names run the AVX2 kernels (quants_avx2.c) or the references.
 #pragma clang fp contract(off)
 
 #include "quant_blocks.h"
@@ -9,7 +9,7 @@
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
 
-int nd_quants_simd_enabled(void) { return 1; }
+int nd_quants_simd_enabled(void) { return 2; }
 
 // 16 bytes widened to 16 int32 lanes.
 static inline __m512i u8x16(const uint8_t *p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)); }
@@ -184,23 +184,7 @@ static inline __attribute__((always_inline)) __m512 w16_bf16(const uint8_t *p, i
     for (int r = 0; r < R; r++) y[r] = tree16(acc[r]);                                          \
   }
 
-#define ND_MATVEC(T)                                                                            \
-  void nd_matvec_##T(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) { \
-    const uint8_t *p = w;                                                                       \
-    int64_t r = 0;                                                                              \
-    for (; r + 4 <= rows; r += 4) rows_##T(p + r * rb, rb, 4, x, n, y + r);                     \
-    switch (rows - r) {                                                                         \
-      case 3: rows_##T(p + r * rb, rb, 3, x, n, y + r); break;                                  \
-      case 2: rows_##T(p + r * rb, rb, 2, x, n, y + r); break;                                  \
-      case 1: rows_##T(p + r * rb, rb, 1, x, n, y + r); break;                                  \
-      default: break;                                                                           \
-    }                                                                                           \
-  }                                                                                             \
-  float nd_dot_##T##_f32(const void *row, const float *x, int64_t n) {                          \
-    float y;                                                                                    \
-    rows_##T(row, 0, 1, x, n, &y);                                                              \
-    return y;                                                                                   \
-  }
+#define ND_MATVEC(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T)
 
 // Dequantization of block formats: the same group decoders, stored instead of dotted.
 #define ND_DEQUANTIZE(T, E, BYTES)                                                              \
@@ -226,17 +210,38 @@ ND_BLOCK_ROWS(q4_K, ND_QK_K, ND_Q4_K_BYTES) ND_MATVEC(q4_K) ND_DEQUANTIZE(q4_K, 
 ND_BLOCK_ROWS(q5_K, ND_QK_K, ND_Q5_K_BYTES) ND_MATVEC(q5_K) ND_DEQUANTIZE(q5_K, ND_QK_K, ND_Q5_K_BYTES)
 ND_BLOCK_ROWS(q6_K, ND_QK_K, ND_Q6_K_BYTES) ND_MATVEC(q6_K) ND_DEQUANTIZE(q6_K, ND_QK_K, ND_Q6_K_BYTES)
 
-#else  // no AVX-512: the references are the implementation.
+#elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)  // AVX2: quants_avx2.c
+
+int nd_quants_simd_enabled(void) { return 1; }
+#define ND_FORWARD(T) ND_FORWARD_KERNELS(T, _avx2)
+ND_QUANT_KERNELS(ND_FORWARD)
+#undef ND_FORWARD
+
+#else  // no SIMD: the references are the implementation.
 
 int nd_quants_simd_enabled(void) { return 0; }
-
-#define ND_FORWARD(T) \
-  void nd_dequantize_row_##T(const void *src, float *dst, int64_t n) { nd_dequantize_row_##T##_ref(src, dst, n); } \
-  float nd_dot_##T##_f32(const void *row, const float *x, int64_t n) { return nd_dot_##T##_f32_ref(row, x, n); } \
-  void nd_matvec_##T(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) { \
-    nd_matvec_##T##_ref(w, rb, rows, x, n, y); \
-  }
+#define ND_FORWARD(T) ND_FORWARD_KERNELS(T, _ref)
 ND_QUANT_KERNELS(ND_FORWARD)
 #undef ND_FORWARD
 
 #endif
+
+// MARK: run-time selection
+
+nd_quant_kernels nd_quant_kernels_for(int type, nd_kernel_choice choice) {
+  int index = 0;
+#define ND_ENTRY(T)                                                                          \
+  if (index++ == type) {                                                                     \
+    switch (choice) {                                                                        \
+      case ND_KERNELS_REFERENCE:                                                             \
+        return (nd_quant_kernels){nd_dequantize_row_##T##_ref, nd_dot_##T##_f32_ref, nd_matvec_##T##_ref}; \
+      case ND_KERNELS_AVX2:                                                                  \
+        return (nd_quant_kernels){nd_dequantize_row_##T##_avx2, nd_dot_##T##_f32_avx2, nd_matvec_##T##_avx2}; \
+      default:                                                                               \
+        return (nd_quant_kernels){nd_dequantize_row_##T, nd_dot_##T##_f32, nd_matvec_##T};   \
+    }                                                                                        \
+  }
+  ND_QUANT_KERNELS(ND_ENTRY)
+#undef ND_ENTRY
+  return (nd_quant_kernels){0, 0, 0};
+}

@@ -33,6 +33,11 @@ import NightdeskTestSupport
 
   static let fixtureTypes = TensorType.allCases.filter { $0 != .f32 }
 
+  /// Every implementation this machine can run, named for messages.
+  static var implementations: [(String, QuantKernels.Implementation)] {
+    [("fastest", .fastest), ("reference", .reference)] + (QuantKernels.avx2Supported ? [("avx2", .avx2)] : [])
+  }
+
   static func mismatches(_ a: [Float], _ b: [Float]) -> [Int] {
     zip(a, b).enumerated().filter { $0.element.0.bitPattern != $0.element.1.bitPattern }.map(\.offset)
   }
@@ -41,14 +46,14 @@ import NightdeskTestSupport
   func dequantizationIsBitIdenticalToTheReference(_ type: TensorType) throws {
     let fx = try Self.fixture(type)
     let n = fx.expected.count
-    for reference in [false, true] {
+    for (label, implementation) in Self.implementations {
       var out = [Float](repeating: .nan, count: n)
       fx.bytes.withUnsafeBytes { src in
-        out.withUnsafeMutableBufferPointer { QuantKernels(type, reference: reference).dequantize(src.baseAddress, $0.baseAddress, Int64(n)) }
+        out.withUnsafeMutableBufferPointer { QuantKernels(type, implementation).dequantize(src.baseAddress, $0.baseAddress, Int64(n)) }
       }
       let bad = Self.mismatches(out, fx.expected)
       let badCount = bad.count
-      #expect(badCount == 0, "\(type) \(reference ? "scalar" : "SIMD"): \(bad.count) of \(n) values differ, first at \(bad.first ?? -1): \(bad.first.map { "\(out[$0]) vs \(fx.expected[$0])" } ?? "")")
+      #expect(badCount == 0, "\(type) \(label): \(bad.count) of \(n) values differ, first at \(bad.first ?? -1): \(bad.first.map { "\(out[$0]) vs \(fx.expected[$0])" } ?? "")")
     }
   }
 
@@ -95,12 +100,13 @@ import NightdeskTestSupport
   @Test(arguments: TensorType.allCases)
   func dotsFollowTheFixedOrderInEveryImplementation(_ type: TensorType) throws {
     if !QuantKernels.simdEnabled {
-      print("NOTE: built without AVX-512; the public kernels are the scalar references, SIMD == scalar is trivial")
+      print("NOTE: built without AVX-512 or AVX2; the public kernels are the scalar references")
     }
     var generator = SplitMix64(seed: 0x5EED &+ UInt64(type.blockBytes))
     let lengths = type.isQuantized ? [type.blockElements, 3 * type.blockElements]
                                    : [1, 5, 16, 17, 63, 64, 65, 200, 576]
-    let simd = QuantKernels(type), scalar = QuantKernels(type, reference: true)
+    let scalar = QuantKernels(type, .reference)
+    let all = Self.implementations.map { QuantKernels(type, $0.1) }
     for n in lengths {
       let rows = 7
       let rowBytes = n / type.blockElements * type.blockBytes
@@ -109,16 +115,17 @@ import NightdeskTestSupport
       var mismatches: [String] = []
       bytes.withUnsafeBytes { w in
         x.withUnsafeBufferPointer { xs in
-          var fromSIMD = [Float](repeating: .nan, count: rows), fromScalar = fromSIMD
-          fromSIMD.withUnsafeMutableBufferPointer { simd.matvec(w.baseAddress, Int64(rowBytes), Int64(rows), xs.baseAddress, Int64(n), $0.baseAddress) }
-          fromScalar.withUnsafeMutableBufferPointer { scalar.matvec(w.baseAddress, Int64(rowBytes), Int64(rows), xs.baseAddress, Int64(n), $0.baseAddress) }
+          let matvecs = all.map { kernels in
+            var y = [Float](repeating: .nan, count: rows)
+            y.withUnsafeMutableBufferPointer { kernels.matvec(w.baseAddress, Int64(rowBytes), Int64(rows), xs.baseAddress, Int64(n), $0.baseAddress) }
+            return y
+          }
           for r in 0..<rows {
             let row = w.baseAddress! + r * rowBytes
             var dequantized = [Float](repeating: 0, count: n)
             dequantized.withUnsafeMutableBufferPointer { scalar.dequantize(row, $0.baseAddress, Int64(n)) }
             let expected = Self.fixedOrderDot(dequantized, x)
-            let results = [simd.dot(row, xs.baseAddress, Int64(n)), scalar.dot(row, xs.baseAddress, Int64(n)),
-                           fromSIMD[r], fromScalar[r]]
+            let results = all.map { $0.dot(row, xs.baseAddress, Int64(n)) } + matvecs.map { $0[r] }
             if !expected.isFinite || results.contains(where: { $0.bitPattern != expected.bitPattern }) {
               mismatches.append("n=\(n) row \(r): expected \(expected), got \(results)")
             }
