@@ -125,6 +125,11 @@ import NightdeskTestSupport
             var dequantized = [Float](repeating: 0, count: n)
             dequantized.withUnsafeMutableBufferPointer { scalar.dequantize(row, $0.baseAddress, Int64(n)) }
             let expected = Self.fixedOrderDot(dequantized, x)
+            // The forward pass's f32 product must agree, so decode (fused) and prefill (tiles) match.
+            let forward = nd_dot_fixed(dequantized, xs.baseAddress, Int64(n))
+            if forward.bitPattern != expected.bitPattern {
+              mismatches.append("n=\(n) row \(r): nd_dot_fixed \(forward) vs \(expected)")
+            }
             let results = all.map { $0.dot(row, xs.baseAddress, Int64(n)) } + matvecs.map { $0[r] }
             if !expected.isFinite || results.contains(where: { $0.bitPattern != expected.bitPattern }) {
               mismatches.append("n=\(n) row \(r): expected \(expected), got \(results)")
