@@ -18,30 +18,38 @@ enum NFC {
     guard input.contains(where: { $0 >= 0xCC }) else { return input }
     var output: [UInt8] = []
     output.reserveCapacity(input.count + input.count / 8)
+    var written = 0  // input before this is in output
     var pendingStart: Int? = nil  // start of stretches that need normalizing, not yet written
-    var i = 0
-    while i < input.count {
-      // A stretch: one byte (ASCII unless at the very start), then non-ASCII bytes up to the next ASCII.
-      var end = i + 1
-      var needsWork = input[i] >= 0xCC
-      while end < input.count, input[end] >= 0x80 {
-        if input[end] >= 0xCC { needsWork = true }
-        end += 1
+    input.withUnsafeBufferPointer { bytes in
+      var i = 0
+      while i < bytes.count {
+        // A stretch: one byte (ASCII unless at the very start), then non-ASCII bytes up to the next ASCII.
+        var end = i + 1
+        var needsWork = bytes[i] >= 0xCC
+        while end < bytes.count, bytes[end] >= 0x80 {
+          if bytes[end] >= 0xCC { needsWork = true }
+          end += 1
+        }
+        if needsWork, pendingStart == nil {
+          output.append(contentsOf: bytes[written..<i])
+          pendingStart = i
+        } else if !needsWork, let start = pendingStart {
+          normalize(bytes[start..<i], into: &output)
+          written = i
+          pendingStart = nil
+        }
+        i = end
       }
-      if needsWork {
-        if pendingStart == nil { pendingStart = i }
+      if let start = pendingStart {
+        normalize(bytes[start...], into: &output)
       } else {
-        if let start = pendingStart { normalize(input[start..<i], into: &output) }
-        pendingStart = nil
-        output.append(contentsOf: input[i..<end])
+        output.append(contentsOf: bytes[written...])
       }
-      i = end
     }
-    if let start = pendingStart { normalize(input[start...], into: &output) }
     return output
   }
 
-  private static func normalize(_ bytes: ArraySlice<UInt8>, into output: inout [UInt8]) {
+  private static func normalize(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, into output: inout [UInt8]) {
     output.append(contentsOf: String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
   }
 }
