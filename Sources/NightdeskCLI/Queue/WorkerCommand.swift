@@ -73,16 +73,33 @@ struct WorkerCommand: AsyncParsableCommand {
     }
     FileHandle.standardError.write(Data(
       "worker \(configuration.workerID): \(executor.identity.model), capacity \(executor.capacity) requests, queue \(configuration.keys.namespace)\n".utf8))
+    let started = ContinuousClock.now
     let summary = try await worker.run()
+    let wall = ContinuousClock.now - started
     for source in signals { source.cancel() }
+    // How busy the engine was over the run (its idle time includes waiting for work at the start and end).
+    let engineStatistics = (executor as? EngineExecutor)?.engine.statistics
     if json {
-      printJSON([
+      var report = JSONObject([
         "worker": .string(configuration.workerID), "claimed": .int(Int64(summary.claimed)),
         "succeeded": .int(Int64(summary.succeeded)), "retried": .int(Int64(summary.retried)),
         "dead": .int(Int64(summary.dead)), "failed": .int(Int64(summary.failed)), "fenced": .int(Int64(summary.fenced)),
         "released": .int(Int64(summary.released)), "stopped": .int(Int64(summary.stopped)),
+        "wall_s": .double(Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18),
       ])
+      if let engineStatistics {
+        report["engine_busy_s"] = .double(engineStatistics.busySeconds)
+        report["engine_idle_s"] = .double(engineStatistics.idleSeconds)
+        report["prefix_reused_tokens"] = .int(Int64(engineStatistics.prefixReusedTokens))
+      }
+      printJSON(.object(report))
     } else {
+      if let engineStatistics {
+        FileHandle.standardError.write(Data(String(
+          format: "engine: busy %.1fs, idle %.1fs between steps; %d prompt tokens (%d reused from the prefix cache), %d generated\n",
+          engineStatistics.busySeconds, engineStatistics.idleSeconds, engineStatistics.promptTokens,
+          engineStatistics.prefixReusedTokens, engineStatistics.generatedTokens).utf8))
+      }
       FileHandle.standardError.write(Data(
         ("worker \(configuration.workerID) exits: \(summary.succeeded) succeeded, \(summary.retried) retried, "
          + "\(summary.dead) dead, \(summary.failed) failed, \(summary.released) given back\n").utf8))
