@@ -74,7 +74,12 @@ import Testing
                                          pollInterval: .milliseconds(20), drain: true),
       executor: EchoExecutor())
     _ = try await worker.run()
-    let output = ResultFormat.openai.render(try queue.records(try queue.jobIDs(ofBatch: receipt.batch)))
+    let records = try queue.records(try queue.jobIDs(ofBatch: receipt.batch))
+    let summary = ResultFormat.summary.render(records).split(separator: "\n")
+    #expect(summary.count == 12 && summary.filter { $0.hasSuffix("[cancelled]") }.count == 4)
+    let jsonl = ResultFormat.jsonl.render(records).split(separator: "\n")
+    #expect(jsonl.count == 12 && jsonl.allSatisfy { (try? JSONParser.parse(String($0))) != nil })
+    let output = ResultFormat.openai.render(records)
     let lines = output.split(separator: "\n").map(String.init)
     #expect(lines.count == 12)
     var seen: [String] = []

@@ -93,7 +93,8 @@ struct ResultsCommand: ParsableCommand {
       Formats: json (jobs with full results: text, usage, effective seed, model and template \
       digests, worker, timings), jsonl (one line per request), markdown (questions and \
       answers), openai (the OpenAI Batch API output file: one line per request of a finished \
-      job, failures with "response": null and an "error" object).
+      job, failures with "response": null and an "error" object), summary (one line per \
+      request: its custom_id and the start of its answer).
 
       Examples:
         nightdesk results b1kz3x9q2abcd --format markdown
@@ -102,7 +103,7 @@ struct ResultsCommand: ParsableCommand {
 
   @OptionGroup var queue: QueueOptions
   @Argument(help: "A job or batch id.") var target: String
-  @Option(help: "json, jsonl, markdown or openai.") var format: String = "json"
+  @Option(help: "json, jsonl, markdown, openai or summary.") var format: String = "json"
   @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE")) var output: String?
 
   func validate() throws {

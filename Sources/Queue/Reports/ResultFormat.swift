@@ -10,6 +10,8 @@ public enum ResultFormat: String, Sendable, CaseIterable {
   case markdown
   /// The OpenAI Batch API's output file: one line per request of a finished job.
   case openai
+  /// One short line per request: its name, state and the start of its answer.
+  case summary
 
   /// The formatted text. Unfinished jobs appear in `json`, `jsonl` and `markdown`
   /// with their state; `openai` holds finished jobs only (as OpenAI's output does).
@@ -19,6 +21,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     case .jsonl: return records.flatMap(Self.requestLines).map { JSONWriter.string($0) + "\n" }.joined()
     case .markdown: return MarkdownReport.render(records)
     case .openai: return records.flatMap(OpenAIBatchOutput.lines).map { JSONWriter.string($0) + "\n" }.joined()
+    case .summary: return records.flatMap(Self.summaryLines).joined()
     }
   }
 
@@ -30,6 +33,16 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     object["error"] = record.error.isEmpty ? .null : .string(record.error)
     object["result"] = record.result?.json ?? .null
     return .object(object)
+  }
+
+  static func summaryLines(_ record: JobRecord) -> [String] {
+    (record.spec?.requests ?? []).enumerated().map { index, request in
+      let name = request.customID ?? "\(record.id)#\(index + 1)"
+      if let answer = record.result?.requests[safe: index] {
+        return "\(name): " + MarkdownReport.excerpt(answer.text.trimmingTrailingWhitespace, 110) + "\n"
+      }
+      return "\(name): [\(record.state.rawValue)]" + (record.error.isEmpty ? "" : " \(record.error)") + "\n"
+    }
   }
 
   static func requestLines(_ record: JobRecord) -> [JSONValue] {
