@@ -49,6 +49,10 @@ import Testing
     #expect(
       try loadError(#"{"pre_tokenizer": {"type": "Whitespace"}, "model": {"vocab": {"a": 0}, "merges": []}}"#)
         .contains("pre_tokenizer"))
+    #expect(
+      try loadError(
+        #"{"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": true}, "model": {"vocab": {"a": 0}, "merges": []}}"#
+      ).contains("add_prefix_space"))
   }
 
   @Test func aVocabularyThatIsNotByteLevelIsRejected() throws {

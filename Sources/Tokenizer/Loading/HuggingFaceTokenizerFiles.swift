@@ -142,6 +142,10 @@ struct HuggingFaceTokenizerFile {
     let steps: [JSONValue] = value["type"]?.stringValue == "Sequence" ? (value["pretokenizers"]?.arrayValue ?? []) : [value]
     let types = steps.map { $0["type"]?.stringValue ?? "?" }
     let byteLevelSplits = steps.last.map { $0["use_regex"]?.boolValue ?? true } ?? false
+    if steps.last?["add_prefix_space"]?.boolValue == true {
+      throw TokenizerError.unsupported(
+        path: path, message: "pre_tokenizer ByteLevel has add_prefix_space true (a space added before the text)")
+    }
     if types == ["ByteLevel"], byteLevelSplits {
       return .gpt2
     }
