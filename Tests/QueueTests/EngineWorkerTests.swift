@@ -67,6 +67,38 @@ import Testing
     await executor.engine.shutdown()
   }
 
+  @Test func fiveHundredJobsThroughThreeEngineWorkersEachSucceedOnce() async throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit((0..<500).map { index in
+      JobSpec(requests: [ChatRequest(customID: "c\(index)",
+                                     messages: [.system("Document \(index % 5): the tiny model reads it."),
+                                                .user("Question \(index)?")],
+                                     sampling: Sampling(temperature: 0, maxTokens: 2))])
+    })
+    // Three workers, each with its own engine over the qwen3-tiny fixture.
+    let workers = try (0..<3).map { index in
+      let executor = try EngineExecutor.load(model: TestPaths.fixture("qwen3-tiny").path, threads: 1) { stops in
+        EngineConfiguration(kvMemoryBytes: 32 << 20, scheduler: SchedulerConfiguration(maxBatchTokens: 1024, maxSequences: 16),
+                            eosTokenIDs: stops)
+      }
+      var configuration = Self.configuration(fixture)
+      configuration.workerID = "engine-\(index)"
+      return (Worker(configuration: configuration, executor: executor), executor)
+    }
+    let summaries = try await withThrowingTaskGroup(of: WorkerSummary.self) { group in
+      for (worker, _) in workers { group.addTask { try await worker.run() } }
+      return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
+    }
+    #expect(summaries.reduce(0) { $0 + $1.succeeded } == 500)
+    #expect(summaries.filter { $0.succeeded > 0 }.count >= 2, "the work was shared: \(summaries.map(\.succeeded))")
+    let records = try queue.records(try queue.jobIDs(ofBatch: receipt.batch))
+    #expect(records.map { $0.result?.requests.first?.customID } == (0..<500).map { "c\($0)" })
+    #expect(records.allSatisfy { $0.state == .succeeded && ($0.result?.generatedTokens ?? 0) >= 1 })
+    #expect(try WorkerProcessTests.successEvents(queue).values.allSatisfy { $0 == 1 })
+    for (_, executor) in workers { await executor.engine.shutdown() }
+  }
+
   @Test func cancellingMidGenerationStopsTheEngineRequest() async throws {
     try #require(FileManager.default.fileExists(atPath: TestPaths.smolLM2.path), "run Ops/setup for the SmolLM2 model")
     let fixture = try QueueFixture()
