@@ -78,6 +78,23 @@ import Testing
     #expect(tokenizer.tokenString(151_700) == nil)
   }
 
+  /// One tokenizer serves many tasks at once (it is immutable; scratch space is per call).
+  @Test func concurrentEncodesAgree() async throws {
+    let tokenizer = try TokenizerFixtures.qwen()
+    let texts = try TokenizerFixtures.jsonLines("tokenizer-qwen/cases.jsonl").map { $0["text"]?.stringValue ?? "" }
+    let expected = texts.map { tokenizer.encode($0) }
+    let results = await withTaskGroup(of: (Int, [[Int32]]).self) { group in
+      for worker in 0..<4 {
+        group.addTask { (worker, texts.map { tokenizer.encode($0) }) }
+      }
+      var all: [[[Int32]]] = []
+      for await (_, ids) in group { all.append(ids) }
+      return all
+    }
+    #expect(results.count == 4)
+    #expect(results.allSatisfy { $0 == expected })
+  }
+
   /// A megabyte-long run of one symbol is a single piece: BPE must stay fast and exact.
   @Test func longRunsOfOneSymbolEncodeAndRoundTrip() throws {
     let tokenizer = try TokenizerFixtures.qwen()
