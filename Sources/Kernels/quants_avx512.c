@@ -87,8 +87,12 @@ static inline __attribute__((always_inline)) nd_w32 w32_q4_0(const uint8_t *blk,
 static inline __attribute__((always_inline)) nd_w32 w32_q4_1(const uint8_t *blk, int g) {
   (void)g;
   const __m512 d = _mm512_set1_ps(half(blk)), m = _mm512_set1_ps(half(blk + 2));
+  // The 16 values a nibble can stand for, q·d + m rounded as the reference rounds them,
+  // then one permute per 16 weights (vpermps reads only an index's low 4 bits).
+  const __m512 table = _mm512_add_ps(
+      _mm512_mul_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), d), m);
   const __m512i q = u8x16(blk + 4);
-  return (nd_w32){_mm512_add_ps(_mm512_mul_ps(ps(low4(q)), d), m), _mm512_add_ps(_mm512_mul_ps(ps(high4(q)), d), m)};
+  return (nd_w32){_mm512_permutexvar_ps(q, table), _mm512_permutexvar_ps(high4(q), table)};
 }
 
 static inline __attribute__((always_inline)) nd_w32 w32_q5_0(const uint8_t *blk, int g) {
