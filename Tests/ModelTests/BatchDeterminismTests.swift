@@ -7,8 +7,8 @@ import Testing
 /// (mixed prefill and decode), and when its prompt is prefilled in chunks.
 @Suite("Batched forward is bitwise identical to one sequence at a time")
 struct BatchDeterminismTests {
-  @Test("qwen3-tiny: three sequences in one step, chunked prefill, mixed decode")
-  func batchedEqualsAlone() throws {
+  @Test("qwen3-tiny: four sequences in one step, chunked prefill, mixed decode", arguments: [KVPrecision.f32, .bf16])
+  func batchedEqualsAlone(precision: KVPrecision) throws {
     let model = try ModelLoader.loadModel(path: TestPaths.fixture("qwen3-tiny").path)
     let cases = try ReferenceCase.load("qwen3-tiny/reference.json")
     let prompts = ["doc_question_a", "single_token", "code_python"].compactMap { name in cases.first { $0.name == name }?.promptIDs }
@@ -19,7 +19,7 @@ struct BatchDeterminismTests {
     let decodeTokens: [Int32] = [11, 220, 151645]
     var alone: [[[Float]]] = []
     for prompt in prompts {
-      let sequence = try SingleSequence(model: model, capacity: prompt.count + 8)
+      let sequence = try SingleSequence(model: model, capacity: prompt.count + 8, precision: precision)
       var rows = [try sequence.feed(prompt)]
       for token in decodeTokens { rows.append(try sequence.feed([token])) }
       alone.append(rows)
@@ -30,7 +30,7 @@ struct BatchDeterminismTests {
     for chunkSize in [16, 5] {
       let blockSize = 16
       let blocksPer = 16
-      let kv = try model.makeKVStorage(blockCount: blocksPer * prompts.count, blockSize: blockSize, precision: .f32)
+      let kv = try model.makeKVStorage(blockCount: blocksPer * prompts.count, blockSize: blockSize, precision: precision)
       let tables: [[Int32]] = prompts.indices.map { s in (0..<blocksPer).map { Int32(($0 * prompts.count + s) % (blocksPer * prompts.count)) }.reversed() }
       var done = [Int](repeating: 0, count: prompts.count)
       var results = [[[Float]]](repeating: [], count: prompts.count)

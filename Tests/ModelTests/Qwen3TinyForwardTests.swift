@@ -37,3 +37,16 @@ struct Qwen3TinyForwardTests {
     #expect(argmax(logits) == argmax(expected))
   }
 }
+
+@Suite("Reduced-precision KV cache")
+struct ReducedPrecisionKVTests {
+  /// f16/bf16 keys and values round each element once; on qwen3-tiny (logits 60–85) the
+  /// greedy tokens stay those of the reference and the top logits move by less than these bounds.
+  @Test("f16 and bf16 KV: greedy tokens of the reference, top-10 logits close", arguments: [(KVPrecision.f16, Float(0.02)), (.bf16, 0.3)])
+  func reducedKV(precision: KVPrecision, tolerance: Float) throws {
+    let model = try ModelLoader.loadModel(path: TestPaths.fixture("qwen3-tiny").path)
+    for reference in try ReferenceCase.load("qwen3-tiny/reference.json") where ["short_en", "doc_question_a", "zh_annual_report"].contains(reference.name) {
+      try checkGreedy(model, reference, tolerance: tolerance, chunkSize: 7, precision: precision)
+    }
+  }
+}

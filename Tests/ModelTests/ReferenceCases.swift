@@ -33,8 +33,10 @@ struct ReferenceCase {
 
 /// Runs `reference` greedily on `model` (prompt prefilled in chunks of `chunkSize`) and checks
 /// tokens and top-K logits against it.
-func checkGreedy(_ model: TransformerModel, _ reference: ReferenceCase, tolerance: Float, chunkSize: Int = 512) throws {
-  let sequence = try SingleSequence(model: model, capacity: reference.promptIDs.count + reference.greedyTokens.count)
+func checkGreedy(_ model: TransformerModel, _ reference: ReferenceCase, tolerance: Float, chunkSize: Int = 512,
+                 precision: KVPrecision = .f32) throws {
+  let sequence = try SingleSequence(model: model, capacity: reference.promptIDs.count + reference.greedyTokens.count,
+                                    precision: precision)
   var logits = try sequence.feed(reference.promptIDs, chunkSize: chunkSize)
   var generated: [Int32] = []
   for step in 0..<reference.greedyTokens.count {

@@ -72,21 +72,27 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
 
 // MARK: Attention over a paged KV cache
 
+/// How cached keys and values are stored.
+enum { ND_KV_F32 = 0, ND_KV_F16 = 1, ND_KV_BF16 = 2 };
+
+/// Stores `n` floats in a KV format (f16 and bf16 round to nearest even).
+void nd_kv_store(const float *src, void *dst, int64_t n, int format);
+
 typedef struct {
   int64_t rows, heads, kv_heads, head_dim, block_size;
   const float *q;               // [rows][heads][head_dim]
   float *out;                   // [rows][heads][head_dim]
-  const float *k_cache;         // one layer: [blocks][block_size][kv_heads][head_dim]
-  const float *v_cache;         // same layout
+  const void *k_cache;          // one layer: [blocks][block_size][kv_heads][head_dim] in kv_format
+  const void *v_cache;          // same layout
+  int kv_format;
   const int64_t *positions;     // [rows] absolute position; the row attends to keys 0 ... position
   const int32_t *const *block_tables;  // [rows] the row's sequence's block table
   float scale;
   float *scratch;               // scratch_per_thread floats per pool thread
-  int64_t scratch_per_thread;   // >= nd_attention_scratch_floats(largest position + 1)
+  int64_t scratch_per_thread;   // >= nd_attention_scratch_floats(largest position + 1, block_size, head_dim)
 } nd_attention_job;
 
-int64_t nd_attention_scratch_floats(int64_t max_keys);
-
+int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim);
 void nd_attention(nd_pool *pool, const nd_attention_job *job);
 
 // MARK: Row operations

@@ -44,8 +44,7 @@ struct SelfAttention {
       for row in 0..<rows {
         let table = tables.baseAddress! + step.layout.tableOffsets[row]
         let slot = kv.slotOffset(position: Int(step.layout.positions[row]), blockTable: table)
-        (keys + slot).update(from: ws.k.pointer + row * kvWidth, count: kvWidth)
-        (values + slot).update(from: ws.v.pointer + row * kvWidth, count: kvWidth)
+        kv.store(layer: layer, slot: slot, keys: ws.k.pointer + row * kvWidth, values: ws.v.pointer + row * kvWidth)
       }
       let tablePointers: [UnsafePointer<Int32>?] = (0..<rows).map { UnsafePointer(tables.baseAddress! + step.layout.tableOffsets[$0]) }
       tablePointers.withUnsafeBufferPointer { rowTables in
@@ -53,7 +52,7 @@ struct SelfAttention {
           var job = nd_attention_job(
             rows: Int64(rows), heads: Int64(heads), kv_heads: Int64(kvHeads), head_dim: Int64(headDim),
             block_size: Int64(kv.blockSize), q: ws.q.pointer, out: ws.attended.pointer,
-            k_cache: keys, v_cache: values, positions: positions.baseAddress, block_tables: rowTables.baseAddress,
+            k_cache: keys, v_cache: values, kv_format: kv.kernelFormat, positions: positions.baseAddress, block_tables: rowTables.baseAddress,
             scale: 1 / Float(headDim).squareRoot(), scratch: ws.attentionScratch.pointer,
             scratch_per_thread: Int64(ws.attentionScratchPerThread))
           nd_attention(step.pool.raw, &job)

@@ -1,5 +1,9 @@
+import Foundation
+import NightdeskKernels
+
 /// Keys and values of every layer in fixed-size blocks the engine hands out.
-/// Layout, for keys and values alike: [layers, blocks, blockSize, kvHeads, headDim], float32.
+/// Layout, for keys and values alike: [layers, blocks, blockSize, kvHeads, headDim],
+/// elements in float32, or float16/bfloat16 (rounded to nearest on write, widened exactly on read).
 public final class PagedKVStorage: KVStorage {
   public let blockCount: Int
   public let blockSize: Int
@@ -7,16 +11,21 @@ public final class PagedKVStorage: KVStorage {
   let layers: Int
   /// kvHeads · headDim: floats per token per layer.
   let tokenWidth: Int
-  let keys: UnsafeMutablePointer<Float>
-  let values: UnsafeMutablePointer<Float>
+  let keys: UnsafeMutableRawPointer
+  let values: UnsafeMutableRawPointer
 
-  var floatsPerLayer: Int { blockCount * blockSize * tokenWidth }
-  public var byteCount: Int { 2 * layers * floatsPerLayer * MemoryLayout<Float>.size }
+  var elementsPerLayer: Int { blockCount * blockSize * tokenWidth }
+  var bytesPerLayer: Int { elementsPerLayer * precision.bytesPerElement }
+  public var byteCount: Int { 2 * layers * bytesPerLayer }
+  var kernelFormat: Int32 {
+    switch precision {
+    case .f32: return Int32(ND_KV_F32)
+    case .f16: return Int32(ND_KV_F16)
+    case .bf16: return Int32(ND_KV_BF16)
+    }
+  }
 
   init(config: ModelConfig, blockCount: Int, blockSize: Int, precision: KVPrecision) throws {
-    guard precision == .f32 else {
-      throw ModelRuntimeError.unsupported("KV precision \(precision.rawValue) is not implemented yet; use f32")
-    }
     guard blockCount > 0, blockSize > 0 else {
       throw ModelRuntimeError.invalidBatch("KV storage needs at least one block of at least one token")
     }
@@ -25,10 +34,11 @@ public final class PagedKVStorage: KVStorage {
     self.precision = precision
     layers = config.layerCount
     tokenWidth = config.kvHeadCount * config.headDim
-    let total = layers * blockCount * blockSize * tokenWidth
-    keys = .allocate(capacity: total)
-    values = .allocate(capacity: total)
-    // Touch nothing else: pages are committed as blocks are written.
+    let (total, overflow) = (layers * blockCount * blockSize).multipliedReportingOverflow(by: tokenWidth * precision.bytesPerElement)
+    guard !overflow else { throw ModelRuntimeError.invalidBatch("KV storage of \(blockCount) blocks is too large") }
+    // Pages are committed only as blocks are written.
+    keys = .allocate(byteCount: max(total, 1), alignment: 64)
+    values = .allocate(byteCount: max(total, 1), alignment: 64)
   }
 
   deinit {
@@ -40,23 +50,29 @@ public final class PagedKVStorage: KVStorage {
     2 * config.layerCount * blockSize * config.kvHeadCount * config.headDim * precision.bytesPerElement
   }
 
-  func layerKeys(_ layer: Int) -> UnsafeMutablePointer<Float> { keys + layer * floatsPerLayer }
-  func layerValues(_ layer: Int) -> UnsafeMutablePointer<Float> { values + layer * floatsPerLayer }
+  func layerKeys(_ layer: Int) -> UnsafeMutableRawPointer { keys + layer * bytesPerLayer }
+  func layerValues(_ layer: Int) -> UnsafeMutableRawPointer { values + layer * bytesPerLayer }
 
-  /// Where the token at `position` of a sequence with `blockTable` lives within a layer.
+  /// Byte offset, within a layer, of the token at `position` of a sequence with `blockTable`.
   @inline(__always)
   func slotOffset(position: Int, blockTable: UnsafePointer<Int32>) -> Int {
-    (Int(blockTable[position / blockSize]) * blockSize + position % blockSize) * tokenWidth
+    (Int(blockTable[position / blockSize]) * blockSize + position % blockSize) * tokenWidth * precision.bytesPerElement
+  }
+
+  /// Stores one token's keys and values (tokenWidth floats each) at a slot of a layer.
+  func store(layer: Int, slot: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+    nd_kv_store(k, layerKeys(layer) + slot, Int64(tokenWidth), kernelFormat)
+    nd_kv_store(v, layerValues(layer) + slot, Int64(tokenWidth), kernelFormat)
   }
 
   public func copyBlock(from source: Int32, to destination: Int32) {
     precondition(source >= 0 && Int(source) < blockCount && destination >= 0 && Int(destination) < blockCount,
                  "copyBlock(\(source) -> \(destination)) outside \(blockCount) blocks")
-    let blockFloats = blockSize * tokenWidth
+    let blockBytes = blockSize * tokenWidth * precision.bytesPerElement
     for layer in 0..<layers {
-      let base = layer * floatsPerLayer
-      (keys + base + Int(destination) * blockFloats).update(from: keys + base + Int(source) * blockFloats, count: blockFloats)
-      (values + base + Int(destination) * blockFloats).update(from: values + base + Int(source) * blockFloats, count: blockFloats)
+      let base = layer * bytesPerLayer
+      memcpy(keys + base + Int(destination) * blockBytes, keys + base + Int(source) * blockBytes, blockBytes)
+      memcpy(values + base + Int(destination) * blockBytes, values + base + Int(source) * blockBytes, blockBytes)
     }
   }
 }

@@ -9,11 +9,11 @@ public final class SingleSequence {
   private let blockTable: [Int32]
 
   /// `capacity` tokens at most (prompt plus generated).
-  public init(model: any LanguageModel, capacity: Int, blockSize: Int = 16) throws {
+  public init(model: any LanguageModel, capacity: Int, blockSize: Int = 16, precision: KVPrecision = .f32) throws {
     self.model = model
     self.capacity = capacity
     let blocks = max(1, (capacity + blockSize - 1) / blockSize)
-    kv = try model.makeKVStorage(blockCount: blocks, blockSize: blockSize, precision: .f32)
+    kv = try model.makeKVStorage(blockCount: blocks, blockSize: blockSize, precision: precision)
     blockTable = (0..<blocks).map { Int32($0) }
   }
 

@@ -89,7 +89,7 @@ public final class TransformerModel: LanguageModel {
                                 blockSize: kv.blockSize, maxPositions: Self.positionLimit(config))
     let vocabulary = config.vocabularySize
     guard rows > 0 else { return Logits(vocabularySize: vocabulary, values: []) }
-    workspace.reserve(config: config, rows: rows, logitRows: layout.logitRows.count, maxKeys: layout.maxKeys,
+    workspace.reserve(config: config, rows: rows, logitRows: layout.logitRows.count, maxKeys: layout.maxKeys, blockSize: kv.blockSize,
                       threads: pool.threads, linearScratchPerThread: linearScratchPerThread)
     rope.reserve(positions: layout.maxKeys)
     let step = StepContext(rows: rows, layout: layout, workspace: workspace, pool: pool, rope: rope, kv: kv,

@@ -15,7 +15,7 @@ final class Workspace {
   let attentionScratch = FloatBuffer()  // [threads, attentionScratchPerThread]
   private(set) var attentionScratchPerThread = 0
 
-  func reserve(config: ModelConfig, rows: Int, logitRows: Int, maxKeys: Int, threads: Int, linearScratchPerThread: Int) {
+  func reserve(config: ModelConfig, rows: Int, logitRows: Int, maxKeys: Int, blockSize: Int, threads: Int, linearScratchPerThread: Int) {
     let qWidth = config.headCount * config.headDim, kvWidth = config.kvHeadCount * config.headDim
     x.reserve(rows * config.hiddenSize)
     normed.reserve(rows * config.hiddenSize)
@@ -27,7 +27,7 @@ final class Workspace {
     up.reserve(rows * config.intermediateSize)
     logits.reserve(logitRows * config.vocabularySize)
     linearScratch.reserve(threads * linearScratchPerThread)
-    let needed = Int(nd_attention_scratch_floats(Int64(maxKeys)))
+    let needed = Int(nd_attention_scratch_floats(Int64(maxKeys), Int64(blockSize), Int64(config.headDim)))
     if needed > attentionScratchPerThread {
       attentionScratchPerThread = max(needed, 2 * attentionScratchPerThread)
     }
