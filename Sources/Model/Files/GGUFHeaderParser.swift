@@ -22,6 +22,16 @@ struct GGUFHeaderParser {
     var dataOffset: Int
   }
 
+  /// A tensor-table entry before the data section's start is known.
+  struct PendingTensor {
+    var name: String
+    var type: TensorType
+    var shape: [Int]
+    /// Relative to the data section.
+    var offset: UInt64
+    var bytes: Int
+  }
+
   let file: MappedFile
   var reader: ByteReader
 
@@ -72,7 +82,7 @@ struct GGUFHeaderParser {
     let tensorTableOffset = reader.offset
     var tensors: [GGUFTensorInfo] = []
     tensors.reserveCapacity(tensorCount)
-    var raw: [(name: String, type: TensorType, shape: [Int], offset: UInt64, bytes: Int)] = []
+    var raw: [PendingTensor] = []
     raw.reserveCapacity(tensorCount)
     var index: [String: Int] = [:]
     for i in 0..<tensorCount {
@@ -196,7 +206,7 @@ struct GGUFHeaderParser {
     return Int(a)
   }
 
-  mutating func readTensorInfo(number: Int) throws -> (name: String, type: TensorType, shape: [Int], offset: UInt64, bytes: Int) {
+  mutating func readTensorInfo(number: Int) throws -> PendingTensor {
     let name = try readString(maxLength: Self.maxTensorNameLength, what: "the name of tensor \(number)")
     do {
       let dimCount = try reader.u32("the dimension count")
@@ -222,7 +232,7 @@ struct GGUFHeaderParser {
       guard ne[0] % type.blockElements == 0, let bytes = type.byteCount(elements: elements) else {
         throw error(.malformed, "row length \(ne[0]) is not a multiple of the \(type.rawValue) block size \(type.blockElements)")
       }
-      return (name, type, Array(ne.reversed()), offset, bytes)
+      return PendingTensor(name: name, type: type, shape: Array(ne.reversed()), offset: offset, bytes: bytes)
     } catch let e as ModelFileError {
       throw e.attributed(tensor: name)
     }

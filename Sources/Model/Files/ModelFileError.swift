@@ -47,10 +47,10 @@ public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertibl
   }
 
   public var description: String {
-    var where_ = file
-    if let tensor { where_ += ", tensor '\(tensor)'" }
-    if let key { where_ += ", key '\(key)'" }
-    return "\(where_): \(detail)"
+    var location = file
+    if let tensor { location += ", tensor '\(tensor)'" }
+    if let key { location += ", key '\(key)'" }
+    return "\(location): \(detail)"
   }
 
   /// The same error attributed to `key` (when a low-level read fails inside a metadata value).
