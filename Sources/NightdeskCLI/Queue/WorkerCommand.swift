@@ -38,6 +38,8 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(help: "Seconds a claimed job stays this worker's without a renewal.") var lease: Double = 30
   @Option(help: "Jobs claimed ahead of free capacity.") var prefetch: Int = 4
   @Option(help: "Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).") var backoff: Double = 2
+  @Flag(name: .customLong("no-affinity"), help: "Take jobs in queue order, ignoring which prefixes this worker holds warm (for comparisons).")
+  var noAffinity = false
   @Option(help: "This worker's name in `queue stats` (default host-pid-random).") var workerID: String?
   @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
   @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
@@ -58,6 +60,7 @@ struct WorkerCommand: AsyncParsableCommand {
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
       grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
     if let workerID { configuration.workerID = workerID }
+    configuration.affinity = !noAffinity
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }

@@ -21,9 +21,14 @@ public struct QueueStats: Sendable, Equatable {
   }
 
   public var lanes: [Lane]
+  /// Jobs in flight that were pulled ahead by prefix affinity (any priority).
+  public var affinityInFlight: Int
   public var delayed: Int
   public var dead: Int
   public var workers: [WorkerInfo]
+
+  /// Nothing waiting, delayed or in flight anywhere.
+  public var isIdle: Bool { delayed == 0 && affinityInFlight == 0 && lanes.allSatisfy { $0.queued == 0 && $0.inFlight == 0 } }
 
   public var json: JSONValue {
     var object = JSONObject()
@@ -34,6 +39,7 @@ public struct QueueStats: Sendable, Equatable {
       inFlight[lane.priority.rawValue] = .int(Int64(lane.inFlight))
     }
     object["queued"] = .object(depth)
+    inFlight["affinity"] = .int(Int64(affinityInFlight))
     object["in_flight"] = .object(inFlight)
     object["delayed"] = .int(Int64(delayed))
     object["dead"] = .int(Int64(dead))

@@ -6,15 +6,18 @@ public struct Lease: Sendable, Hashable {
   public var job: String
   public var batch: String
   public var priority: Priority
+  /// The stream the entry is in: the priority's, or `affinity`.
+  public var lane: String
   public var entry: String
   public var token: Int64
   /// 1 for the first claim, counting reclaims and retries.
   public var attempt: Int
 
-  public init(job: String, batch: String, priority: Priority, entry: String, token: Int64, attempt: Int) {
+  public init(job: String, batch: String, priority: Priority, lane: String? = nil, entry: String, token: Int64, attempt: Int) {
     self.job = job
     self.batch = batch
     self.priority = priority
+    self.lane = lane ?? priority.rawValue
     self.entry = entry
     self.token = token
     self.attempt = attempt

@@ -7,24 +7,29 @@ extension QueueClient {
   /// (with `reclaim`) jobs whose lease has been idle for `leaseMilliseconds`, then
   /// new jobs, high priority before normal before low. A job whose stored spec
   /// cannot be read fails at once and is not returned.
-  public func claim(worker: String, count: Int, leaseMilliseconds: Int, reclaim: Bool) throws(QueueError) -> [ClaimedJob] {
+  public func claim(
+    worker: String, count: Int, leaseMilliseconds: Int, reclaim: Bool, preferring warmPrefixes: [String] = []
+  ) throws(QueueError) -> [ClaimedJob] {
     guard count > 0 else { return [] }
-    let reply = try run(QueueScripts.claim, [worker, count, leaseMilliseconds, reclaim ? "1" : "0"])
+    let warm = Array(warmPrefixes.filter { !$0.isEmpty }.prefix(16))
+    let reply = try run(QueueScripts.claim, [worker, count, leaseMilliseconds, reclaim ? "1" : "0", warm.count] + warm)
     let items = try reply.scriptArray("claim")
     var jobs: [ClaimedJob] = []
     var index = 0
     while index + 7 < items.count {
       defer { index += 8 }
-      guard let id = items[index].string, let priority = Priority(rawValue: items[index + 1].string ?? ""),
+      guard let id = items[index].string, let lane = items[index + 1].string,
         let entry = items[index + 2].string, let token = items[index + 3].int, let attempt = items[index + 4].int,
         let batch = items[index + 5].string
       else { throw QueueError(.protocolError, "the claim script answered a malformed job: \(reply.summary)") }
-      let lease = Lease(job: id, batch: batch, priority: priority, entry: entry, token: token, attempt: Int(attempt))
       let specBytes = items[index + 6].bytes ?? []
       do {
         let spec = try JobSpec(json: try JSONParser.parse(specBytes), at: "job \(id)")
+        let lease = Lease(job: id, batch: batch, priority: spec.priority, lane: lane, entry: entry, token: token,
+                          attempt: Int(attempt))
         jobs.append(ClaimedJob(lease: lease, spec: spec, prefixHash: items[index + 7].string ?? ""))
       } catch {
+        let lease = Lease(job: id, batch: batch, priority: .normal, lane: lane, entry: entry, token: token, attempt: Int(attempt))
         _ = try finish(lease, failure: "the stored job cannot be read: \(error)", disposition: .permanent)
       }
     }
@@ -34,7 +39,7 @@ extension QueueClient {
   private func renewalArguments(worker: String, leases: [(Lease, JobProgress?)]) -> [any RedisArgumentConvertible] {
     var arguments: [any RedisArgumentConvertible] = [worker, leases.count]
     for (lease, progress) in leases {
-      arguments += [lease.job, lease.token, lease.priority.rawValue, lease.entry]
+      arguments += [lease.job, lease.token, lease.lane, lease.entry]
       if let progress {
         arguments += [progress.promptTokens, progress.generatedTokens, progress.requestsDone]
       } else {

@@ -107,6 +107,7 @@ extension QueueClient {
       commands.append(RedisCommand("XLEN", keys.stream(priority)))
       commands.append(RedisCommand("XPENDING", keys.stream(priority), QueueKeys.group))
     }
+    commands.append(RedisCommand("XPENDING", keys.prefix + "q:affinity", QueueKeys.group))
     commands += [
       RedisCommand("ZCARD", keys.delayed), RedisCommand("XLEN", keys.dead),
       RedisCommand("ZRANGE", keys.workers, 0, -1, "WITHSCORES"), RedisCommand("TIME"),
@@ -119,7 +120,8 @@ extension QueueClient {
       let pending = Int(replies[index * 2 + 1].array?.first?.int ?? 0)
       lanes.append(QueueStats.Lane(priority: priority, queued: max(0, length - pending), inFlight: pending))
     }
-    let base = Priority.allCases.count * 2
+    let affinity = Int(replies[Priority.allCases.count * 2].array?.first?.int ?? 0)
+    let base = Priority.allCases.count * 2 + 1
     let time = replies[base + 3].array ?? []
     let now = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
     let pairs = replies[base + 2].array ?? []
@@ -135,7 +137,7 @@ extension QueueClient {
       return QueueStats.WorkerInfo(id: pair.0, lastHeartbeat: pair.1, secondsSinceHeartbeat: age,
                                    details: Self.hash(reply), isAlive: age <= workerTimeoutSeconds)
     }
-    return QueueStats(lanes: lanes, delayed: Int(replies[base].int ?? 0), dead: Int(replies[base + 1].int ?? 0),
+    return QueueStats(lanes: lanes, affinityInFlight: affinity, delayed: Int(replies[base].int ?? 0), dead: Int(replies[base + 1].int ?? 0),
                       workers: workers)
   }
 

@@ -10,7 +10,7 @@ extension QueueScripts {
   static let complete = RedisScript(prelude + #"""
     local id, token = ARGV[3], ARGV[4]
     local h = P .. 'job:' .. id
-    local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'priority', 'entry', 'p_prompt', 'p_generated', 'idem')
+    local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'lane', 'entry', 'p_prompt', 'p_generated', 'idem')
     if f[1] == 'succeeded' and f[2] == token then return 'duplicate' end
     if f[1] ~= 'running' or f[2] ~= token then return 'fenced:' .. (f[1] or 'missing') end
     if not redis.call('SET', P .. 'result:' .. id, ARGV[5], 'NX', 'EX', RETENTION) then
@@ -40,7 +40,7 @@ extension QueueScripts {
   static let fail = RedisScript(prelude + #"""
     local id, token, why, mode, delay = ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
     local h = P .. 'job:' .. id
-    local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'priority', 'entry', 'p_prompt', 'p_generated',
+    local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'lane', 'entry', 'p_prompt', 'p_generated',
       'attempts', 'max_attempts')
     if f[1] ~= 'running' or f[2] ~= token then return 'fenced:' .. (f[1] or 'missing') end
     local now = now_ms()
@@ -76,16 +76,13 @@ extension QueueScripts {
     for i = 0, n - 1 do
       local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
       local h = P .. 'job:' .. id
-      local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'priority', 'entry', 'p_prompt', 'p_generated',
-        'attempts')
+      local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'lane', 'entry', 'p_prompt', 'p_generated',
+        'attempts', 'priority', 'prefix')
       if f[1] == 'running' and f[2] == token then
         remove_entry(f[4], f[5])
         drop_progress(h, f[3], f[6], f[7])
-        local qkey = P .. 'q:' .. f[4]
-        ensure_group(qkey)
-        local entry = redis.call('XADD', qkey, '*', 'job', id)
-        redis.call('HSET', h, 'state', 'queued', 'entry', entry, 'attempts', math.max(0, tonumber(f[8]) - 1),
-          'worker', '')
+        enqueue(h, id, f[9], f[10])
+        redis.call('HSET', h, 'attempts', math.max(0, tonumber(f[8]) - 1), 'worker', '')
         move(f[3], 'running', 'queued')
         event('released', id, f[3])
         out[#out + 1] = 1
@@ -105,10 +102,11 @@ extension QueueScripts {
     for i = 3, #ARGV do
       local id = ARGV[i]
       local h = P .. 'job:' .. id
-      local f = redis.call('HMGET', h, 'state', 'batch', 'priority', 'entry')
+      local f = redis.call('HMGET', h, 'state', 'batch', 'lane', 'entry', 'prefix')
       local state = f[1]
       if state == 'queued' or state == 'delayed' or state == 'running' then
         if state == 'delayed' then redis.call('ZREM', P .. 'delayed', id) else remove_entry(f[3], f[4]) end
+        unindex(id, f[5])
         if state == 'running' then redis.call('HINCRBY', h, 'token', 1) end
         redis.call('HSET', h, 'state', 'cancelled', 'finished', now, 'entry', '')
         move(f[2], state, 'cancelled')
@@ -127,13 +125,11 @@ extension QueueScripts {
     for i = 3, #ARGV do
       local id = ARGV[i]
       local h = P .. 'job:' .. id
-      local f = redis.call('HMGET', h, 'state', 'batch', 'priority')
+      local f = redis.call('HMGET', h, 'state', 'batch', 'priority', 'prefix')
       local state = f[1]
       if state == 'failed' or state == 'dead' or state == 'cancelled' then
-        local qkey = P .. 'q:' .. f[3]
-        ensure_group(qkey)
-        local entry = redis.call('XADD', qkey, '*', 'job', id)
-        redis.call('HSET', h, 'state', 'queued', 'entry', entry, 'attempts', 0, 'error', '')
+        enqueue(h, id, f[3], f[4])
+        redis.call('HSET', h, 'attempts', 0, 'error', '')
         redis.call('PERSIST', h)
         redis.call('PERSIST', P .. 'batch:' .. f[2])
         redis.call('PERSIST', P .. 'batch:' .. f[2] .. ':jobs')

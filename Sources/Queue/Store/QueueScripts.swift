@@ -5,8 +5,9 @@ import NightdeskRedis
 /// stream, only so a Redis Cluster routes the call to the queue's slot (every key
 /// shares its hash tag).
 ///
-/// Job hash fields the scripts agree on: `state`, `batch`, `priority`, `entry` (the
-/// stream entry of the current delivery), `attempts` (claims since submission or
+/// Job hash fields the scripts agree on: `state`, `batch`, `priority`, `lane` (the
+/// stream the job's entry is in: its priority's, or `affinity` when a worker holding
+/// its prefix pulled it ahead), `entry` (the stream entry of the current delivery), `attempts` (claims since submission or
 /// the last `retry`), `max_attempts`, `token` (claims ever: the fencing token),
 /// `worker`, `deadline` (ms), `p_prompt`/`p_generated`/`p_done` (progress of the
 /// running attempt, also summed into the batch), `error`.
@@ -29,9 +30,9 @@ enum QueueScripts {
       if from then redis.call('HINCRBY', bkey, from, -1) end
       if to then redis.call('HINCRBY', bkey, to, 1) end
     end
-    local function remove_entry(priority, entry)
+    local function remove_entry(lane, entry)
       if entry and entry ~= '' then
-        local qkey = P .. 'q:' .. priority
+        local qkey = P .. 'q:' .. lane
         redis.call('XACK', qkey, GROUP, entry)
         redis.call('XDEL', qkey, entry)
       end
@@ -44,6 +45,18 @@ enum QueueScripts {
       redis.call('EXPIRE', h, RETENTION)
       redis.call('EXPIRE', P .. 'batch:' .. batch, RETENTION)
       redis.call('EXPIRE', P .. 'batch:' .. batch .. ':jobs', RETENTION)
+    end
+    -- Puts a job (back) in its priority's stream, and in its prefix's index for affinity.
+    local function enqueue(h, id, priority, prefix)
+      local qkey = P .. 'q:' .. priority
+      ensure_group(qkey)
+      local entry = redis.call('XADD', qkey, '*', 'job', id)
+      redis.call('HSET', h, 'state', 'queued', 'entry', entry, 'lane', priority)
+      if prefix and prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, redis.call('HGET', h, 'created') or 0, id) end
+      return entry
+    end
+    local function unindex(id, prefix)
+      if prefix and prefix ~= '' then redis.call('ZREM', P .. 'pfx:' .. prefix, id) end
     end
     -- The running attempt's progress leaves the batch totals (the attempt is over without a result).
     local function drop_progress(h, batch, prompt, generated)
@@ -86,9 +99,10 @@ enum QueueScripts {
           ensured[qkey] = true
         end
         local entry = redis.call('XADD', qkey, '*', 'job', id)
-        redis.call('HSET', h, 'id', id, 'batch', batch, 'desk', desk, 'priority', priority, 'state', 'queued',
-          'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0, 'token', 0,
-          'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem)
+        redis.call('HSET', h, 'id', id, 'batch', batch, 'desk', desk, 'priority', priority, 'lane', priority,
+          'state', 'queued', 'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0,
+          'token', 0, 'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem)
+        if prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, now, id) end
         added[#added + 1] = id
         requests = requests + tonumber(nreq)
       end
@@ -113,9 +127,12 @@ enum QueueScripts {
     """#)
 
   /// ARGV[3] worker, ARGV[4] how many, ARGV[5] lease ms, ARGV[6] '1' to also reclaim
-  /// expired leases. Moves due retries back to their streams, then takes expired
-  /// leases (XAUTOCLAIM) and new entries, highest priority first.
-  /// Returns 8 per claimed job: id, priority, entry, token, attempt, batch, spec, prefix.
+  /// expired leases, ARGV[7] count of warm prefixes, then the prefixes (most recent
+  /// first). Moves due retries back to their streams; takes expired leases
+  /// (XAUTOCLAIM); then queued jobs of the highest waiting priority whose prefix the
+  /// worker holds (affinity: moved to the `affinity` stream and delivered from there);
+  /// then new entries, highest priority first.
+  /// Returns 8 per claimed job: id, lane, entry, token, attempt, batch, spec, prefix.
   static let claim = RedisScript(prelude + #"""
     local worker, want, lease, reclaim = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
     local now = now_ms()
@@ -126,18 +143,15 @@ enum QueueScripts {
     for _, id in ipairs(due) do
       redis.call('ZREM', P .. 'delayed', id)
       local h = P .. 'job:' .. id
-      local f = redis.call('HMGET', h, 'state', 'priority', 'batch')
+      local f = redis.call('HMGET', h, 'state', 'priority', 'batch', 'prefix')
       if f[1] == 'delayed' then
-        local qkey = P .. 'q:' .. f[2]
-        ensure_group(qkey)
-        local entry = redis.call('XADD', qkey, '*', 'job', id)
-        redis.call('HSET', h, 'state', 'queued', 'entry', entry)
+        enqueue(h, id, f[2], f[4])
         move(f[3], 'delayed', 'queued')
       end
     end
 
-    local function take(priority, entry, id, reclaimed)
-      local qkey = P .. 'q:' .. priority
+    local function take(lane, entry, id, reclaimed)
+      local qkey = P .. 'q:' .. lane
       local h = P .. 'job:' .. id
       local f = redis.call('HMGET', h, 'state', 'entry', 'attempts', 'max_attempts', 'token', 'deadline', 'batch',
         'p_prompt', 'p_generated', 'spec', 'prefix')
@@ -154,7 +168,7 @@ enum QueueScripts {
         return
       end
       if f[6] and f[6] ~= '' and now > tonumber(f[6]) then
-        remove_entry(priority, entry)
+        remove_entry(lane, entry)
         drop_progress(h, batch, f[8], f[9])
         redis.call('HSET', h, 'state', 'failed', 'error', 'the deadline passed before the job could run', 'finished', now)
         move(batch, state, 'failed')
@@ -166,7 +180,7 @@ enum QueueScripts {
       local token = tonumber(f[5]) + 1
       if attempts > tonumber(f[4]) then
         local why = 'lease expired on the last of ' .. f[4] .. ' attempts (worker died or stalled)'
-        remove_entry(priority, entry)
+        remove_entry(lane, entry)
         drop_progress(h, batch, f[8], f[9])
         redis.call('HSET', h, 'state', 'dead', 'error', why, 'finished', now)
         redis.call('XADD', P .. 'dead', 'MAXLEN', '~', 100000, '*', 'job', id, 'batch', batch, 'error', why,
@@ -177,11 +191,12 @@ enum QueueScripts {
         return
       end
       drop_progress(h, batch, f[8], f[9])
+      unindex(id, f[11])
       redis.call('HSET', h, 'state', 'running', 'worker', worker, 'attempts', attempts, 'token', token, 'started', now)
       move(batch, state, 'running')
       if reclaimed then event('reclaimed', id, batch) end
       out[#out + 1] = id
-      out[#out + 1] = priority
+      out[#out + 1] = lane
       out[#out + 1] = entry
       out[#out + 1] = token
       out[#out + 1] = attempts
@@ -192,15 +207,55 @@ enum QueueScripts {
     end
 
     if reclaim then
-      for _, priority in ipairs(PRIORITIES) do
+      for _, lane in ipairs({'high', 'normal', 'low', 'affinity'}) do
         if got >= want then break end
-        local qkey = P .. 'q:' .. priority
+        local qkey = P .. 'q:' .. lane
         if redis.call('EXISTS', qkey) == 1 then
           local r = redis.pcall('XAUTOCLAIM', qkey, GROUP, worker, lease, '0-0', 'COUNT', want - got)
           if type(r) == 'table' and not r.err then
             for _, e in ipairs(r[2]) do
-              if type(e) == 'table' and type(e[2]) == 'table' then take(priority, e[1], e[2][2], true) end
+              if type(e) == 'table' and type(e[2]) == 'table' then take(lane, e[1], e[2][2], true) end
             end
+          end
+        end
+      end
+    end
+
+    -- Affinity: jobs whose prefix this worker holds warm, of the highest priority
+    -- that has anything waiting (so affinity never lets low work overtake high).
+    local warm = tonumber(ARGV[7] or '0') or 0
+    if warm > 0 and got < want then
+      local top = nil
+      for _, priority in ipairs(PRIORITIES) do
+        local qkey = P .. 'q:' .. priority
+        if redis.call('EXISTS', qkey) == 1 then
+          local pending = redis.pcall('XPENDING', qkey, GROUP)
+          local inflight = (type(pending) == 'table' and not pending.err) and tonumber(pending[1]) or 0
+          if redis.call('XLEN', qkey) > inflight then
+            top = priority
+            break
+          end
+        end
+      end
+      local akey = P .. 'q:affinity'
+      for i = 1, warm do
+        if got >= want or not top then break end
+        local index = P .. 'pfx:' .. ARGV[7 + i]
+        for _, id in ipairs(redis.call('ZRANGE', index, 0, want - got + 16)) do
+          if got >= want then break end
+          local h = P .. 'job:' .. id
+          local f = redis.call('HMGET', h, 'state', 'priority', 'entry', 'lane')
+          if f[1] ~= 'queued' then
+            redis.call('ZREM', index, id)
+          elseif f[2] == top then
+            -- Not delivered yet: move it to the affinity stream and deliver it from
+            -- there at once, so it enters this worker's pending list like any claim.
+            remove_entry(f[4], f[3])
+            ensure_group(akey)
+            local entry = redis.call('XADD', akey, '*', 'job', id)
+            redis.call('HSET', h, 'entry', entry, 'lane', 'affinity')
+            local r = redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', akey, '>')
+            if r and r[1] and r[1][2][1] then take('affinity', r[1][2][1][1], r[1][2][1][2][2], false) end
           end
         end
       end
@@ -225,7 +280,7 @@ enum QueueScripts {
     return out
     """#)
 
-  /// ARGV[3] worker, ARGV[4] count, then 7 per lease: id, token, priority, entry,
+  /// ARGV[3] worker, ARGV[4] count, then 7 per lease: id, token, lane, entry,
   /// prompt tokens done, tokens generated, requests done (the three '' when there
   /// is no new progress). Resets each held entry's idle time (the lease) and writes
   /// progress; returns per lease 1 (still ours) or the job's state if it is not.
@@ -235,11 +290,11 @@ enum QueueScripts {
     local out = {}
     for i = 0, n - 1 do
       local a = 5 + i * 7
-      local id, token, priority, entry = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+      local id, token, lane, entry = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
       local h = P .. 'job:' .. id
       local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'p_prompt', 'p_generated')
       if f[1] == 'running' and f[2] == token then
-        redis.call('XCLAIM', P .. 'q:' .. priority, GROUP, worker, 0, entry, 'JUSTID')
+        redis.call('XCLAIM', P .. 'q:' .. lane, GROUP, worker, 0, entry, 'JUSTID')
         if ARGV[a + 4] ~= '' then
           local prompt, generated = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
           local bkey = P .. 'batch:' .. f[3]

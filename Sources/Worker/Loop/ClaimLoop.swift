@@ -74,7 +74,8 @@ struct ClaimLoop {
     let reclaim = lastReclaim.map { now - $0 >= min(configuration.lease / 2, .seconds(1)) } ?? true
     if reclaim { lastReclaim = now }
     let claimed = try queue.claim(
-      worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim)
+      worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim,
+      preferring: configuration.affinity ? worker.warmPrefixes : [])
     for job in claimed {
       keeper.hold(job.lease)
       averageRequests = averageRequests * 0.9 + Double(job.spec.requests.count) * 0.1
@@ -85,7 +86,9 @@ struct ClaimLoop {
   }
 
   private mutating func startHeldJobs() {
-    while !backlog.isEmpty, runningRequests < capacity, let job = backlog.next(warm: worker.warmPrefixes) {
+    while !backlog.isEmpty, runningRequests < capacity,
+      let job = backlog.next(warm: configuration.affinity ? worker.warmPrefixes : [])
+    {
       running[job.lease.job] = job
       runningRequests += job.spec.requests.count
       worker.started(job, running: running.count)
@@ -94,8 +97,7 @@ struct ClaimLoop {
   }
 
   private func queueIsEmpty() throws(QueueError) -> Bool {
-    let stats = try queue.stats()
-    return stats.delayed == 0 && stats.lanes.allSatisfy { $0.queued == 0 && $0.inFlight == 0 }
+    try queue.stats().isIdle
   }
 
   // MARK: - Writing outcomes

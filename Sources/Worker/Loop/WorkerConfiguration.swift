@@ -24,6 +24,10 @@ public struct WorkerConfiguration: Sendable {
   public var grace: Duration
   public var backoff: Backoff
   public var retentionSeconds: Int
+  /// Prefer jobs whose prefix this worker holds warm (claiming them ahead of the
+  /// queue's order) and run held jobs sharing a prefix back to back. Off: plain FIFO
+  /// (for comparisons).
+  public var affinity = true
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
