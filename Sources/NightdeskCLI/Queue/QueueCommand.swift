@@ -44,6 +44,8 @@ struct QueueBenchCommand: AsyncParsableCommand {
   @Option(help: "Jobs per measurement.") var jobs: Int = 20_000
   @Option(help: "Jobs submitted one call (one round trip) each, for the one-by-one rate.") var singleJobs: Int = 5_000
   @Option(help: "Requests the echo executor takes at once.") var capacity: Int = 64
+  @Flag(name: .customLong("no-affinity"), help: "Claim in queue order (every bench job shares one prefix, so affinity moves each claimed job).")
+  var noAffinity = false
   @Flag(help: "Print JSON.") var json = false
 
   static let rqSubmitOneByOne = 4_677.0
@@ -75,10 +77,10 @@ struct QueueBenchCommand: AsyncParsableCommand {
 
     // One worker drains all of it (the single-submitted jobs too).
     let total = jobs + singleJobs
-    let worker = Worker(
-      configuration: WorkerConfiguration(redisURL: server.url, keys: keys, workerID: "bench", pollInterval: .milliseconds(5),
-                                         prefetch: capacity, drain: true),
-      executor: EchoExecutor(capacity: capacity))
+    var configuration = WorkerConfiguration(redisURL: server.url, keys: keys, workerID: "bench", pollInterval: .milliseconds(5),
+                                            prefetch: capacity, drain: true)
+    configuration.affinity = !noAffinity
+    let worker = Worker(configuration: configuration, executor: EchoExecutor(capacity: capacity))
     clock = ContinuousClock.now
     let summary = try await worker.run()
     let drainSeconds = seconds(ContinuousClock.now - clock)
@@ -88,7 +90,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
     let bulk = Double(jobs) / bulkSeconds
     let complete = Double(total) / drainSeconds
     let report: JSONValue = [
-      "jobs": .int(Int64(jobs)), "single_jobs": .int(Int64(singleJobs)), "aof": "everysec",
+      "jobs": .int(Int64(jobs)), "single_jobs": .int(Int64(singleJobs)), "aof": "everysec", "affinity": .bool(!noAffinity),
       "submit_one_by_one_per_s": .double(single.rounded()), "submit_bulk_per_s": .double(bulk.rounded()),
       "claim_complete_per_s": .double(complete.rounded()),
       "vs_rq_submit_one_by_one": .double((single / Self.rqSubmitOneByOne * 100).rounded() / 100),
