@@ -97,10 +97,10 @@ struct GenerateCommand: AsyncParsableCommand {
   func runSingle() throws {
     let bundle = try ModelBundle.load(path: model)
     let promptIDs = try encodePrompt(bundle)
-    guard !promptIDs.isEmpty else { throw ValidationError("the prompt is empty") }
+    guard !promptIDs.isEmpty else { throw GenerateFailure(description: "the prompt is empty") }
     let vocabulary = bundle.model.config.vocabularySize
     if let bad = promptIDs.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
-      throw ValidationError("prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
+      throw GenerateFailure(description: "prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
     }
     var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP,
                                seed: seed ?? UInt64.random(in: 0...UInt64.max))
@@ -150,7 +150,7 @@ struct GenerateCommand: AsyncParsableCommand {
     let path = messages!
     let value: JSONValue
     do { value = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-      throw ValidationError("--messages \(path): \(error)")
+      throw GenerateFailure(description: "--messages \(path): \(error)")
     }
     let list = try ChatMessage.list(fromJSON: value)
     let override = try chatFormat.map { name -> ChatFormat in
@@ -167,4 +167,9 @@ struct GenerateCommand: AsyncParsableCommand {
     let top = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)
     return .array(top.map { .array([.int(Int64($0)), .double(Double(logits[$0]))]) })
   }
+}
+
+/// A run-time failure of `generate` (bad prompt content, unreadable messages file): printed without usage.
+struct GenerateFailure: Error, CustomStringConvertible {
+  var description: String
 }
