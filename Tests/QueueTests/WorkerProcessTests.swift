@@ -14,13 +14,15 @@ import Testing
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nightdesk")
   }
 
-  static func startWorker(_ fixture: QueueFixture, id: String, echoDelay: Double, lease: Double, drain: Bool) throws -> (Process, Pipe) {
+  static func startWorker(
+    _ fixture: QueueFixture, id: String, echoDelay: Double, lease: Double, drain: Bool, extra: [String] = []
+  ) throws -> (Process, Pipe) {
     let process = Process()
     process.executableURL = binary
     process.arguments = [
       "worker", "--echo", "--echo-delay", String(echoDelay), "--redis", "unix://\(fixture.server.socketPath)",
       "--queue", fixture.keys.namespace, "--lease", String(lease), "--worker-id", id, "--backoff", "0.05", "--json",
-    ] + (drain ? ["--drain"] : [])
+    ] + (drain ? ["--drain"] : []) + extra
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
@@ -99,6 +101,26 @@ import Testing
     let records = try queue.records(receipt.jobs.map(\.id))
     #expect(records.allSatisfy { $0.result?.worker == "live" })
     #expect(try Self.successEvents(queue).values.allSatisfy { $0 == 1 })
+  }
+
+  @Test func sigtermStopsClaimingAndGivesUnfinishedJobsBackAfterTheGrace() async throws {
+    try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build nightdesk first (swift build --build-tests)")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit((0..<5).map { chatJob("q\($0)") })
+    let (worker, output) = try Self.startWorker(fixture, id: "w", echoDelay: 60, lease: 30, drain: false,
+                                                extra: ["--grace", "0.5", "--max-sequences", "2", "--prefetch", "1"])
+    try Self.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
+    let signalled = ContinuousClock.now
+    kill(worker.processIdentifier, SIGTERM)
+    worker.waitUntilExit()
+    #expect(ContinuousClock.now - signalled < .seconds(10))
+    #expect(worker.terminationStatus == 0)
+    let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
+    #expect(summary["released"]?.intValue == 3 && summary["succeeded"]?.intValue == 0)
+    let status = try #require(try queue.batchStatus(receipt.batch))
+    #expect(status.count(.queued) == 5 && status.count(.running) == 0)
+    #expect(try queue.stats().isIdle == false && (try queue.stats().workers.isEmpty))
   }
 
   @Test func redisRestartedMidRunLosesNoJob() async throws {
