@@ -5,6 +5,8 @@
 /// | key | type | holds |
 /// | --- | --- | --- |
 /// | `q:high`, `q:normal`, `q:low` | stream, group `workers` | one entry per queued or running job; the pending list is what is in flight |
+/// | `q:affinity` | stream, group `workers` | jobs a worker pulled ahead because it holds their prefix (delivered at once) |
+/// | `pfx:<hash>` | sorted set | queued jobs by prefix hash, for affinity claims |
 /// | `job:<id>` | hash | state, spec, attempt, fencing token, progress, error |
 /// | `result:<id>` | string (JSON) | the result, written once |
 /// | `batch:<id>` | hash | counters per state, token totals |
