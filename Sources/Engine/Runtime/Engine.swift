@@ -8,7 +8,7 @@ import NightdeskSupport
 /// is none.
 ///
 /// ```swift
-/// let engine = try Engine(model: model, configuration: .init(eosTokenIDs: eos), textDecoder: { tokenizer.streamingDecoder() })
+/// let engine = try Engine(model: model, configuration: .init(eosTokenIDs: eos), textDecoder: { tokenizer.makeStreamingDecoder() })
 /// let generation = engine.submit(GenerationRequest(prompt: ids, sampling: .greedy))
 /// for try await event in generation.events { ... }
 /// await engine.shutdown()
