@@ -46,18 +46,15 @@ static inline float nd_tree16(const float *s) {
 }
 
 // Defines MATVEC (y[r] = row r · x for r < rows) and DOT (one row) over ROWS(w,
-// row_bytes, R, x, n, y), which handles R = 1..4 rows at once (R a constant).
-#define ND_DEFINE_MATVEC(MATVEC, DOT, ROWS)                                                     \
+// row_bytes, R, x, n, y), which handles R = 1..GROUP rows at once (R a constant).
+// GROUP rows run interleaved; the few left over go one by one (each row's result
+// is the same either way).
+#define ND_DEFINE_MATVEC(MATVEC, DOT, ROWS, GROUP)                                              \
   void MATVEC(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) {   \
     const uint8_t *p = w;                                                                       \
     int64_t r = 0;                                                                              \
-    for (; r + 4 <= rows; r += 4) ROWS(p + r * rb, rb, 4, x, n, y + r);                         \
-    switch (rows - r) {                                                                         \
-      case 3: ROWS(p + r * rb, rb, 3, x, n, y + r); break;                                      \
-      case 2: ROWS(p + r * rb, rb, 2, x, n, y + r); break;                                      \
-      case 1: ROWS(p + r * rb, rb, 1, x, n, y + r); break;                                      \
-      default: break;                                                                           \
-    }                                                                                           \
+    for (; r + (GROUP) <= rows; r += (GROUP)) ROWS(p + r * rb, rb, (GROUP), x, n, y + r);       \
+    for (; r < rows; r++) ROWS(p + r * rb, rb, 1, x, n, y + r);                                 \
   }                                                                                             \
   float DOT(const void *row, const float *x, int64_t n) {                                       \
     float y;                                                                                    \

@@ -209,7 +209,7 @@ static inline void w16_bf16_avx2(const uint8_t *p, int64_t i, __m256 *a, __m256 
     nd_dequantize_row_##T##_ref(src, y, n);                                                     \
   }
 
-#define ND_MATVEC_AVX2(T) ND_DEFINE_MATVEC(nd_matvec_##T##_avx2, nd_dot_##T##_f32_avx2, rows2_##T)
+#define ND_MATVEC_AVX2(T) ND_DEFINE_MATVEC(nd_matvec_##T##_avx2, nd_dot_##T##_f32_avx2, rows2_##T, 4)
 
 ND_PLAIN_ROWS_AVX2(f32, 4) ND_MATVEC_AVX2(f32)
 ND_PLAIN_ROWS_AVX2(f16, 2) ND_MATVEC_AVX2(f16)

@@ -68,7 +68,7 @@ static inline __m512i q6_group(const uint8_t *blk, int s) {
 //
 // Weights are decoded 32 at a time exactly as the dequantizers above decode
 // them, then fed to one 16-lane fused multiply-add chain per row (the order of
-// nd_quants.h). Four rows run interleaved: their chains are independent, which
+// nd_quants.h). Eight rows (four for K-quants) run interleaved: their chains are independent, which
 // hides the multiply-add latency without changing any row's order.
 
 typedef struct { __m512 lo, hi; } nd_w32;
@@ -76,12 +76,18 @@ typedef struct { __m512 lo, hi; } nd_w32;
 // f16 -> f32 with F16C: exact, like nd_f16_to_f32, and cheaper per block.
 static inline float half(const uint8_t *p) { return _cvtsh_ss(nd_rd16(p)); }
 
+// The 16 (or 32) values a 4-bit (5-bit) index can stand for, rounded exactly as the
+// reference rounds each weight; a permute then looks 16 weights up at once
+// (vpermps reads only the low 4 bits of each index, vpermt2ps the low 5).
+static inline __m512 iota16(float first) {
+  return _mm512_add_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_ps(first));
+}
+
 static inline __attribute__((always_inline)) nd_w32 w32_q4_0(const uint8_t *blk, int g) {
   (void)g;
-  const __m512 d = _mm512_set1_ps(half(blk));
-  const __m512i q = u8x16(blk + 2), eight = _mm512_set1_epi32(8);
-  return (nd_w32){_mm512_mul_ps(ps(_mm512_sub_epi32(low4(q), eight)), d),
-                  _mm512_mul_ps(ps(_mm512_sub_epi32(high4(q), eight)), d)};
+  const __m512 table = _mm512_mul_ps(iota16(-8), _mm512_set1_ps(half(blk)));  // (q - 8) * d
+  const __m512i q = u8x16(blk + 2);
+  return (nd_w32){_mm512_permutexvar_ps(q, table), _mm512_permutexvar_ps(high4(q), table)};
 }
 
 static inline __attribute__((always_inline)) nd_w32 w32_q4_1(const uint8_t *blk, int g) {
@@ -95,22 +101,24 @@ static inline __attribute__((always_inline)) nd_w32 w32_q4_1(const uint8_t *blk,
   return (nd_w32){_mm512_permutexvar_ps(q, table), _mm512_permutexvar_ps(high4(q), table)};
 }
 
+// Q5_0 / Q5_1: 5-bit quants, (q - 16)·d or q·d + m, through a 32-entry table.
+static inline __attribute__((always_inline)) nd_w32 w32_q5(const uint8_t *qs, uint32_t qh, float d, float m, int hasMin) {
+  const __m512 dv = _mm512_set1_ps(d), mv = _mm512_set1_ps(m);
+  __m512 low = _mm512_mul_ps(iota16(hasMin ? 0 : -16), dv), high = _mm512_mul_ps(iota16(hasMin ? 16 : 0), dv);
+  if (hasMin) { low = _mm512_add_ps(low, mv); high = _mm512_add_ps(high, mv); }
+  const __m512i q = u8x16(qs);
+  return (nd_w32){_mm512_permutex2var_ps(low, _mm512_or_si512(low4(q), q5_high(qh, 0)), high),
+                  _mm512_permutex2var_ps(low, _mm512_or_si512(high4(q), q5_high(qh, 16)), high)};
+}
+
 static inline __attribute__((always_inline)) nd_w32 w32_q5_0(const uint8_t *blk, int g) {
   (void)g;
-  const __m512 d = _mm512_set1_ps(half(blk));
-  const uint32_t qh = nd_rd32(blk + 2);
-  const __m512i q = u8x16(blk + 6), sixteen = _mm512_set1_epi32(16);
-  return (nd_w32){_mm512_mul_ps(ps(_mm512_sub_epi32(_mm512_or_si512(low4(q), q5_high(qh, 0)), sixteen)), d),
-                  _mm512_mul_ps(ps(_mm512_sub_epi32(_mm512_or_si512(high4(q), q5_high(qh, 16)), sixteen)), d)};
+  return w32_q5(blk + 6, nd_rd32(blk + 2), half(blk), 0, 0);
 }
 
 static inline __attribute__((always_inline)) nd_w32 w32_q5_1(const uint8_t *blk, int g) {
   (void)g;
-  const __m512 d = _mm512_set1_ps(half(blk)), m = _mm512_set1_ps(half(blk + 2));
-  const uint32_t qh = nd_rd32(blk + 4);
-  const __m512i q = u8x16(blk + 8);
-  return (nd_w32){_mm512_add_ps(_mm512_mul_ps(ps(_mm512_or_si512(low4(q), q5_high(qh, 0))), d), m),
-                  _mm512_add_ps(_mm512_mul_ps(ps(_mm512_or_si512(high4(q), q5_high(qh, 16))), d), m)};
+  return w32_q5(blk + 8, nd_rd32(blk + 4), half(blk), half(blk + 2), 1);
 }
 
 static inline __attribute__((always_inline)) nd_w32 w32_q8_0(const uint8_t *blk, int g) {
@@ -119,20 +127,22 @@ static inline __attribute__((always_inline)) nd_w32 w32_q8_0(const uint8_t *blk,
   return (nd_w32){_mm512_mul_ps(ps(i8x16(blk + 2)), d), _mm512_mul_ps(ps(i8x16(blk + 18)), d)};
 }
 
-// Q4_K / Q5_K group g = sub-block g (32 elements): (d*sc) * q - dmin*m.
+// Q4_K / Q5_K group g = sub-block g (32 elements): (d*sc) * q - dmin*m, through a table.
 static inline __attribute__((always_inline)) nd_w32 w32_k_scale_min(const uint8_t *blk, int g, int hasHigh) {
   uint8_t sc, m;
   nd_scale_min_k4(g, blk + 4, &sc, &m);
   const __m512 ds = _mm512_set1_ps(half(blk) * (float)sc), ms = _mm512_set1_ps(half(blk + 2) * (float)m);
   const uint8_t *bytes = blk + (hasHigh ? 48 : 16) + 32 * (g / 2);
   __m512i lo = u8x16(bytes), hi = u8x16(bytes + 16);
-  lo = (g & 1) ? high4(lo) : low4(lo);
-  hi = (g & 1) ? high4(hi) : low4(hi);
-  if (hasHigh) {
-    const __m512i shift = _mm512_set1_epi32(g), one = _mm512_set1_epi32(1);
-    lo = _mm512_or_si512(lo, _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(u8x16(blk + 16), shift), one), 4));
-    hi = _mm512_or_si512(hi, _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(u8x16(blk + 32), shift), one), 4));
+  if (g & 1) { lo = high4(lo); hi = high4(hi); }
+  if (!hasHigh) {
+    const __m512 table = _mm512_sub_ps(_mm512_mul_ps(ds, iota16(0)), ms);
+    return (nd_w32){_mm512_permutexvar_ps(lo, table), _mm512_permutexvar_ps(hi, table)};
   }
+  // Q5_K: two tables and a two-source permute measured slower than converting.
+  const __m512i shift = _mm512_set1_epi32(g), one = _mm512_set1_epi32(1);
+  lo = _mm512_or_si512(low4(lo), _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(u8x16(blk + 16), shift), one), 4));
+  hi = _mm512_or_si512(low4(hi), _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(u8x16(blk + 32), shift), one), 4));
   return (nd_w32){_mm512_sub_ps(_mm512_mul_ps(ds, ps(lo)), ms), _mm512_sub_ps(_mm512_mul_ps(ds, ps(hi)), ms)};
 }
 static inline __attribute__((always_inline)) nd_w32 w32_q4_K(const uint8_t *blk, int g) { return w32_k_scale_min(blk, g, 0); }
@@ -146,12 +156,13 @@ static inline __attribute__((always_inline)) nd_w32 w32_q6_K(const uint8_t *blk,
                   _mm512_mul_ps(_mm512_set1_ps(d * (float)scales[2 * g + 1]), ps(q6_group(blk, 2 * g + 1)))};
 }
 
-// R rows (1..4, a constant after inlining) of a block format with E elements
+// R rows (1..8, a constant after inlining) of a block format with E elements
 // (G = E / 32 groups) and BYTES bytes per block.
 #define ND_BLOCK_ROWS(T, E, BYTES)                                                              \
   static inline __attribute__((always_inline)) void rows_##T(const uint8_t *w, int64_t rb, const int R, \
                                                              const float *x, int64_t n, float *y) { \
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}; \
+    __m512 acc[8];                                                                              \
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();                                  \
     for (int64_t b = 0; b < n / (E); b++) {                                                     \
       for (int g = 0; g < (E) / 32; g++) {                                                      \
         const float *xg = x + b * (E) + 32 * g;                                                 \
@@ -179,7 +190,8 @@ static inline __attribute__((always_inline)) __m512 w16_bf16(const uint8_t *p, i
 #define ND_PLAIN_ROWS(T)                                                                        \
   static inline __attribute__((always_inline)) void rows_##T(const uint8_t *w, int64_t rb, const int R, \
                                                              const float *x, int64_t n, float *y) { \
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}; \
+    __m512 acc[8];                                                                              \
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();                                  \
     for (int64_t i = 0; i < n; i += 16) {                                                       \
       const __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);   \
       const __m512 xv = _mm512_maskz_loadu_ps(k, x + i);                                        \
@@ -188,7 +200,10 @@ static inline __attribute__((always_inline)) __m512 w16_bf16(const uint8_t *p, i
     for (int r = 0; r < R; r++) y[r] = tree16(acc[r]);                                          \
   }
 
-#define ND_MATVEC(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T)
+// Eight rows at a time with 32 registers; the K-quant decoders need more registers
+// of their own, and four rows measured faster for them.
+#define ND_MATVEC(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T, 8)
+#define ND_MATVEC4(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T, 4)
 
 // Dequantization of block formats: the same group decoders, stored instead of dotted.
 #define ND_DEQUANTIZE(T, E, BYTES)                                                              \
@@ -210,9 +225,9 @@ ND_BLOCK_ROWS(q4_1, ND_QK, ND_Q4_1_BYTES) ND_MATVEC(q4_1) ND_DEQUANTIZE(q4_1, ND
 ND_BLOCK_ROWS(q5_0, ND_QK, ND_Q5_0_BYTES) ND_MATVEC(q5_0) ND_DEQUANTIZE(q5_0, ND_QK, ND_Q5_0_BYTES)
 ND_BLOCK_ROWS(q5_1, ND_QK, ND_Q5_1_BYTES) ND_MATVEC(q5_1) ND_DEQUANTIZE(q5_1, ND_QK, ND_Q5_1_BYTES)
 ND_BLOCK_ROWS(q8_0, ND_QK, ND_Q8_0_BYTES) ND_MATVEC(q8_0) ND_DEQUANTIZE(q8_0, ND_QK, ND_Q8_0_BYTES)
-ND_BLOCK_ROWS(q4_K, ND_QK_K, ND_Q4_K_BYTES) ND_MATVEC(q4_K) ND_DEQUANTIZE(q4_K, ND_QK_K, ND_Q4_K_BYTES)
-ND_BLOCK_ROWS(q5_K, ND_QK_K, ND_Q5_K_BYTES) ND_MATVEC(q5_K) ND_DEQUANTIZE(q5_K, ND_QK_K, ND_Q5_K_BYTES)
-ND_BLOCK_ROWS(q6_K, ND_QK_K, ND_Q6_K_BYTES) ND_MATVEC(q6_K) ND_DEQUANTIZE(q6_K, ND_QK_K, ND_Q6_K_BYTES)
+ND_BLOCK_ROWS(q4_K, ND_QK_K, ND_Q4_K_BYTES) ND_MATVEC4(q4_K) ND_DEQUANTIZE(q4_K, ND_QK_K, ND_Q4_K_BYTES)
+ND_BLOCK_ROWS(q5_K, ND_QK_K, ND_Q5_K_BYTES) ND_MATVEC4(q5_K) ND_DEQUANTIZE(q5_K, ND_QK_K, ND_Q5_K_BYTES)
+ND_BLOCK_ROWS(q6_K, ND_QK_K, ND_Q6_K_BYTES) ND_MATVEC4(q6_K) ND_DEQUANTIZE(q6_K, ND_QK_K, ND_Q6_K_BYTES)
 
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)  // AVX2: quants_avx2.c
 

@@ -108,7 +108,7 @@ import NightdeskTestSupport
     let scalar = QuantKernels(type, .reference)
     let all = Self.implementations.map { QuantKernels(type, $0.1) }
     for n in lengths {
-      let rows = 7
+      let rows = 11  // a full group of eight (or two of four) interleaved rows plus a remainder
       let rowBytes = n / type.blockElements * type.blockBytes
       let bytes = Self.withFiniteScales((0..<(rows * rowBytes)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }, type)
       let x = (0..<n).map { _ in Float(Double(generator.next() % 2001) / 1000 - 1) }

@@ -41,7 +41,7 @@
   float nd_dot_##T##_f32_avx2(const void *row, const float *x, int64_t n); \
   void nd_matvec_##T##_avx2(const void *w, int64_t row_bytes, int64_t rows, const float *x, int64_t n, float *y);
 // nd_matvec_<type>: y[r] = nd_dot_<type>_f32(w + r * row_bytes, x, n) for r < rows;
-// the SIMD version runs four rows at once to hide the fused multiply-add latency.
+// the SIMD version runs several rows at once to hide the fused multiply-add latency.
 ND_QUANT_KERNELS(ND_DECLARE)
 #undef ND_DECLARE
 
