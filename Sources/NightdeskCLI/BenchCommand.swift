@@ -14,15 +14,16 @@ struct BenchCommand: AsyncParsableCommand {
       greedily (end-of-sequence ignored), --repetitions times after one warm-up; reports the
       median tokens/s of each phase and the process's peak RSS.
 
-      With --requests N (workload mode), runs N requests through the continuous-batching engine:
-      all share one --prefix-tokens document, each adds its own --suffix-tokens question, and
-      each generates --gen-tokens tokens greedily (end-of-sequence ignored); reports wall time,
-      prompt and generated tokens/s, prefix tokens reused, peak RSS and KV memory.
+      With --requests N (workload mode), runs N requests through the batching
+      engine: all share one --prefix-tokens document, each adds its own
+      --suffix-tokens question and generates --gen-tokens tokens greedily
+      (end-of-sequence ignored). Reports wall time, prompt and generated
+      tokens/s, prefix tokens reused, peak RSS and KV memory.
 
       Examples:
         nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt-tokens 512 --gen-tokens 128
-        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --requests 32 --prefix-tokens 900 \\
-          --suffix-tokens 32 --gen-tokens 64 --json
+        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+          --requests 32 --prefix-tokens 900 --suffix-tokens 32 --gen-tokens 64
       """)
 
   @Option(help: "A Hugging Face model folder or a .gguf file.")

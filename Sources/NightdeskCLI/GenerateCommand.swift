@@ -22,8 +22,8 @@ struct GenerateCommand: AsyncParsableCommand {
         nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --messages chat.json
         nightdesk generate --model Tests/Fixtures/qwen3-tiny --prompt-ids 9707 --max-tokens 24 \\
           --temperature 0 --ignore-eos --top-logits 10 --json
-        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompts-file questions.jsonl \
-          --temperature 0 --kv-memory 1GiB > answers.jsonl
+        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+          --prompts-file questions.jsonl --temperature 0 > answers.jsonl
       """)
 
   @Option(help: "A Hugging Face model folder or a .gguf file.")
