@@ -16,7 +16,7 @@ enum BatchText {
     let fraction = batch.total > 0 ? Double(batch.finished) / Double(batch.total) : 0
     let filled = min(width, Int((fraction * Double(width)).rounded(.down)))
     var text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
-    text += "\(batch.finished)/\(batch.total) jobs  \(batch.count(.running)) running  "
+    text += "\(batch.finished)/\(batch.total) jobs (\(batch.requestsDone)/\(batch.requests) requests)  \(batch.count(.running)) running  "
     text += String(format: "%.0f tok/s", tokensPerSecond)
     if let eta { text += "  ETA " + duration(eta) }
     let trouble = batch.count(.failed) + batch.count(.dead)

@@ -170,6 +170,7 @@ enum QueueScripts {
       if f[6] and f[6] ~= '' and now > tonumber(f[6]) then
         remove_entry(lane, entry)
         drop_progress(h, batch, f[8], f[9])
+        unindex(id, f[11])
         redis.call('HSET', h, 'state', 'failed', 'error', 'the deadline passed before the job could run', 'finished', now)
         move(batch, state, 'failed')
         finished(h, batch)
@@ -182,6 +183,7 @@ enum QueueScripts {
         local why = 'lease expired on the last of ' .. f[4] .. ' attempts (worker died or stalled)'
         remove_entry(lane, entry)
         drop_progress(h, batch, f[8], f[9])
+        unindex(id, f[11])
         redis.call('HSET', h, 'state', 'dead', 'error', why, 'finished', now)
         redis.call('XADD', P .. 'dead', 'MAXLEN', '~', 100000, '*', 'job', id, 'batch', batch, 'error', why,
           'attempts', f[3])
@@ -238,24 +240,34 @@ enum QueueScripts {
         end
       end
       local akey = P .. 'q:affinity'
+      local moved = 0
       for i = 1, warm do
-        if got >= want or not top then break end
+        if got + moved >= want or not top then break end
         local index = P .. 'pfx:' .. ARGV[7 + i]
-        for _, id in ipairs(redis.call('ZRANGE', index, 0, want - got + 16)) do
-          if got >= want then break end
+        for _, id in ipairs(redis.call('ZRANGE', index, 0, want - got - moved + 16)) do
+          if got + moved >= want then break end
           local h = P .. 'job:' .. id
           local f = redis.call('HMGET', h, 'state', 'priority', 'entry', 'lane')
           if f[1] ~= 'queued' then
             redis.call('ZREM', index, id)
           elseif f[2] == top then
-            -- Not delivered yet: move it to the affinity stream and deliver it from
-            -- there at once, so it enters this worker's pending list like any claim.
+            -- Not delivered yet: move it to the affinity stream, to be delivered from
+            -- there below, so it enters this worker's pending list like any claim.
             remove_entry(f[4], f[3])
-            ensure_group(akey)
+            if moved == 0 then ensure_group(akey) end
             local entry = redis.call('XADD', akey, '*', 'job', id)
             redis.call('HSET', h, 'entry', entry, 'lane', 'affinity')
-            local r = redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', akey, '>')
-            if r and r[1] and r[1][2][1] then take('affinity', r[1][2][1][1], r[1][2][1][2][2], false) end
+            moved = moved + 1
+          end
+        end
+      end
+      -- Nothing else waits undelivered in the affinity stream (entries are only added
+      -- here and read at once), so this reads exactly the entries just moved.
+      if moved > 0 then
+        local r = redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', moved, 'STREAMS', akey, '>')
+        if r and r[1] then
+          for _, e in ipairs(r[1][2]) do
+            if type(e[2]) == 'table' then take('affinity', e[1], e[2][2], false) end
           end
         end
       end
