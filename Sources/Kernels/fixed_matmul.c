@@ -169,14 +169,29 @@ typedef struct {
   float *scratch;
   int64_t scratch_per_thread;
   int64_t task_start[65];  // first task index of each job (job_count <= 64)
+  int64_t tile[64];        // weight rows per task of each job
 } nd_linear_ctx;
+
+/// Rows per task: decoded tiles sized for L2; in-place dots in long contiguous
+/// runs (a few per thread), so each thread streams its weights sequentially and
+/// the hardware prefetchers keep up.
+static int64_t nd_job_tile(const nd_linear_job *job, int64_t m, int threads, int64_t scratch_per_thread) {
+  if (job->matvec && m <= nd_linear_matvec_rows) {
+    const int64_t parts = 4 * (int64_t)threads;
+    int64_t rows = ((job->n + parts - 1) / parts + 7) & ~(int64_t)7;
+    if (rows < 64) rows = 64;
+    if (job->accumulate && rows > scratch_per_thread) rows = scratch_per_thread;
+    return rows;
+  }
+  return nd_tile_rows(job->k);
+}
 
 static void nd_linear_task(void *raw, int64_t task, int thread) {
   nd_linear_ctx *ctx = raw;
   int j = 0;
   while (j + 1 < ctx->job_count && task >= ctx->task_start[j + 1]) j++;
   const nd_linear_job *job = &ctx->jobs[j];
-  const int64_t tile = nd_tile_rows(job->k);
+  const int64_t tile = ctx->tile[j];
   const int64_t n0 = (task - ctx->task_start[j]) * tile;
   const int64_t rows = job->n - n0 < tile ? job->n - n0 : tile;
   if (job->matvec && ctx->m <= nd_linear_matvec_rows) {
@@ -220,7 +235,8 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
   int64_t tasks = 0;
   for (int j = 0; j < job_count; j++) {
     ctx.task_start[j] = tasks;
-    int64_t tile = nd_tile_rows(jobs[j].k);
+    const int64_t tile = nd_job_tile(&jobs[j], m, nd_pool_threads(pool), scratch_per_thread);
+    ctx.tile[j] = tile;
     tasks += (jobs[j].n + tile - 1) / tile;
     if ((jobs[j].decode || jobs[j].matvec) && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
   }
