@@ -77,7 +77,11 @@ struct EmbeddedRedisTests {
     while RedisServerExecutable.isAlive(pid) { usleep(5_000) }
     #expect(FileManager.default.fileExists(atPath: embedded.socketPath))
     #expect(!embedded.isRunning)
-    #expect(try embedded.start() == .started)
+    // A launcher that returns before the server is up (as a loaded machine makes any
+    // daemonizing redis-server do): start must wait for the new server instead of
+    // taking the dead one's pid, still in the stale pidfile, for a failed start.
+    let slow = try Self.slowLauncher(in: folder)
+    #expect(try embedded.start(executable: slow) == .started)
     #expect(embedded.runningPID() != pid)
     #expect(try RedisConnection(url: embedded.url).ping() == "PONG")
   }
@@ -101,6 +105,16 @@ struct EmbeddedRedisTests {
       #expect(error.kind == .embeddedServer)
       #expect(error.message.contains("--state-dir"))
     }
+  }
+
+  /// A script that exits at once and starts the real redis-server half a second later.
+  private static func slowLauncher(in folder: String) throws -> RedisServerExecutable {
+    let real = try RedisServerExecutable.locate()
+    let script = folder + "/slow-redis-server"
+    try "#!/bin/sh\n(sleep 0.5; exec '\(real.path)' \"$@\") >/dev/null 2>&1 &\n"
+      .write(toFile: script, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+    return RedisServerExecutable(path: script)
   }
 
   private func shortTemporaryFolder() throws -> String {

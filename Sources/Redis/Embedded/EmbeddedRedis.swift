@@ -63,6 +63,11 @@ public struct EmbeddedRedis: Sendable, Equatable {
     let lock = try StateLock(path: path("redis.lock"))
     defer { lock.release() }
     if isRunning { return .alreadyRunning }
+    // Nothing answers, so a pidfile or socket here was left by a server that died
+    // without cleaning up (SIGKILL, OOM killer, power loss). Remove them first: the
+    // readiness loop below would otherwise read the dead server's pid before the new
+    // server rewrites the pidfile, and report that the new one "exited during start".
+    removeStaleFiles()
 
     let server: RedisServerExecutable
     if let executable { server = executable } else { server = try RedisServerExecutable.locate() }
@@ -138,6 +143,12 @@ public struct EmbeddedRedis: Sendable, Equatable {
 
   private func path(_ name: String) -> String {
     stateDirectory.hasSuffix("/") ? stateDirectory + name : stateDirectory + "/" + name
+  }
+
+  private func removeStaleFiles() {
+    for stale in [pidFile, socketPath] where FileManager.default.fileExists(atPath: stale) {
+      try? FileManager.default.removeItem(atPath: stale)
+    }
   }
 
   private func createStateDirectory() throws(RedisError) {
