@@ -128,9 +128,15 @@ import NightdeskSupport
     await cachedEngine.shutdown()
   }
 
+  /// A 30-token prompt needs at most 30 steps to prefill, so a gate after 40 steps
+  /// holds the request after at least 10 generated tokens and long before its end.
+  static let gateSteps = 40
+
   @Test func cancellingMidGenerationFreesEveryBlock() async throws {
+    let gate = StepGate(openSteps: Self.gateSteps)
+    defer { gate.open() }
     let engine = try Engine(
-      model: ToyModel(stepDelay: 0.002), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
+      model: ToyModel(gate: gate), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
     let long = engine.submit(
       GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
     var seen = 0
@@ -141,12 +147,14 @@ import NightdeskSupport
         if seen == 5 {
           #expect(engine.progress(of: long.id) != nil)
           engine.cancel(long.id)
+          gate.open()
         }
       }
       if case .finished(let end) = event { summary = end }
     }
     #expect(summary?.reason == .cancelled)
-    #expect(seen < 100_000)
+    // The step held at the gate is the last one: the cancellation is read right after it.
+    #expect(seen >= 5 && seen <= Self.gateSteps + 1)
     await engine.shutdown()
     #expect(engine.statistics.kvBlocksUsed == 0)
     #expect(engine.progress(of: long.id) == nil)
@@ -198,14 +206,18 @@ import NightdeskSupport
 
 extension EngineToyTests {
   @Test func cancellingTheReadingTaskCancelsTheRequest() async throws {
+    let gate = StepGate(openSteps: Self.gateSteps)
+    defer { gate.open() }
     let engine = try Engine(
-      model: ToyModel(stepDelay: 0.002), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
+      model: ToyModel(gate: gate), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
     let generation = engine.submit(
       GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
     let reader = Task { try await generation.collect() }
-    while (engine.progress(of: generation.id)?.generatedTokens ?? 0) < 3 { try await Task.sleep(for: .milliseconds(2)) }
+    try await gate.waitUntilHolding()
+    #expect((engine.progress(of: generation.id)?.generatedTokens ?? 0) >= 3)
     reader.cancel()
     await #expect(throws: CancellationError.self) { _ = try await reader.value }
+    gate.open()
     await engine.shutdown()
     #expect(engine.statistics.kvBlocksUsed == 0)
     #expect(engine.statistics.requestsFinished == 1)

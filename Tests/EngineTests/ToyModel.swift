@@ -13,11 +13,11 @@ final class ToyModel: LanguageModel {
   private(set) var computedRows = 0
   private(set) var steps = 0
 
-  /// Seconds each forward step sleeps, so a test can act while a request runs.
-  var stepDelay: Double = 0
+  /// Where forward steps wait for the test, so it can act while a request runs.
+  let gate: StepGate?
 
-  init(vocabularySize: Int = 32, maxPositions: Int = 4096, stepDelay: Double = 0) {
-    self.stepDelay = stepDelay
+  init(vocabularySize: Int = 32, maxPositions: Int = 4096, gate: StepGate? = nil) {
+    self.gate = gate
     config = ModelConfig(
       architecture: .llama, vocabularySize: vocabularySize, hiddenSize: 8, intermediateSize: 8, layerCount: 1,
       headCount: 1, kvHeadCount: 1, headDim: 8, rmsNormEpsilon: 1e-6, ropeTheta: 10000, maxPositions: maxPositions,
@@ -37,7 +37,7 @@ final class ToyModel: LanguageModel {
   func forward(_ batch: ForwardBatch, kv: KVStorage) throws -> Logits {
     guard let kv = kv as? ToyKV else { throw Corrupt(description: "foreign KV storage") }
     steps += 1
-    if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
+    gate?.pass(step: steps)
     var values: [Float] = []
     for chunk in batch.chunks {
       for (offset, row) in chunk.rows.enumerated() {
