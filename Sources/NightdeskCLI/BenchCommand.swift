@@ -54,6 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    try checkModelFolder(model)
     if let workload = try workload.workload(generatedTokens: genTokens) {
       try await self.workload.run(workload, modelPath: model, threads: threads, json: json)
     } else {

@@ -25,6 +25,12 @@ struct EngineOptions: ParsableArguments {
   @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (for A/B comparisons).")
   var noPrefixCache = false
 
+  func validate() throws {
+    if let kvMemory {
+      do { _ = try ByteCount.parse(kvMemory) } catch { throw ValidationError("--kv-memory: \(error)") }
+    }
+  }
+
   /// The engine configuration, with `eos` as the model's end-of-sequence tokens.
   func configuration(eosTokenIDs eos: [Int32]) throws -> EngineConfiguration {
     var memory: Int?

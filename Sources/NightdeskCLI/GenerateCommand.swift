@@ -87,6 +87,7 @@ struct GenerateCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    try checkModelFolder(model)
     if let promptsFile {
       try await runPromptsFile(promptsFile)
     } else {
@@ -97,10 +98,10 @@ struct GenerateCommand: AsyncParsableCommand {
   func runSingle() throws {
     let bundle = try ModelBundle.load(path: model)
     let promptIDs = try encodePrompt(bundle)
-    guard !promptIDs.isEmpty else { throw GenerateFailure(description: "the prompt is empty") }
+    guard !promptIDs.isEmpty else { throw CommandFailure("the prompt is empty") }
     let vocabulary = bundle.model.config.vocabularySize
     if let bad = promptIDs.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
-      throw GenerateFailure(description: "prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
+      throw CommandFailure("prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
     }
     var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP,
                                seed: seed ?? UInt64.random(in: 0...UInt64.max))
@@ -149,8 +150,9 @@ struct GenerateCommand: AsyncParsableCommand {
     }
     let path = messages!
     let value: JSONValue
-    do { value = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-      throw GenerateFailure(description: "--messages \(path): \(error)")
+    let data = try readFile(path, option: "--messages")
+    do { value = try JSONParser.parse(data) } catch {
+      throw CommandFailure("--messages \(path): \(error); expected [{\"role\": \"user\", \"content\": \"...\"}, ...]")
     }
     let list = try ChatMessage.list(fromJSON: value)
     let override = try chatFormat.map { name -> ChatFormat in
@@ -167,9 +169,4 @@ struct GenerateCommand: AsyncParsableCommand {
     let top = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)
     return .array(top.map { .array([.int(Int64($0)), .double(Double(logits[$0]))]) })
   }
-}
-
-/// A run-time failure of `generate` (bad prompt content, unreadable messages file): printed without usage.
-struct GenerateFailure: Error, CustomStringConvertible {
-  var description: String
 }

@@ -6,34 +6,54 @@ struct Nightdesk: AsyncParsableCommand {
     commandName: "nightdesk",
     abstract: "Run large LLM analysis workloads overnight on your own CPUs, queued in Redis.",
     discussion: """
-      Producers submit jobs (annual reports, news, social-media dumps) into Redis; workers on \
-      any number of GPU-less machines drain them through a continuous-batching Qwen3/Llama \
-      engine; the status commands follow the night's progress.
+      Desks submit jobs (questions about annual reports, news, social-media dumps) into Redis; workers on any number of GPU-less machines drain them through a continuous-batching Qwen3/Llama engine; the status commands follow the night's progress and the results come out in the morning.
 
-      With no --redis URL and no NIGHTDESK_REDIS_URL, commands use an embedded redis-server \
-      that nightdesk starts itself on a unix socket in its state folder (.nightdesk/, or \
-      --state-dir).
+      Commands that use Redis take --redis URL (or NIGHTDESK_REDIS_URL); without either they use an embedded redis-server that nightdesk starts itself on a unix socket in its state folder (.nightdesk/, or --state-dir).
 
-      Examples:
-        nightdesk redis ping          # start (or reuse) the embedded Redis, PING it
-        nightdesk redis ping --redis redis://db.internal:6379/2
-        nightdesk redis stop          # stop the embedded Redis
+      A night's run:
+        nightdesk submit --openai-batch requests.jsonl   # prints BATCH
+        nightdesk worker --model MODEL.gguf --drain      # on every machine
+        nightdesk watch BATCH
+        nightdesk results BATCH --format markdown
       """,
-    subcommands: [
-      RedisAdminCommand.self,
-      SubmitCommand.self,
-      StatusCommand.self,
-      ListCommand.self,
-      WatchCommand.self,
-      ResultsCommand.self,
-      CancelCommand.self,
-      RetryCommand.self,
-      WorkerCommand.self,
-      QueueCommand.self,
-      TokenizeCommand.self,
-      TokenizerBenchCommand.self,
-      GenerateCommand.self,
-      BenchCommand.self,
+    groupedSubcommands: [
+      CommandGroup(name: "Night's work", subcommands: [
+        SubmitCommand.self,
+        WorkerCommand.self,
+        StatusCommand.self,
+        WatchCommand.self,
+        ListCommand.self,
+        ResultsCommand.self,
+        CancelCommand.self,
+        RetryCommand.self,
+      ]),
+      CommandGroup(name: "Model tools", subcommands: [
+        GenerateCommand.self,
+        TokenizeCommand.self,
+        BenchCommand.self,
+        TokenizerBenchCommand.self,
+      ]),
+      CommandGroup(name: "Admin", subcommands: [
+        RedisAdminCommand.self,
+        QueueCommand.self,
+      ]),
     ]
   )
+
+  /// argument-parser's own main, except that errors thrown while a command runs
+  /// are printed as one line (see `CommandFailure.atCommandLine`).
+  static func main() async {
+    let command: any ParsableCommand
+    do { command = try parseAsRoot() } catch { exit(withError: error) }
+    do {
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        var syncCommand = command
+        try syncCommand.run()
+      }
+    } catch {
+      exit(withError: CommandFailure.atCommandLine(error))
+    }
+  }
 }

@@ -50,7 +50,7 @@ struct TokenizeCommand: ParsableCommand {
     } else {
       let data = try FileHandle.standardInput.readToEnd() ?? Data()
       guard let decoded = String(validating: data, as: UTF8.self) else {
-        throw TokenizeInputError(description: "stdin is not valid UTF-8 text")
+        throw CommandFailure("stdin is not valid UTF-8 text")
       }
       input = decoded
     }
@@ -68,22 +68,17 @@ struct TokenizeCommand: ParsableCommand {
       let text: String
       do {
         guard let value = try JSONParser.parse(line)["text"]?.stringValue else {
-          throw TokenizeInputError(
-            description: "stdin line \(lineNumber): expected an object {\"text\": \"...\"} with a string \"text\"")
+          throw CommandFailure(
+            "stdin line \(lineNumber): expected an object {\"text\": \"...\"} with a string \"text\"")
         }
         text = value
       } catch let error as JSONParseError {
-        throw TokenizeInputError(description: "stdin line \(lineNumber): \(error.description)")
+        throw CommandFailure("stdin line \(lineNumber): \(error.description)")
       }
       let ids = tokenizer.encode(text, allowSpecial: !noSpecial)
       output.write(JSONWriter.string(["ids": .array(ids.map { .int(Int64($0)) })]) + "\n")
     }
   }
-}
-
-/// Bad input text or lines: reported as is, without the usage text a ValidationError brings.
-struct TokenizeInputError: Error, CustomStringConvertible {
-  var description: String
 }
 
 /// Lines of a file handle as raw bytes (without the newline), read in chunks so

@@ -40,8 +40,8 @@ struct TokenizerBenchCommand: ParsableCommand {
 
     let text: String
     if let file {
-      guard let contents = try String(validating: Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self) else {
-        throw ValidationError("\(file) is not valid UTF-8 text")
+      guard let contents = String(validating: try readFile(file, option: "--file"), as: UTF8.self) else {
+        throw CommandFailure("--file \(file): not valid UTF-8 text")
       }
       text = contents
     } else {

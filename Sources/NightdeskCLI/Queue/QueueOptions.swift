@@ -33,16 +33,7 @@ func printJSON(_ value: JSONValue) {
 /// Reads a submission file after checking its size, so a wrong path to a huge file
 /// fails fast instead of filling memory.
 func readBoundedFile(_ path: String, option: String) throws -> [UInt8] {
-  let attributes: [FileAttributeKey: Any]
-  do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-    throw ValidationError("\(option) \(path): cannot read it (\(error.localizedDescription))")
-  }
-  let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-  try SubmissionLimits.checkFileSize(size, path: path)
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw ValidationError("\(option) \(path): cannot read it")
-  }
-  return [UInt8](data)
+  [UInt8](try readFile(path, option: option) { try SubmissionLimits.checkFileSize($0, path: path) })
 }
 
 /// "90s", "45m", "8h", "2d" or plain seconds.

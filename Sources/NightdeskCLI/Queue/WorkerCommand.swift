@@ -53,6 +53,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if let model { try checkModelFolder(model) }
     let url = try queue.redis.target().prepare()
     let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor()
     var configuration = WorkerConfiguration(
