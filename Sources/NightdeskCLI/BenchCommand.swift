@@ -8,37 +8,42 @@ import NightdeskSupport
 struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Measure single-sequence speed, or a many-request workload through the engine.",
+    abstract: "Measure a model's speed: one sequence, or many requests through the engine.",
     discussion: """
-      Prefills --prompt-tokens synthetic tokens in one step, then decodes --gen-tokens tokens
-      greedily (end-of-sequence ignored), --repetitions times after one warm-up; reports the
-      median tokens/s of each phase and the process's peak RSS.
+      Single-sequence mode (the default) prefills --prompt-tokens synthetic tokens in one \
+      step, then decodes --gen-tokens tokens greedily (end-of-sequence ignored), \
+      --repetitions times after one warm-up; it reports the median tokens/s of each phase \
+      and the process's peak RSS, the figures llama.cpp's llama-bench calls pp and tg.
 
-      With --requests N (workload mode), runs N requests through the batching
-      engine: all share one --prefix-tokens document, each adds its own
-      --suffix-tokens question and generates --gen-tokens tokens greedily
-      (end-of-sequence ignored). Reports wall time, prompt and generated
-      tokens/s, prefix tokens reused, peak RSS and KV memory.
+      Workload mode (--requests N) runs N requests through the batching engine: all share \
+      one --prefix-tokens document, each adds its own --suffix-tokens question and \
+      generates --gen-tokens tokens greedily (end-of-sequence ignored). It reports wall \
+      time, prompt and generated tokens/s, prefix tokens reused, peak RSS and KV memory; \
+      --prefix-tokens 0 gives a workload with nothing shared.
+
+      Threads: --threads, else NIGHTDESK_THREADS, else all cores.
 
       Examples:
-        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt-tokens 512 --gen-tokens 128
+        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf
         nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
-          --requests 32 --prefix-tokens 900 --suffix-tokens 32 --gen-tokens 64
+            --prompt-tokens 512 --gen-tokens 128 --json
+        nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            --requests 32 --prefix-tokens 900 --suffix-tokens 32 --gen-tokens 64
       """)
 
-  @Option(help: "A Hugging Face model folder or a .gguf file.")
+  @Option(help: ArgumentHelp("A Hugging Face model folder or a .gguf file.", valueName: "path"))
   var model: String
 
-  @Option(help: "Prompt tokens prefilled in one step.")
+  @Option(help: ArgumentHelp("Prompt tokens prefilled in one step.", valueName: "n"))
   var promptTokens: Int = 512
 
-  @Option(help: "Tokens decoded one at a time after the prompt.")
+  @Option(help: ArgumentHelp("Tokens decoded one at a time after the prompt.", valueName: "n"))
   var genTokens: Int = 128
 
-  @Option(help: "Timed repetitions (the median is reported).")
+  @Option(help: ArgumentHelp("Timed repetitions (the median is reported).", valueName: "n"))
   var repetitions: Int = 3
 
-  @Option(help: "Compute threads (default: NIGHTDESK_THREADS or all cores).")
+  @Option(help: ArgumentHelp("Compute threads (default: NIGHTDESK_THREADS or all cores).", valueName: "n"))
   var threads: Int?
 
   @Flag(help: "Print one JSON object.")

@@ -7,19 +7,19 @@ extension KVPrecision: ExpressibleByArgument {}
 
 /// The engine's knobs, shared by `generate --prompts-file`, `bench` and `worker`.
 struct EngineOptions: ParsableArguments {
-  @Option(help: "KV cache memory, e.g. 512MiB or 2GiB (default: room for 64Ki tokens, at most a quarter of available memory).")
+  @Option(help: ArgumentHelp("KV cache memory, e.g. 512MiB or 2GiB (default: room for 64Ki tokens, at most a quarter of available memory).", valueName: "size"))
   var kvMemory: String?
 
-  @Option(help: "Tokens per engine step over all sequences (decode tokens plus prefill chunks).")
+  @Option(help: ArgumentHelp("Tokens per engine step over all sequences (decode tokens plus prefill chunks).", valueName: "n"))
   var maxBatchTokens: Int = 2048
 
-  @Option(help: "Sequences holding KV cache at once.")
+  @Option(help: ArgumentHelp("Sequences holding KV cache at once.", valueName: "n"))
   var maxSequences: Int = 64
 
-  @Option(help: "Tokens per KV cache block.")
+  @Option(help: ArgumentHelp("Tokens per KV cache block.", valueName: "n"))
   var blockSize: Int = 16
 
-  @Option(help: "Precision of cached keys and values: f32, f16 or bf16.")
+  @Option(help: ArgumentHelp("Precision of cached keys and values: f32, f16 or bf16.", valueName: "precision"))
   var kvPrecision: KVPrecision = .f32
 
   @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (for A/B comparisons).")

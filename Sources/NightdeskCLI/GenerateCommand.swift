@@ -9,57 +9,65 @@ import NightdeskTokenizer
 struct GenerateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
-    abstract: "Generate a continuation of one prompt.",
+    abstract: "Generate text from one prompt, or from a file of prompts through the engine.",
     discussion: """
-      The prompt is text (--prompt), token ids (--prompt-ids) or an OpenAI-style JSON array of
-      {"role", "content"} messages (--messages) rendered with the model's chat template.
-      --temperature 0 is greedy. With --json, prints one object:
-      {"prompt_ids": [...], "tokens": [...], "text": "...", "top_logits": [[[id, logit], ...], ...]}
-      where top_logits[0] holds the top-K raw logits at the last prompt position and top_logits[i]
-      those after the i-th generated token.
+      The prompt is text (--prompt), token ids (--prompt-ids) or a JSON file holding an \
+      OpenAI-style array of {"role", "content"} messages (--messages), rendered with the \
+      model's chat template (--chat-format overrides it). Prints the generated text as it \
+      comes; --temperature 0 is greedy.
+
+      With --json, prints one object {"prompt_ids": [...], "tokens": [...], "text": "...", \
+      "top_logits": [[[id, logit], ...], ...]}, where top_logits[0] holds the top-K raw \
+      logits at the last prompt position and top_logits[i] those after the i-th generated \
+      token (K is --top-logits).
+
+      With --prompts-file, every line of a JSONL file is one request; all run together \
+      through the batching engine (shared prefixes computed once) and one JSON line per \
+      request comes out, in input order.
 
       Examples:
-        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --messages chat.json
-        nightdesk generate --model Tests/Fixtures/qwen3-tiny --prompt-ids 9707 --max-tokens 24 \\
-          --temperature 0 --ignore-eos --top-logits 10 --json
         nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
-          --prompts-file questions.jsonl --temperature 0 > answers.jsonl
+            --messages chat.json
+        nightdesk generate --model Tests/Fixtures/qwen3-tiny --prompt-ids 9707 \\
+            --max-tokens 24 --temperature 0 --ignore-eos --top-logits 10 --json
+        nightdesk generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            --prompts-file questions.jsonl --temperature 0 > answers.jsonl
       """)
 
-  @Option(help: "A Hugging Face model folder or a .gguf file.")
+  @Option(help: ArgumentHelp("A Hugging Face model folder or a .gguf file.", valueName: "path"))
   var model: String
 
-  @Option(help: "The prompt text (special tokens such as <|im_start|> are recognised).")
+  @Option(help: ArgumentHelp("The prompt text (special tokens such as <|im_start|> are recognised).", valueName: "text"))
   var prompt: String?
 
-  @Option(help: "The prompt as comma-separated token ids, e.g. 1,2,3.")
+  @Option(help: ArgumentHelp("The prompt as comma-separated token ids, e.g. 1,2,3.", valueName: "ids"))
   var promptIds: String?
 
-  @Option(help: "A JSON file with an array of {\"role\", \"content\"} messages.")
+  @Option(help: ArgumentHelp("A JSON file with an array of {\"role\", \"content\"} messages.", valueName: "file"))
   var messages: String?
 
-  @Option(help: "Chat format for --messages instead of the model's own: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(help: ArgumentHelp("Chat format for --messages instead of the model's own: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
   var chatFormat: String?
 
-  @Option(help: "Tokens to generate at most.")
+  @Option(help: ArgumentHelp("Tokens to generate at most.", valueName: "n"))
   var maxTokens: Int = 128
 
-  @Option(help: "Sampling temperature; 0 is greedy.")
+  @Option(help: ArgumentHelp("Sampling temperature; 0 is greedy.", valueName: "t"))
   var temperature: Float = 0.7
 
-  @Option(help: "Keep the smallest set of tokens whose probability reaches P (1 = off).")
+  @Option(help: ArgumentHelp("Keep the smallest set of tokens whose probability reaches P (1 = off).", valueName: "p"))
   var topP: Float = 1
 
-  @Option(help: "Keep the K most likely tokens (0 = off).")
+  @Option(help: ArgumentHelp("Keep the K most likely tokens (0 = off).", valueName: "k"))
   var topK: Int = 0
 
-  @Option(help: "Random seed (default: random).")
+  @Option(help: ArgumentHelp("Random seed (default: random).", valueName: "n"))
   var seed: UInt64?
 
   @Flag(help: "Keep generating past end-of-sequence tokens.")
   var ignoreEos = false
 
-  @Option(help: "Record the K largest raw logits at every step (with --json).")
+  @Option(help: ArgumentHelp("Record the K largest raw logits at every step (with --json).", valueName: "k"))
   var topLogits: Int = 0
 
   @Flag(help: "Print one JSON object instead of the text.")
@@ -68,10 +76,11 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp(
     "A JSONL file of requests, one per line, run together through the batching engine.",
     discussion: "Each line: {\"prompt\": ...}, {\"messages\": [...]} or {\"prompt_ids\": [...]}, optionally with "
-      + "OpenAI-style sampling fields (the flags above are the defaults). Prints one JSON line per request, in order."))
+      + "OpenAI-style sampling fields (the flags above are the defaults). Prints one JSON line per request, in order.",
+    valueName: "file"))
   var promptsFile: String?
 
-  @OptionGroup(title: "Engine options (with --prompts-file)")
+  @OptionGroup(title: "Engine (with --prompts-file)")
   var engineOptions: EngineOptions
 
   func validate() throws {

@@ -11,18 +11,24 @@ struct TokenizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tokenize",
     abstract: "Print the token ids of text, with a model's tokenizer.",
+    usage: "nightdesk tokenize --model <path> [--text <text> | --jsonl] [<options>]",
     discussion: """
-      Reads the text from --text or, without it, all of stdin (a trailing newline is part of
-      the text). Prints a JSON array of ids. With --jsonl, reads lines {"text": "..."} from
-      stdin and writes lines {"ids": [...]} in the same order.
+      Reads the text from --text or, without it, all of stdin (a trailing newline is part \
+      of the text), and prints a JSON array of ids. With --jsonl, reads lines \
+      {"text": "..."} from stdin and writes lines {"ids": [...]} in the same order.
+
+      --model may be a folder with only the tokenizer files (tokenizer.json, \
+      tokenizer_config.json). Special-token strings such as <|im_start|> become control \
+      tokens unless --no-special is given.
 
       Examples:
         nightdesk tokenize --model models/Qwen3-0.6B --text 'Hello, world'
-        nightdesk tokenize --model models/SmolLM2-135M-Instruct.Q4_1.gguf < report.txt
-        nightdesk tokenize --model models/Qwen3-0.6B --jsonl < texts.jsonl > ids.jsonl
+        nightdesk tokenize --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            < report.txt
+        nightdesk tokenize --model models/Qwen3-0.6B --jsonl < in.jsonl > ids.jsonl
       """)
 
-  @Option(help: "A Hugging Face model folder (tokenizer files suffice) or a .gguf file.")
+  @Option(help: ArgumentHelp("A Hugging Face model folder (tokenizer files suffice) or a .gguf file.", valueName: "path"))
   var model: String
 
   @Option(help: "The text to tokenize (default: read stdin).")

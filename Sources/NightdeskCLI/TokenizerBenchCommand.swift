@@ -9,22 +9,26 @@ import NightdeskTokenizer
 struct TokenizerBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tokenizer-bench",
-    abstract: "Measure tokenizer load time and encode/decode throughput on one core.",
+    abstract: "Measure a tokenizer's load time and encode/decode speed on one core.",
+    usage: "nightdesk tokenizer-bench --model <path> [--file <file>] [<options>]",
     discussion: """
-      Encodes the text of --file (default: built-in English prose, ~4 MB) several times and
-      reports the best run. The target is at least 5 MB/s of English text.
+      Encodes the text of --file (default: built-in English prose, about 4 MB) --runs \
+      times on one core and reports the best run: load time, encode and decode MB/s \
+      (wall clock and CPU time), and whether decoding gives the text back.
 
       Example:
-        nightdesk tokenizer-bench --model Tests/Fixtures/tokenizer-qwen --file report.txt
+        nightdesk tokenizer-bench --model Tests/Fixtures/tokenizer-qwen
+        nightdesk tokenizer-bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            --file report.txt --json
       """)
 
-  @Option(help: "A Hugging Face model folder (tokenizer files suffice) or a .gguf file.")
+  @Option(help: ArgumentHelp("A Hugging Face model folder (tokenizer files suffice) or a .gguf file.", valueName: "path"))
   var model: String
 
-  @Option(help: "A UTF-8 text file to encode (default: built-in English prose).")
+  @Option(help: ArgumentHelp("A UTF-8 text file to encode (default: built-in English prose).", valueName: "file"))
   var file: String?
 
-  @Option(help: "How many times to encode the text; the best run is reported.")
+  @Option(help: ArgumentHelp("How many times to encode the text; the best run is reported.", valueName: "n"))
   var runs = 5
 
   @Flag(help: "Print one JSON object instead of text.")

@@ -6,16 +6,16 @@ import NightdeskSupport
 
 /// `nightdesk bench`'s workload mode options: many requests through the engine.
 struct WorkloadOptions: ParsableArguments {
-  @Option(help: "Workload mode: this many requests through the continuous-batching engine.")
+  @Option(help: ArgumentHelp("Workload mode: this many requests through the continuous-batching engine.", valueName: "n"))
   var requests: Int?
 
-  @Option(help: "Workload mode: tokens of the document every request shares (0: nothing shared).")
+  @Option(help: ArgumentHelp("Workload mode: tokens of the document every request shares (0: nothing shared).", valueName: "n"))
   var prefixTokens: Int = 512
 
-  @Option(help: "Workload mode: tokens of each request's own question.")
+  @Option(help: ArgumentHelp("Workload mode: tokens of each request's own question.", valueName: "n"))
   var suffixTokens: Int = 32
 
-  @Option(help: "Workload mode: requests in flight at once (default: all).")
+  @Option(help: ArgumentHelp("Workload mode: requests in flight at once (default: all).", valueName: "n"))
   var concurrency: Int?
 
   @Flag(help: "Workload mode: print every engine step's statistics to stderr.")

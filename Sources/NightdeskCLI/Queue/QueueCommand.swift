@@ -15,9 +15,18 @@ struct QueueCommand: ParsableCommand {
 struct QueueStatsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stats",
-    abstract: "Depth per priority, jobs in flight, delayed retries, dead letters, workers and their last heartbeat.")
+    abstract: "Depth per priority, jobs in flight, delayed retries, dead letters, workers and their last heartbeat.",
+    usage: "nightdesk queue stats [--json] [<options>]",
+    discussion: """
+      Workers are listed with their last heartbeat. A worker that dies (crash, SIGKILL) \
+      loses its jobs to the others once their leases expire.
 
-  @OptionGroup var queue: QueueOptions
+      Examples:
+        nightdesk queue stats
+        nightdesk queue stats --queue nightly --json
+      """)
+
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Flag(help: "Print JSON.") var json = false
 
   func run() throws {
@@ -31,6 +40,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure submit and claim+complete throughput with an echo executor (no model), AOF on.",
+    usage: "nightdesk queue bench [--jobs <n>] [--json] [<options>]",
     discussion: """
       Starts its own redis-server (AOF on, appendfsync everysec, noeviction) in a temporary \
       folder, so the numbers do not depend on what else is queued; stops it afterwards. \
@@ -41,9 +51,9 @@ struct QueueBenchCommand: AsyncParsableCommand {
         nightdesk queue bench --jobs 20000 --json
       """)
 
-  @Option(help: "Jobs per measurement.") var jobs: Int = 20_000
-  @Option(help: "Jobs submitted one call (one round trip) each, for the one-by-one rate.") var singleJobs: Int = 5_000
-  @Option(help: "Requests the echo executor takes at once.") var capacity: Int = 64
+  @Option(help: ArgumentHelp("Jobs per measurement.", valueName: "n")) var jobs: Int = 20_000
+  @Option(help: ArgumentHelp("Jobs submitted one call (one round trip) each, for the one-by-one rate.", valueName: "n")) var singleJobs: Int = 5_000
+  @Option(help: ArgumentHelp("Requests the echo executor takes at once.", valueName: "n")) var capacity: Int = 64
   @Flag(name: .customLong("no-affinity"), help: "Claim in queue order (every bench job shares one prefix, so affinity moves each claimed job).")
   var noAffinity = false
   @Flag(help: "Print JSON.") var json = false

@@ -10,7 +10,7 @@ struct QueueOptions: ParsableArguments {
   @OptionGroup var redis: RedisOptions
 
   @Option(name: .customLong("queue"), help: ArgumentHelp(
-    "The queue's name: its keys live under nd:{NAME}: (default: $NIGHTDESK_QUEUE, else main).", valueName: "NAME"))
+    "The queue's name: its keys live under nd:{NAME}: (default: $NIGHTDESK_QUEUE, else main).", valueName: "name"))
   var name: String?
 
   var keys: QueueKeys {

@@ -8,6 +8,7 @@ struct StatusCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "status",
     abstract: "Where a job or batch stands (no argument: the queue and its recent batches).",
+    usage: "nightdesk status [<job-or-batch>] [--json] [<options>]",
     discussion: """
       A batch's --json holds batch, total, queued, delayed, running, succeeded, failed, \
       cancelled, dead, prompt_tokens, generated_tokens (and requests, requests_done, done). \
@@ -19,8 +20,8 @@ struct StatusCommand: ParsableCommand {
         nightdesk status b1kz3x9q2abcd.17
       """)
 
-  @OptionGroup var queue: QueueOptions
-  @Argument(help: "A job or batch id.") var target: String?
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String?
   @Flag(help: "Print JSON.") var json = false
 
   func run() throws {
@@ -56,16 +57,17 @@ func notFound(_ what: String, _ id: String) -> ValidationError {
 struct ListCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List jobs of recent batches, newest batch first.",
+    usage: "nightdesk list [--state <state>] [--desk <desk>] [--json] [<options>]",
     discussion: """
       Examples:
         nightdesk list --state dead
         nightdesk list --desk credit --json
       """)
 
-  @OptionGroup var queue: QueueOptions
-  @Option(help: "Only jobs in this state: queued, delayed, running, succeeded, failed, cancelled, dead.") var state: String?
-  @Option(help: "Only jobs of this desk.") var desk: String?
-  @Option(help: "Jobs at most.") var limit: Int = 100
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Option(help: ArgumentHelp("Only jobs in this state: queued, delayed, running, succeeded, failed, cancelled, dead.", valueName: "state")) var state: String?
+  @Option(help: ArgumentHelp("Only jobs of this desk.", valueName: "desk")) var desk: String?
+  @Option(help: ArgumentHelp("Jobs at most.", valueName: "n")) var limit: Int = 100
   @Flag(help: "Print JSON (one array).") var json = false
 
   func validate() throws {
@@ -89,6 +91,7 @@ struct ListCommand: ParsableCommand {
 struct ResultsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "results", abstract: "Write the results of a job or batch.",
+    usage: "nightdesk results <job-or-batch> [--format <format>] [<options>]",
     discussion: """
       Formats: json (jobs with full results: text, usage, effective seed, model and template \
       digests, worker, timings), jsonl (one line per request), markdown (questions and \
@@ -101,10 +104,10 @@ struct ResultsCommand: ParsableCommand {
         nightdesk results b1kz3x9q2abcd --format openai --output out.jsonl
       """)
 
-  @OptionGroup var queue: QueueOptions
-  @Argument(help: "A job or batch id.") var target: String
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
   @Option(help: "json, jsonl, markdown, openai or summary.") var format: String = "json"
-  @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE")) var output: String?
+  @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
 
   func validate() throws {
     guard ResultFormat(rawValue: format) != nil else {
@@ -137,10 +140,19 @@ struct ResultsCommand: ParsableCommand {
 struct CancelCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cancel", abstract: "Cancel a job or every unfinished job of a batch.",
-    discussion: "Running generations stop at their worker's next lease renewal (about a second) and free their engine slots.")
+    usage: "nightdesk cancel <job-or-batch> [--json] [<options>]",
+    discussion: """
+      Queued jobs are cancelled at once; running generations stop at their worker's next \
+      lease renewal (about a second) and free their engine slots. Finished jobs are left \
+      as they are; `nightdesk retry` queues cancelled ones again.
 
-  @OptionGroup var queue: QueueOptions
-  @Argument(help: "A job or batch id.") var target: String
+      Examples:
+        nightdesk cancel b1kz3x9q2abcd
+        nightdesk cancel b1kz3x9q2abcd.17 --json
+      """)
+
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
   @Flag(help: "Print JSON.") var json = false
 
   func run() throws {
@@ -152,10 +164,19 @@ struct CancelCommand: ParsableCommand {
 
 struct RetryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "retry", abstract: "Queue a job, or a batch's failed, dead and cancelled jobs, again with fresh attempts.")
+    commandName: "retry", abstract: "Queue a job, or a batch's failed, dead and cancelled jobs, again with fresh attempts.",
+    usage: "nightdesk retry <job-or-batch> [--json] [<options>]",
+    discussion: """
+      A retried job's attempt count starts again from zero. Jobs that are queued, \
+      running or succeeded are left as they are.
 
-  @OptionGroup var queue: QueueOptions
-  @Argument(help: "A job or batch id.") var target: String
+      Examples:
+        nightdesk list --state dead
+        nightdesk retry b1kz3x9q2abcd
+      """)
+
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
   @Flag(help: "Print JSON.") var json = false
 
   func run() throws {

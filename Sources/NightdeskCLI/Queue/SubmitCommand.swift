@@ -14,58 +14,61 @@ struct SubmitCommand: ParsableCommand {
       with its number and the rest are queued. Requests that share their leading messages \
       (system prompt and document) become one job, so a worker reads the document once.
 
-      --json prints exactly {"batch": ID, "jobs": N, "rejected": [{"line": L, "error": "..."}]}.
-      The exit status is 1 when nothing could be queued.
+      --json prints exactly {"batch": ID, "jobs": N, "rejected": [{"line": L, \
+      "error": "..."}]}. The exit status is 1 when nothing could be queued.
 
       Examples:
-        nightdesk submit --openai-batch Jobs/samples/analysis-batch.jsonl --desk research
+        nightdesk submit --openai-batch Jobs/samples/analysis-batch.jsonl \\
+            --desk research
         nightdesk submit --manifest overnight.json --priority low
-        nightdesk submit --document report.txt --question "What was the revenue?" \\
-            --question "Which risks are named?" --system "You are a credit analyst."
+        nightdesk submit --document report.txt \\
+            --question "What was the revenue?" \\
+            --question "Which risks are named?" \\
+            --system "You are a credit analyst."
       """)
 
-  @OptionGroup var queue: QueueOptions
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
 
-  @Option(help: ArgumentHelp("An OpenAI Batch API input file (JSONL, url /v1/chat/completions).", valueName: "FILE"))
+  @Option(help: ArgumentHelp("An OpenAI Batch API input file (JSONL, url /v1/chat/completions).", valueName: "file"))
   var openaiBatch: String?
 
-  @Option(help: ArgumentHelp("A batch manifest: {\"jobs\": [{\"requests\": [...]}, ...]}.", valueName: "FILE"))
+  @Option(help: ArgumentHelp("A batch manifest: {\"jobs\": [{\"requests\": [...]}, ...]}.", valueName: "file"))
   var manifest: String?
 
-  @Option(help: ArgumentHelp("A text file: the document the questions are asked about.", valueName: "FILE"))
+  @Option(help: ArgumentHelp("A text file: the document the questions are asked about.", valueName: "file"))
   var document: String?
 
-  @Option(name: .customLong("question"), help: "A question about --document (repeat for several).")
+  @Option(name: .customLong("question"), help: ArgumentHelp("A question about --document (repeat for several).", valueName: "text"))
   var questions: [String] = []
 
-  @Option(help: "The system prompt for --document questions.")
+  @Option(help: ArgumentHelp("The system prompt for --document questions.", valueName: "text"))
   var system: String = "You are a careful analyst. Answer from the document only, briefly."
 
-  @Option(help: "Generated tokens at most per answer (--document questions).")
+  @Option(help: ArgumentHelp("Generated tokens at most per answer (--document questions).", valueName: "n"))
   var maxTokens: Int = 256
 
-  @Option(help: "Sampling temperature for --document questions (0 = greedy).")
+  @Option(help: ArgumentHelp("Sampling temperature for --document questions (0 = greedy).", valueName: "t"))
   var temperature: Double = 0
 
-  @Option(help: "Sampling seed for --document questions.")
+  @Option(help: ArgumentHelp("Sampling seed for --document questions.", valueName: "n"))
   var seed: UInt64?
 
-  @Option(help: "Priority: high, normal or low.")
+  @Option(help: ArgumentHelp("Priority: high, normal or low.", valueName: "priority"))
   var priority: String = "normal"
 
-  @Option(help: "The submitting desk (letters, digits, - _ .).")
+  @Option(help: ArgumentHelp("The submitting desk (letters, digits, - _ .).", valueName: "desk"))
   var desk: String = "default"
 
-  @Option(help: "Attempts before a failing job is dead-lettered.")
+  @Option(help: ArgumentHelp("Attempts before a failing job is dead-lettered.", valueName: "n"))
   var maxAttempts: Int = 3
 
-  @Option(help: ArgumentHelp("Do not start jobs after this long from now (e.g. 8h).", valueName: "DURATION"))
+  @Option(help: ArgumentHelp("Do not start jobs after this long from now (e.g. 8h).", valueName: "duration"))
   var deadlineIn: String?
 
-  @Option(help: "Submitting the same key again returns the first job (--document only).")
+  @Option(help: ArgumentHelp("Submitting the same key again returns the first job (--document only).", valueName: "key"))
   var idempotencyKey: String?
 
-  @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "BATCH"))
+  @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "batch"))
   var batch: String?
 
   @Flag(help: "Print the result as JSON.")

@@ -6,11 +6,20 @@ import NightdeskQueue
 struct WatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "watch", abstract: "Follow a batch until it is done: a progress bar with tokens/s and ETA.",
-    discussion: "On a terminal the bar redraws in place; otherwise one plain line is printed whenever progress changes.")
+    usage: "nightdesk watch <batch> [--interval <seconds>] [<options>]",
+    discussion: """
+      On a terminal the bar redraws in place; otherwise (a pipe, a log file) one plain \
+      line is printed whenever progress changes. Returns once every job of the batch has \
+      finished (succeeded, failed, cancelled or dead).
 
-  @OptionGroup var queue: QueueOptions
-  @Argument(help: "A batch id.") var batch: String
-  @Option(help: "Seconds between updates.") var interval: Double = 1
+      Examples:
+        nightdesk watch b1kz3x9q2abcd
+        nightdesk watch b1kz3x9q2abcd --interval 10 >> night.log
+      """)
+
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Argument(help: ArgumentHelp("A batch id, as submit printed it.", valueName: "batch")) var batch: String
+  @Option(help: ArgumentHelp("Seconds between updates.", valueName: "seconds")) var interval: Double = 1
 
   func run() async throws {
     let client = try queue.client("watch")

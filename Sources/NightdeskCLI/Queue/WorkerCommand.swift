@@ -9,7 +9,7 @@ import NightdeskWorker
 struct WorkerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "worker",
-    abstract: "Run jobs from the queue through the engine until stopped (or, with --drain, until the queue is empty).",
+    abstract: "Run queued jobs through the engine until stopped (--drain: until none are left).",
     discussion: """
       Claims jobs as engine capacity frees up, renews their leases from a thread of its own, \
       writes progress at most once a second per job, retries failures with exponential \
@@ -19,31 +19,33 @@ struct WorkerCommand: AsyncParsableCommand {
       SIGTERM or SIGINT: stop claiming, let running jobs finish within --grace seconds, give \
       the rest back to the queue. A second signal gives everything back at once.
 
-      Refuses a Redis whose maxmemory-policy could evict queue keys.
+      Needs --model (a .gguf file or a Hugging Face folder), or --echo to test the queue \
+      alone. Refuses a Redis whose maxmemory-policy could evict queue keys.
 
       Examples:
         nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf
-        nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf --drain --grace 60
-        nightdesk worker --echo --drain          # answers with an echo: tests the queue alone
+        nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            --drain --grace 60 --kv-memory 2GiB
+        nightdesk worker --echo --drain   # echo answers: the queue alone
       """)
 
-  @OptionGroup var queue: QueueOptions
-  @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String?
+  @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @Option(help: ArgumentHelp("A .gguf file or a Hugging Face model folder.", valueName: "path")) var model: String?
   @Flag(help: "Answer every request with an echo instead of a model (tests and benchmarks of the queue alone).")
   var echo = false
   @Option(help: .hidden) var echoDelay: Double = 0
   @Flag(help: "Exit with status 0 once the queue is empty and nothing is in flight.") var drain = false
-  @Option(help: "Seconds running jobs get to finish after SIGTERM/SIGINT before they go back to the queue.")
+  @Option(help: ArgumentHelp("Seconds running jobs get to finish after SIGTERM/SIGINT before they go back to the queue.", valueName: "seconds"))
   var grace: Double = 30
-  @Option(help: "Seconds a claimed job stays this worker's without a renewal.") var lease: Double = 30
-  @Option(help: "Jobs claimed ahead of free capacity.") var prefetch: Int = 4
-  @Option(help: "Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).") var backoff: Double = 2
+  @Option(help: ArgumentHelp("Seconds a claimed job stays this worker's without a renewal.", valueName: "seconds")) var lease: Double = 30
+  @Option(help: ArgumentHelp("Jobs claimed ahead of free capacity.", valueName: "n")) var prefetch: Int = 4
+  @Option(help: ArgumentHelp("Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).", valueName: "seconds")) var backoff: Double = 2
   @Flag(name: .customLong("no-affinity"), help: "Take jobs in queue order, ignoring which prefixes this worker holds warm (for comparisons).")
   var noAffinity = false
-  @Option(help: "This worker's name in `queue stats` (default host-pid-random).") var workerID: String?
-  @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
+  @Option(help: ArgumentHelp("This worker's name in `queue stats` (default host-pid-random).", valueName: "name")) var workerID: String?
+  @Option(help: ArgumentHelp("Compute threads for the model (default: all cores).", valueName: "n")) var threads: Int?
   @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
-  @OptionGroup var engine: EngineOptions
+  @OptionGroup(title: "Engine") var engine: EngineOptions
 
   func validate() throws {
     guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }

@@ -38,7 +38,7 @@ struct RedisPingCommand: ParsableCommand {
       wrong (cannot connect, authentication failed, timeout, ...) and exits with status 1.
       """)
 
-  @OptionGroup var redis: RedisOptions
+  @OptionGroup(title: "Redis") var redis: RedisOptions
 
   func run() throws {
     let target = try redis.target()
@@ -61,7 +61,7 @@ struct RedisStartCommand: ParsableCommand {
     abstract: "Start the embedded redis-server (or find it already running).",
     discussion: "Other commands start it on demand; this is for starting it ahead of time.")
 
-  @OptionGroup var state: StateDirectoryOption
+  @OptionGroup(title: "Redis") var state: StateDirectoryOption
 
   func run() throws {
     let embedded = state.embedded
@@ -76,7 +76,7 @@ struct RedisStopCommand: ParsableCommand {
     abstract: "Stop the embedded redis-server (SHUTDOWN: the AOF is flushed first).",
     discussion: "Only the embedded server is ever stopped: an external Redis (--redis URL) is left alone.")
 
-  @OptionGroup var state: StateDirectoryOption
+  @OptionGroup(title: "Redis") var state: StateDirectoryOption
 
   func run() throws {
     let embedded = state.embedded

@@ -9,7 +9,7 @@ struct RedisOptions: ParsableArguments {
     "The Redis to use: redis://[user:password@]host:port/db or unix:///path/to/socket?db=N.",
     discussion: "Default: $NIGHTDESK_REDIS_URL, else an embedded redis-server in the state folder. "
       + "Keep passwords out of command lines with NIGHTDESK_REDIS_PASSWORD or NIGHTDESK_REDIS_PASSWORD_FILE.",
-    valueName: "URL"))
+    valueName: "url"))
   var url: String?
 
   @OptionGroup var state: StateDirectoryOption
@@ -29,7 +29,7 @@ struct StateDirectoryOption: ParsableArguments {
   @Option(name: .customLong("state-dir"), help: ArgumentHelp(
     "The embedded redis-server's folder (socket, AOF, log); default .nightdesk in the current directory.",
     discussion: "Unused when a Redis URL is given.",
-    valueName: "DIR"))
+    valueName: "dir"))
   var stateDirectory: String?
 
   var embedded: EmbeddedRedis {
