@@ -110,7 +110,7 @@ struct GenerateCommand: AsyncParsableCommand {
     guard !promptIDs.isEmpty else { throw CommandFailure("the prompt is empty") }
     let vocabulary = bundle.model.config.vocabularySize
     if let bad = promptIDs.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
-      throw CommandFailure("prompt id \(bad) is outside the vocabulary (0..<\(vocabulary))")
+      throw CommandFailure("--prompt-ids: \(bad) is outside the model's vocabulary (0..<\(vocabulary))")
     }
     var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP,
                                seed: seed ?? UInt64.random(in: 0...UInt64.max))
@@ -163,7 +163,8 @@ struct GenerateCommand: AsyncParsableCommand {
     do { value = try JSONParser.parse(data) } catch {
       throw CommandFailure("--messages \(path): \(error); expected [{\"role\": \"user\", \"content\": \"...\"}, ...]")
     }
-    let list = try ChatMessage.list(fromJSON: value)
+    let list: [ChatMessage]
+    do { list = try ChatMessage.list(fromJSON: value) } catch { throw CommandFailure("--messages \(path): \(error)") }
     let override = try chatFormat.map { name -> ChatFormat in
       guard let format = ChatFormat(rawValue: name) else {
         throw ValidationError("--chat-format: unknown format '\(name)'; known: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -17,13 +17,13 @@ struct PromptsFileRunner {
   static let maxFileBytes = 1 << 30
 
   func run(file path: String, engine: Engine, output: (String) -> Void) async throws {
-    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    guard size <= Self.maxFileBytes else {
-      throw EngineError(.invalidRequest, "--prompts-file \(path) is \(size) bytes; split it into files under 1 GiB")
+    let data = try readFile(path, option: "--prompts-file") { size in
+      guard size <= Self.maxFileBytes else {
+        throw CommandFailure("--prompts-file \(path) is \(size) bytes; split it into files under 1 GiB")
+      }
     }
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw EngineError(.invalidRequest, "cannot read --prompts-file \(path): \(error.localizedDescription)")
+    guard let text = String(validating: data, as: UTF8.self) else {
+      throw CommandFailure("--prompts-file \(path): not UTF-8 text")
     }
     var pending: [(number: Int, line: PromptLine?, generation: Generation?, error: String?)] = []
     for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import NightdeskQueue
+import NightdeskRedis
 import NightdeskSupport
 import NightdeskWorker
 
@@ -56,7 +57,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
   func run() async throws {
     if let model { try checkModelFolder(model) }
-    let url = try queue.redis.target().prepare()
+    let target = try queue.redis.target()
+    let url = try target.prepare()
+    // An unreachable Redis is reported before a model of gigabytes is loaded.
+    _ = try target.connect(options: RedisConnection.Options(clientName: "nightdesk-worker")).ping()
     let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor()
     var configuration = WorkerConfiguration(
       redisURL: url, keys: try queue.keys, lease: .milliseconds(Int(lease * 1000)),
