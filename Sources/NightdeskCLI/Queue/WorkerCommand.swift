@@ -44,7 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
   @Flag(name: .customLong("no-affinity"), help: "Take jobs in queue order, ignoring which prefixes this worker holds warm (for comparisons).")
   var noAffinity = false
   @Option(help: ArgumentHelp("This worker's name in `queue stats` (default host-pid-random).", valueName: "name")) var workerID: String?
-  @Option(help: ArgumentHelp("Compute threads for the model (default: all cores).", valueName: "n")) var threads: Int?
+  @Option(help: ArgumentHelp("Compute threads for the model (default: NIGHTDESK_THREADS, else all cores).", valueName: "n")) var threads: Int?
   @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
   @OptionGroup(title: "Engine") var engine: EngineOptions
 
