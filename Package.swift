@@ -73,6 +73,7 @@ let package = Package(
                 dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskTestSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
+    .testTarget(name: "CLITests", dependencies: ["NightdeskTestSupport"]),
     .testTarget(name: "QueueTests",
                 dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskEngine", "NightdeskRedis", "NightdeskTestSupport"]),
   ]

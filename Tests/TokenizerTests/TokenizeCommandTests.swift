@@ -5,33 +5,8 @@ import Testing
 
 /// The `nightdesk tokenize` contract, through the built binary: other tools parse its output.
 @Suite struct TokenizeCommandTests {
-  /// `nightdesk` sits next to the test bundle in the build folder.
-  private static var binary: URL {
-    URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("nightdesk")
-  }
-
-  private func run(_ arguments: [String], stdin: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    try #require(
-      FileManager.default.isExecutableFile(atPath: Self.binary.path),
-      "\(Self.binary.path) is missing: build with `swift build --build-tests`")
-    // Files rather than pipes: a pipe fills up and blocks the child while we are still writing its input.
-    let folder = try TestPaths.temporaryDirectory("tokenize-cli")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let paths = ["stdin", "stdout", "stderr"].map { folder.appendingPathComponent($0) }
-    try Data(stdin.utf8).write(to: paths[0])
-    for path in paths.dropFirst() { try Data().write(to: path) }
-    let process = Process()
-    process.executableURL = Self.binary
-    process.arguments = arguments
-    process.standardInput = try FileHandle(forReadingFrom: paths[0])
-    process.standardOutput = try FileHandle(forWritingTo: paths[1])
-    process.standardError = try FileHandle(forWritingTo: paths[2])
-    try process.run()
-    process.waitUntilExit()
-    let stdout = try String(contentsOf: paths[1], encoding: .utf8)
-    let stderr = try String(contentsOf: paths[2], encoding: .utf8)
-    return (process.terminationStatus, stdout, stderr)
+  private func run(_ arguments: [String], stdin: String) throws -> NightdeskBinary.Outcome {
+    try NightdeskBinary.run(arguments, stdin: stdin)
   }
 
   @Test func jsonlGivesTheReferenceIDsForEveryCase() throws {
