@@ -46,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Compute threads (default: NIGHTDESK_THREADS or all cores).", valueName: "n"))
   var threads: Int?
 
-  @Flag(help: "Print one JSON object.")
+  @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
   @OptionGroup(title: "Workload mode (--requests): many requests through the batching engine")

@@ -27,7 +27,7 @@ struct QueueStatsCommand: ParsableCommand {
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
-  @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "Print JSON instead of text.") var json = false
 
   func run() throws {
     let stats = try queue.client("stats").stats()
@@ -56,7 +56,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Requests the echo executor takes at once.", valueName: "n")) var capacity: Int = 64
   @Flag(name: .customLong("no-affinity"), help: "Claim in queue order (every bench job shares one prefix, so affinity moves each claimed job).")
   var noAffinity = false
-  @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "Print JSON instead of text.") var json = false
 
   static let rqSubmitOneByOne = 4_677.0
   static let rqSubmitBulk = 12_853.0

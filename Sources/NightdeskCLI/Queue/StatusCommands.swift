@@ -22,7 +22,7 @@ struct StatusCommand: ParsableCommand {
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String?
-  @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "Print JSON instead of text.") var json = false
 
   func run() throws {
     let client = try queue.client("status")
@@ -68,7 +68,7 @@ struct ListCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Only jobs in this state: queued, delayed, running, succeeded, failed, cancelled, dead.", valueName: "state")) var state: String?
   @Option(help: ArgumentHelp("Only jobs of this desk.", valueName: "desk")) var desk: String?
   @Option(help: ArgumentHelp("Jobs at most.", valueName: "n")) var limit: Int = 100
-  @Flag(help: "Print JSON (one array).") var json = false
+  @Flag(help: "Print one JSON array instead of text.") var json = false
 
   func validate() throws {
     if let state, JobState(rawValue: state) == nil {
@@ -153,7 +153,7 @@ struct CancelCommand: ParsableCommand {
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
-  @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "Print JSON instead of text.") var json = false
 
   func run() throws {
     let changes: [(job: String, previous: String)]
@@ -177,7 +177,7 @@ struct RetryCommand: ParsableCommand {
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
-  @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "Print JSON instead of text.") var json = false
 
   func run() throws {
     let changes: [(job: String, previous: String)]

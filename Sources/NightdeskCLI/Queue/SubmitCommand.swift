@@ -71,7 +71,7 @@ struct SubmitCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "batch"))
   var batch: String?
 
-  @Flag(help: "Print the result as JSON.")
+  @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
   func validate() throws {

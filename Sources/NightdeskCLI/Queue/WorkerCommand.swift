@@ -45,7 +45,7 @@ struct WorkerCommand: AsyncParsableCommand {
   var noAffinity = false
   @Option(help: ArgumentHelp("This worker's name in `queue stats` (default host-pid-random).", valueName: "name")) var workerID: String?
   @Option(help: ArgumentHelp("Compute threads for the model (default: NIGHTDESK_THREADS, else all cores).", valueName: "n")) var threads: Int?
-  @Flag(help: "Print the worker's summary as JSON at exit.") var json = false
+  @Flag(help: "At exit, print the worker's summary as one JSON object.") var json = false
   @OptionGroup(title: "Engine") var engine: EngineOptions
 
   func validate() throws {
