@@ -9,6 +9,10 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure a model's speed: one sequence, or many requests through the engine.",
+    usage: """
+      nightdesk bench --model <path> [<options>]
+      nightdesk bench queue [--jobs <n>] [--json] [<options>]
+      """,
     discussion: """
       Single-sequence mode (the default) prefills --prompt-tokens synthetic tokens in one \
       step, then decodes --gen-tokens tokens greedily (end-of-sequence ignored), \
@@ -29,10 +33,12 @@ struct BenchCommand: AsyncParsableCommand {
             --prompt-tokens 512 --gen-tokens 128 --json
         nightdesk bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
             --requests 32 --prefix-tokens 900 --suffix-tokens 32 --gen-tokens 64
-      """)
+        nightdesk bench queue --json   # the queue alone, no model
+      """,
+    subcommands: [BenchQueueCommand.self])
 
   @Option(help: ArgumentHelp("A Hugging Face model folder or a .gguf file.", valueName: "path"))
-  var model: String
+  var model: String?  // required, except for `bench queue`
 
   @Option(help: ArgumentHelp("Prompt tokens prefilled in one step.", valueName: "n"))
   var promptTokens: Int = 512
@@ -59,15 +65,17 @@ struct BenchCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // Checked here, not in validate(): argument-parser validates this command for `bench queue` too.
+    guard let model else { throw CommandFailure("bench needs --model PATH (or `nightdesk bench queue` for the queue alone)") }
     try checkModelFolder(model)
     if let workload = try workload.workload(generatedTokens: genTokens) {
       try await self.workload.run(workload, modelPath: model, threads: threads, json: json)
     } else {
-      try runSingleSequence()
+      try runSingleSequence(model: model)
     }
   }
 
-  func runSingleSequence() throws {
+  func runSingleSequence(model: String) throws {
     let loaded = try ModelLoader.loadModel(path: model, threads: threads)
     let vocabulary = loaded.config.vocabularySize
     // Synthetic prompt: deterministic ids spread over the vocabulary.

@@ -124,3 +124,17 @@ struct QueueBenchCommand: AsyncParsableCommand {
     return Double(whole) + Double(attoseconds) / 1e18
   }
 }
+
+/// `nightdesk bench queue`: the name issue 5 gives the queue benchmark, the same
+/// command as `nightdesk queue bench`.
+struct BenchQueueCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "queue",
+    abstract: "The queue's own overhead: the same as `nightdesk queue bench`.",
+    usage: "nightdesk bench queue [--jobs <n>] [--json] [<options>]",
+    discussion: QueueBenchCommand.configuration.discussion)
+
+  @OptionGroup var bench: QueueBenchCommand
+
+  func run() async throws { try await bench.run() }
+}
