@@ -156,6 +156,11 @@ static inline __attribute__((always_inline)) nd_w32 w32_q6_K(const uint8_t *blk,
                   _mm512_mul_ps(_mm512_set1_ps(d * (float)scales[2 * g + 1]), ps(q6_group(blk, 2 * g + 1)))};
 }
 
+// How many groups of R rows ahead the block kernels prefetch.
+#ifndef ND_PREFETCH_GROUPS
+#define ND_PREFETCH_GROUPS 2
+#endif
+
 // R rows (1..8, a constant after inlining) of a block format with E elements
 // (G = E / 32 groups) and BYTES bytes per block.
 #define ND_BLOCK_ROWS(T, E, BYTES)                                                              \
@@ -164,6 +169,10 @@ static inline __attribute__((always_inline)) nd_w32 w32_q6_K(const uint8_t *blk,
     __m512 acc[8];                                                                              \
     for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();                                  \
     for (int64_t b = 0; b < n / (E); b++) {                                                     \
+      /* The R rows after the next R, a block's share of them per block: each row is a short */ \
+      /* stream, too short for the hardware prefetchers to ramp up on in time. */               \
+      for (int64_t o = b * R * (BYTES); o < (b + 1) * R * (BYTES); o += 64)                     \
+        _mm_prefetch((const char *)w + ND_PREFETCH_GROUPS * R * rb + o, _MM_HINT_T0);           \
       for (int g = 0; g < (E) / 32; g++) {                                                      \
         const float *xg = x + b * (E) + 32 * g;                                                 \
         const __m512 x0 = _mm512_loadu_ps(xg), x1 = _mm512_loadu_ps(xg + 16);                   \
