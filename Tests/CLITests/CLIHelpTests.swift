@@ -48,9 +48,10 @@ import Testing
     let cases: [(arguments: [String], mentions: String)] = [
       (["generate", "--model", folder.path, "--prompt", "hi"], "config.json"),
       (["tokenize", "--model", folder.appendingPathComponent("absent.gguf").path, "--text", "hi"], "absent.gguf"),
-      (["submit", "--document", folder.path, "--question", "q", "--deadline-in", "5x",
-        "--redis", "redis://127.0.0.1:1/0"], "--deadline-in"),
+      (["submit", "--document", folder.path, "--question", "q", "--redis", "redis://127.0.0.1:1/0"], "is a folder"),
       (["status", "--redis", "redis://127.0.0.1:1/0"], "127.0.0.1:1"),
+      // A ValidationError thrown while the command runs (after the model loaded) loses its usage text.
+      (["generate", "--model", TestPaths.fixture("qwen3-tiny").path, "--prompt-ids", "1,x"], "--prompt-ids"),
     ]
     for (arguments, mentions) in cases {
       let result = try NightdeskBinary.run(arguments)

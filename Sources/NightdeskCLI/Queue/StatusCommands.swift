@@ -50,7 +50,7 @@ struct StatusCommand: ParsableCommand {
 }
 
 func notFound(_ what: String, _ id: String) -> ValidationError {
-  ValidationError("no \(what) '\(id)' in this queue (finished work is kept for 7 days; check --queue and --redis)")
+  ValidationError("no \(what) '\(id)' in this queue (finished work is kept for the worker's --retention, 7 days by default; check --queue and --redis)")
 }
 
 /// `nightdesk list [--state S] [--desk D]`.

@@ -80,6 +80,7 @@ struct SubmitCommand: ParsableCommand {
     if document != nil, questions.isEmpty { throw ValidationError("--document needs at least one --question") }
     if document == nil, !questions.isEmpty { throw ValidationError("--question goes with --document") }
     guard Priority(rawValue: priority) != nil else { throw ValidationError("--priority must be high, normal or low") }
+    if let deadlineIn { _ = try parseDuration(deadlineIn, option: "--deadline-in") }
   }
 
   func run() throws {

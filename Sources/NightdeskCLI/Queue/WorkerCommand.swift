@@ -41,6 +41,8 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Seconds a claimed job stays this worker's without a renewal.", valueName: "seconds")) var lease: Double = 30
   @Option(help: ArgumentHelp("Jobs claimed ahead of free capacity.", valueName: "n")) var prefetch: Int = 4
   @Option(help: ArgumentHelp("Seconds of the first retry's backoff (doubling per attempt, at most 5 minutes).", valueName: "seconds")) var backoff: Double = 2
+  @Option(help: ArgumentHelp("How long finished jobs and their results stay in Redis (e.g. 36h, 7d).", valueName: "duration"))
+  var retention: String = "7d"
   @Flag(name: .customLong("no-affinity"), help: "Take jobs in queue order, ignoring which prefixes this worker holds warm (for comparisons).")
   var noAffinity = false
   @Option(help: ArgumentHelp("This worker's name in `queue stats` (default host-pid-random).", valueName: "name")) var workerID: String?
@@ -50,6 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
   func validate() throws {
     guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
+    _ = try parseDuration(retention, option: "--retention")
     guard grace >= 0, lease >= 1, backoff > 0, prefetch >= 0 else {
       throw ValidationError("--grace must be >= 0, --lease >= 1, --backoff > 0 and --prefetch >= 0")
     }
@@ -67,6 +70,7 @@ struct WorkerCommand: AsyncParsableCommand {
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
       grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
     if let workerID { configuration.workerID = workerID }
+    configuration.retentionSeconds = Int(try parseDuration(retention, option: "--retention"))
     configuration.affinity = !noAffinity
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
