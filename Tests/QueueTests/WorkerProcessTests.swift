@@ -43,12 +43,20 @@ import Testing
     return counts
   }
 
-  static func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws {
+  /// Polls `condition` with async sleeps: the tests run on Swift's cooperative pool
+  /// (two threads here), and a thread blocked in a sleep loop could starve the very
+  /// worker task it waits for, or another suite's.
+  static func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
       guard ContinuousClock.now < deadline else { throw QueueError(.protocolError, "timed out waiting for \(what)") }
-      Thread.sleep(forTimeInterval: 0.02)
+      try await Task.sleep(for: .milliseconds(20))
     }
+  }
+
+  /// `Process.waitUntilExit` without blocking a cooperative thread.
+  static func waitForExit(_ process: Process) async {
+    while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
   }
 
   @Test func aKilledWorkersJobsAreFinishedByAnotherExactlyOnce() async throws {
@@ -57,14 +65,14 @@ import Testing
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<40).map { chatJob("q\($0)") })
     let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 30, lease: 1.5, drain: false)
-    try Self.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
+    try await Self.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
     kill(doomed.processIdentifier, SIGKILL)
-    doomed.waitUntilExit()
+    await Self.waitForExit(doomed)
     let held = try queue.batchStatus(receipt.batch)?.count(.running) ?? 0
     #expect(held > 0)
 
     let (survivor, output) = try Self.startWorker(fixture, id: "survivor", echoDelay: 0, lease: 1.5, drain: true)
-    survivor.waitUntilExit()
+    await Self.waitForExit(survivor)
     #expect(survivor.terminationStatus == 0)
     let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(summary["succeeded"]?.intValue == 40)
@@ -83,7 +91,7 @@ import Testing
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<6).map { chatJob("q\($0)") })
     let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 1.0, lease: 1.0, drain: true)
-    try Self.waitFor("the first worker to run all jobs") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6 }
+    try await Self.waitFor("the first worker to run all jobs") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6 }
     kill(paused.processIdentifier, SIGSTOP)
     let worker = Worker(
       configuration: WorkerConfiguration(redisURL: fixture.server.url, keys: fixture.keys, workerID: "live",
@@ -94,7 +102,7 @@ import Testing
     #expect(summary.succeeded == 6)
     // The paused worker wakes with its echo delays long over: its writes must all be refused.
     kill(paused.processIdentifier, SIGCONT)
-    paused.waitUntilExit()
+    await Self.waitForExit(paused)
     let late = try JSONParser.parse(pausedOutput.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(late["succeeded"]?.intValue == 0)
     #expect((late["fenced"]?.intValue ?? 0) + (late["stopped"]?.intValue ?? 0) == 6, "\(JSONWriter.string(late))")
@@ -110,10 +118,10 @@ import Testing
     let receipt = try queue.submit((0..<5).map { chatJob("q\($0)") })
     let (worker, output) = try Self.startWorker(fixture, id: "w", echoDelay: 60, lease: 30, drain: false,
                                                 extra: ["--grace", "0.5", "--max-sequences", "2", "--prefetch", "1"])
-    try Self.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
+    try await Self.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
     let signalled = ContinuousClock.now
     kill(worker.processIdentifier, SIGTERM)
-    worker.waitUntilExit()
+    await Self.waitForExit(worker)
     #expect(ContinuousClock.now - signalled < .seconds(10))
     #expect(worker.terminationStatus == 0)
     let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
@@ -140,7 +148,7 @@ import Testing
         return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
       }
     }
-    try Self.waitFor("some progress") { try queue.batchStatus(receipt.batch)?.count(.succeeded) ?? 0 >= 20 }
+    try await Self.waitFor("some progress") { try queue.batchStatus(receipt.batch)?.count(.succeeded) ?? 0 >= 20 }
     try fixture.server.restart()
     let summaries = try await run.value
     let after = try fixture.client()
