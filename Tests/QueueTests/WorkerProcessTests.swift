@@ -90,7 +90,9 @@ import Testing
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<6).map { chatJob("q\($0)") })
-    let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 1.0, lease: 1.0, drain: true)
+    // Its jobs must all still be running when it is paused: a long echo delay gives the
+    // test seconds, not a fraction of one, to see that on a loaded machine.
+    let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 5.0, lease: 1.0, drain: true)
     try await Self.waitFor("the first worker to run all jobs") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6 }
     kill(paused.processIdentifier, SIGSTOP)
     let worker = Worker(

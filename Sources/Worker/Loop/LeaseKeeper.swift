@@ -48,13 +48,26 @@ final class LeaseKeeper: Sendable {
     thread.start()
   }
 
-  /// Stops renewing (the worker has finished or given back every job) and waits for the thread.
-  func stop() {
+  /// Stops renewing (the worker has finished or given back every job) and waits for
+  /// the thread. The thread may be inside a Redis call (up to its timeouts when Redis
+  /// is away), so the wait happens on a Dispatch thread: the caller's task suspends
+  /// instead of holding one of the few cooperative threads.
+  func stop() async {
+    signalStop()
+    let exited = self.exited
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      DispatchQueue.global().async {
+        exited.wait()
+        continuation.resume()
+      }
+    }
+  }
+
+  private func signalStop() {
     control.withLock { $0.stopped = true }
     condition.lock()
     condition.broadcast()
     condition.unlock()
-    exited.wait()
   }
 
   func hold(_ lease: Lease) { held.withLock { $0[lease.job] = Held(lease: lease) } }

@@ -86,9 +86,10 @@ public final class Worker: Sendable {
       },
       log: log)
     keeper.start()
-    defer { keeper.stop() }
+    // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
     var loop = ClaimLoop(worker: self, queue: queue, keeper: keeper)
     await loop.run()
+    await keeper.stop()
     try? queue.unregister(worker: configuration.workerID)
     return summary
   }
