@@ -246,3 +246,22 @@ final class LockedBox: Sendable {
   func append(_ value: RequestProgress) { storage.withLock { $0.append(value) } }
   var values: [RequestProgress] { storage.current }
 }
+
+extension EngineToyTests {
+  /// An engine dropped without `shutdown()` (a test that threw early, a caller that
+  /// forgot) must still end its step thread, or the process could never exit cleanly.
+  @Test(.timeLimit(.minutes(1))) func anEngineDroppedWithoutShutdownStopsItsThread() async throws {
+    let gate = StepGate(openSteps: Self.gateSteps)
+    defer { gate.open() }
+    var engine: Engine? = try Engine(
+      model: ToyModel(gate: gate), configuration: EngineConfiguration(blockSize: 4, kvMemoryBytes: 1024 * 32))
+    let generation = try #require(engine).submit(
+      GenerationRequest(prompt: Array(0..<30), sampling: SamplingParameters(temperature: 0, maxTokens: 100_000, ignoreEOS: true)))
+    try await gate.waitUntilHolding()
+    engine = nil
+    gate.open()
+    // The step thread reads the stop left by `deinit` after the held step, fails the
+    // request, and ends.
+    await #expect(throws: EngineError(.stopped, "")) { _ = try await generation.collect() }
+  }
+}
