@@ -110,7 +110,7 @@ import Testing
     let executor = try Self.executor()
     let worker = Worker(configuration: Self.configuration(fixture), executor: executor)
     let run = Task { try await worker.run() }
-    try await WorkerProcessTests.waitFor("generation to start", timeout: .seconds(60)) {
+    try await ConditionPoller.waitFor("generation to start", timeout: .seconds(60)) {
       try queue.jobStatus(receipt.jobs[0].id)?.progress.generatedTokens ?? 0 > 0
     }
     #expect(try queue.cancel(target: receipt.batch).map(\.previous) == ["running"])
@@ -118,7 +118,7 @@ import Testing
     #expect(summary.stopped == 1 && summary.succeeded == 0)
     let generated = try #require(try queue.jobStatus(receipt.jobs[0].id)).progress.generatedTokens
     #expect(generated < 600, "stopped well before max_tokens")
-    try await WorkerProcessTests.waitFor("the engine to free the request") {
+    try await ConditionPoller.waitFor("the engine to free the request") {
       let statistics = executor.engine.statistics
       return statistics.running == 0 && statistics.waiting == 0
     }

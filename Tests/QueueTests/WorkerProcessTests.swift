@@ -43,17 +43,6 @@ import Testing
     return counts
   }
 
-  /// Polls `condition` with async sleeps: the tests run on Swift's cooperative pool
-  /// (two threads here), and a thread blocked in a sleep loop could starve the very
-  /// worker task it waits for, or another suite's.
-  static func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-      guard ContinuousClock.now < deadline else { throw QueueError(.protocolError, "timed out waiting for \(what)") }
-      try await Task.sleep(for: .milliseconds(20))
-    }
-  }
-
   /// `Process.waitUntilExit` without blocking a cooperative thread.
   static func waitForExit(_ process: Process) async {
     while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
@@ -65,7 +54,7 @@ import Testing
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<40).map { chatJob("q\($0)") })
     let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 30, lease: 1.5, drain: false)
-    try await Self.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
+    try await ConditionPoller.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
     kill(doomed.processIdentifier, SIGKILL)
     await Self.waitForExit(doomed)
     let held = try queue.batchStatus(receipt.batch)?.count(.running) ?? 0
@@ -93,8 +82,12 @@ import Testing
     // Its jobs must all still be running when it is paused: a long echo delay gives the
     // test seconds, not a fraction of one, to see that on a loaded machine.
     let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 5.0, lease: 1.0, drain: true)
-    try await Self.waitFor("the first worker to run all jobs") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6 }
-    kill(paused.processIdentifier, SIGSTOP)
+    let pausedPID = paused.processIdentifier
+    try await ConditionPoller.waitFor("the first worker to run all jobs", timeout: .seconds(60)) {
+      try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6
+    } then: {
+      kill(pausedPID, SIGSTOP)
+    }
     let worker = Worker(
       configuration: WorkerConfiguration(redisURL: fixture.server.url, keys: fixture.keys, workerID: "live",
                                          lease: .seconds(1), renewInterval: .milliseconds(200), pollInterval: .milliseconds(20),
@@ -120,7 +113,7 @@ import Testing
     let receipt = try queue.submit((0..<5).map { chatJob("q\($0)") })
     let (worker, output) = try Self.startWorker(fixture, id: "w", echoDelay: 60, lease: 30, drain: false,
                                                 extra: ["--grace", "0.5", "--max-sequences", "2", "--prefetch", "1"])
-    try await Self.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
+    try await ConditionPoller.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
     let signalled = ContinuousClock.now
     kill(worker.processIdentifier, SIGTERM)
     await Self.waitForExit(worker)
@@ -150,7 +143,7 @@ import Testing
         return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
       }
     }
-    try await Self.waitFor("some progress") { try queue.batchStatus(receipt.batch)?.count(.succeeded) ?? 0 >= 20 }
+    try await ConditionPoller.waitFor("some progress") { try queue.batchStatus(receipt.batch)?.count(.succeeded) ?? 0 >= 20 }
     try fixture.server.restart()
     let summaries = try await run.value
     let after = try fixture.client()
