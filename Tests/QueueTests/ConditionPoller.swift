@@ -12,9 +12,13 @@ import NightdeskQueue
 /// that lasts only a few seconds. `then` runs on the polling thread the moment the
 /// condition holds, for an action that must not wait for the pool (pausing a
 /// process before its jobs finish).
+///
+/// The timeouts are generous on purpose: they only turn a real hang into a failure,
+/// and in-process workers share the pool with those busy suites, so on a loaded
+/// machine their progress can stall for tens of seconds without anything being wrong.
 enum ConditionPoller {
   static func waitFor(
-    _ what: String, timeout: Duration = .seconds(20), _ condition: @escaping () throws -> Bool,
+    _ what: String, timeout: Duration = .seconds(120), _ condition: @escaping () throws -> Bool,
     then action: @escaping () throws -> Void = {}
   ) async throws {
     let poll = Poll(condition: condition, action: action)

@@ -110,7 +110,7 @@ import Testing
     let executor = try Self.executor()
     let worker = Worker(configuration: Self.configuration(fixture), executor: executor)
     let run = Task { try await worker.run() }
-    try await ConditionPoller.waitFor("generation to start", timeout: .seconds(60)) {
+    try await ConditionPoller.waitFor("generation to start") {
       try queue.jobStatus(receipt.jobs[0].id)?.progress.generatedTokens ?? 0 > 0
     }
     #expect(try queue.cancel(target: receipt.batch).map(\.previous) == ["running"])

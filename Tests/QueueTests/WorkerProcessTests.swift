@@ -43,9 +43,15 @@ import Testing
     return counts
   }
 
-  /// `Process.waitUntilExit` without blocking a cooperative thread.
-  static func waitForExit(_ process: Process) async {
-    while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+  /// `Process.waitUntilExit` without blocking a cooperative thread. Returns when the
+  /// exit was seen, on the polling thread: the test may resume much later on a busy pool.
+  @discardableResult
+  static func waitForExit(_ process: Process) async throws -> ContinuousClock.Instant {
+    let seen = LockedValue(ContinuousClock.now)
+    try await ConditionPoller.waitFor("worker \(process.processIdentifier) to exit") { !process.isRunning } then: {
+      seen.withLock { $0 = .now }
+    }
+    return seen.current
   }
 
   @Test func aKilledWorkersJobsAreFinishedByAnotherExactlyOnce() async throws {
@@ -56,12 +62,12 @@ import Testing
     let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 30, lease: 1.5, drain: false)
     try await ConditionPoller.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
     kill(doomed.processIdentifier, SIGKILL)
-    await Self.waitForExit(doomed)
+    try await Self.waitForExit(doomed)
     let held = try queue.batchStatus(receipt.batch)?.count(.running) ?? 0
     #expect(held > 0)
 
     let (survivor, output) = try Self.startWorker(fixture, id: "survivor", echoDelay: 0, lease: 1.5, drain: true)
-    await Self.waitForExit(survivor)
+    try await Self.waitForExit(survivor)
     #expect(survivor.terminationStatus == 0)
     let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(summary["succeeded"]?.intValue == 40)
@@ -83,7 +89,7 @@ import Testing
     // test seconds, not a fraction of one, to see that on a loaded machine.
     let (paused, pausedOutput) = try Self.startWorker(fixture, id: "paused", echoDelay: 5.0, lease: 1.0, drain: true)
     let pausedPID = paused.processIdentifier
-    try await ConditionPoller.waitFor("the first worker to run all jobs", timeout: .seconds(60)) {
+    try await ConditionPoller.waitFor("the first worker to run all jobs") {
       try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 6
     } then: {
       kill(pausedPID, SIGSTOP)
@@ -97,7 +103,7 @@ import Testing
     #expect(summary.succeeded == 6)
     // The paused worker wakes with its echo delays long over: its writes must all be refused.
     kill(paused.processIdentifier, SIGCONT)
-    await Self.waitForExit(paused)
+    try await Self.waitForExit(paused)
     let late = try JSONParser.parse(pausedOutput.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(late["succeeded"]?.intValue == 0)
     #expect((late["fenced"]?.intValue ?? 0) + (late["stopped"]?.intValue ?? 0) == 6, "\(JSONWriter.string(late))")
@@ -116,8 +122,8 @@ import Testing
     try await ConditionPoller.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
     let signalled = ContinuousClock.now
     kill(worker.processIdentifier, SIGTERM)
-    await Self.waitForExit(worker)
-    #expect(ContinuousClock.now - signalled < .seconds(10))
+    let exited = try await Self.waitForExit(worker)
+    #expect(exited - signalled < .seconds(10))
     #expect(worker.terminationStatus == 0)
     let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(summary["released"]?.intValue == 3 && summary["succeeded"]?.intValue == 0)
