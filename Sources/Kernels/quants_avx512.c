@@ -92,7 +92,9 @@ static inline __attribute__((always_inline)) nd_w32 w32_q4_0(const uint8_t *blk,
 
 static inline __attribute__((always_inline)) nd_w32 w32_q4_1(const uint8_t *blk, int g) {
   (void)g;
-  const __m512 d = _mm512_set1_ps(half(blk)), m = _mm512_set1_ps(half(blk + 2));
+  // d and m are adjacent halves: one load and one conversion for both (exact, as half()).
+  const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)nd_rd32(blk)));
+  const __m512 d = _mm512_broadcastss_ps(dm), m = _mm512_broadcastss_ps(_mm_movehdup_ps(dm));
   // The 16 values a nibble can stand for, q·d + m rounded as the reference rounds them,
   // then one permute per 16 weights (vpermps reads only an index's low 4 bits).
   const __m512 table = _mm512_add_ps(
