@@ -53,7 +53,16 @@ struct ReconnectTests {
       outcome.signal()
     }
     let observer = try RedisConnection(url: server.url)
-    while try observer.info("clients")["blocked_clients"] != "1" { usleep(5_000) }
+    // Bounded: if the client thread failed before blocking, fail here instead of hanging.
+    let deadline = ContinuousClock.now + .seconds(30)
+    while try observer.info("clients")["blocked_clients"] != "1" {
+      guard ContinuousClock.now < deadline else {
+        Issue.record("the BLPOP never blocked: \(String(describing: failure.error))")
+        server.kill()
+        return
+      }
+      usleep(5_000)
+    }
     server.kill()
     #expect(outcome.wait(timeout: .now() + .seconds(5)) == .success, "the blocked command did not return")
     #expect(failure.error?.kind == .connectionLost, "\(String(describing: failure.error))")

@@ -40,14 +40,15 @@ struct RedisPoolTests {
       }
       finished.signal()
     }
-    holding.wait()
+    // Bounded waits: if the holder failed to borrow, fail instead of hanging the run.
+    try #require(holding.wait(timeout: .now() + .seconds(30)) == .success, "the first borrower never got its connection")
     do {
       _ = try pool.withConnection { connection throws(RedisError) in try connection.ping() }
       Issue.record("borrowed a second connection from a pool of one")
     } catch {
       #expect(error.kind == .poolExhausted)
     }
-    finished.wait()
+    try #require(finished.wait(timeout: .now() + .seconds(30)) == .success, "the first borrower never returned")
     // Returned to the pool, the connection is lent again.
     #expect(try pool.withConnection { connection throws(RedisError) in try connection.ping() } == "PONG")
   }
