@@ -176,7 +176,17 @@ struct GenerateCommand: AsyncParsableCommand {
   }
 
   static func topRecord(_ logits: [Float], k: Int) -> JSONValue {
-    let top = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)
+    guard k > 0 else { return .array([]) }
+    // A k-long sorted buffer rather than sorting the vocabulary: a full sort of 152k logits
+    // at every step cost several times the tiny model's forward pass.
+    func ranksAbove(_ a: Int, _ b: Int) -> Bool { logits[a] > logits[b] || (logits[a] == logits[b] && a < b) }
+    var top: [Int] = []  // [min(k, vocabulary)] token ids, best first
+    top.reserveCapacity(k + 1)
+    for index in logits.indices {
+      if top.count == k, let worst = top.last, !ranksAbove(index, worst) { continue }
+      top.insert(index, at: top.firstIndex { ranksAbove(index, $0) } ?? top.count)
+      if top.count > k { top.removeLast() }
+    }
     return .array(top.map { .array([.int(Int64($0)), .double(Double(logits[$0]))]) })
   }
 }
