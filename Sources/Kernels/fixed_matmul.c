@@ -71,17 +71,23 @@ static inline __m128 nd_tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, s1));
 }
 
+// Register block: 4 rows of a times 6 rows of w is 24 accumulators + 6 weight
+// vectors + 1 row vector of the 32 zmm registers, so each loaded vector feeds
+// 4-6 FMAs (4×4 fed 4; 4×7 spills). Each output still has its own accumulator
+// over k, so the block shape does not change any result's bits.
+enum { ND_MR = 4, ND_NR = 6 };
+
 // MR rows of a times NR rows of w, one 16-lane accumulator per output.
 // Called with constant MR/NR so the compiler keeps the accumulators in registers.
 static inline __attribute__((always_inline)) void nd_micro(
     const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
     int64_t k, int accumulate, const int MR, const int NR) {
-  __m512 acc[4][4];
+  __m512 acc[ND_MR][ND_NR];
   for (int r = 0; r < MR; r++)
     for (int s = 0; s < NR; s++) acc[r][s] = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= k; i += 16) {
-    __m512 wv[4], av[4];
+    __m512 wv[ND_NR], av[ND_MR];
     for (int s = 0; s < NR; s++) wv[s] = _mm512_loadu_ps(w + s * ldw + i);
     for (int r = 0; r < MR; r++) {
       av[r] = _mm512_loadu_ps(a + r * lda + i);
@@ -90,32 +96,36 @@ static inline __attribute__((always_inline)) void nd_micro(
   }
   if (i < k) {
     __mmask16 mask = (__mmask16)((1u << (k - i)) - 1);
-    __m512 wv[4], av[4];
+    __m512 wv[ND_NR], av[ND_MR];
     for (int s = 0; s < NR; s++) wv[s] = _mm512_maskz_loadu_ps(mask, w + s * ldw + i);
     for (int r = 0; r < MR; r++) {
       av[r] = _mm512_maskz_loadu_ps(mask, a + r * lda + i);
       for (int s = 0; s < NR; s++) acc[r][s] = _mm512_fmadd_ps(av[r], wv[s], acc[r][s]);
     }
   }
-  const __mmask8 store_mask = (__mmask8)((1u << NR) - 1);
   for (int r = 0; r < MR; r++) {
     const __m512 zero = _mm512_setzero_ps();
-    __m128 d = nd_tree16x4(acc[r][0], NR > 1 ? acc[r][1] : zero, NR > 2 ? acc[r][2] : zero, NR > 3 ? acc[r][3] : zero);
-    if (accumulate) d = _mm_add_ps(_mm_maskz_loadu_ps(store_mask, c + r * ldc), d);
-    _mm_mask_storeu_ps(c + r * ldc, store_mask, d);
+    for (int s0 = 0; s0 < NR; s0 += 4) {
+      const int nq = NR - s0 < 4 ? NR - s0 : 4;
+      const __mmask8 store_mask = (__mmask8)((1u << nq) - 1);
+      __m128 d = nd_tree16x4(acc[r][s0], nq > 1 ? acc[r][s0 + 1] : zero, nq > 2 ? acc[r][s0 + 2] : zero,
+                             nq > 3 ? acc[r][s0 + 3] : zero);
+      if (accumulate) d = _mm_add_ps(_mm_maskz_loadu_ps(store_mask, c + r * ldc + s0), d);
+      _mm_mask_storeu_ps(c + r * ldc + s0, store_mask, d);
+    }
   }
 }
 
 #define ND_MICRO_CASE(MR_, NR_) \
-  case (MR_) * 8 + (NR_): nd_micro(a, lda, w, ldw, c, ldc, k, accumulate, MR_, NR_); break;
+  case (MR_) * 16 + (NR_): nd_micro(a, lda, w, ldw, c, ldc, k, accumulate, MR_, NR_); break;
+#define ND_MICRO_ROW(MR_) \
+  ND_MICRO_CASE(MR_, 1) ND_MICRO_CASE(MR_, 2) ND_MICRO_CASE(MR_, 3) \
+  ND_MICRO_CASE(MR_, 4) ND_MICRO_CASE(MR_, 5) ND_MICRO_CASE(MR_, 6)
 
 static void nd_micro_any(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                          int64_t k, int accumulate, int mr, int nr) {
-  switch (mr * 8 + nr) {
-    ND_MICRO_CASE(1, 1) ND_MICRO_CASE(1, 2) ND_MICRO_CASE(1, 3) ND_MICRO_CASE(1, 4)
-    ND_MICRO_CASE(2, 1) ND_MICRO_CASE(2, 2) ND_MICRO_CASE(2, 3) ND_MICRO_CASE(2, 4)
-    ND_MICRO_CASE(3, 1) ND_MICRO_CASE(3, 2) ND_MICRO_CASE(3, 3) ND_MICRO_CASE(3, 4)
-    ND_MICRO_CASE(4, 1) ND_MICRO_CASE(4, 2) ND_MICRO_CASE(4, 3) ND_MICRO_CASE(4, 4)
+  switch (mr * 16 + nr) {
+    ND_MICRO_ROW(1) ND_MICRO_ROW(2) ND_MICRO_ROW(3) ND_MICRO_ROW(4)
     default: break;
   }
 }
@@ -126,10 +136,10 @@ void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, floa
   const int64_t row_block = 64;
   for (int64_t i0 = 0; i0 < m; i0 += row_block) {
     int64_t i1 = i0 + row_block < m ? i0 + row_block : m;
-    for (int64_t j = 0; j < n; j += 4) {
-      int nr = n - j < 4 ? (int)(n - j) : 4;
-      for (int64_t i = i0; i < i1; i += 4) {
-        int mr = i1 - i < 4 ? (int)(i1 - i) : 4;
+    for (int64_t j = 0; j < n; j += ND_NR) {
+      int nr = n - j < ND_NR ? (int)(n - j) : ND_NR;
+      for (int64_t i = i0; i < i1; i += ND_MR) {
+        int mr = i1 - i < ND_MR ? (int)(i1 - i) : ND_MR;
         nd_micro_any(a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j, ldc, k, accumulate, mr, nr);
       }
     }
