@@ -122,6 +122,9 @@ static inline __attribute__((always_inline)) void nd_micro(
   ND_MICRO_CASE(MR_, 1) ND_MICRO_CASE(MR_, 2) ND_MICRO_CASE(MR_, 3) \
   ND_MICRO_CASE(MR_, 4) ND_MICRO_CASE(MR_, 5) ND_MICRO_CASE(MR_, 6)
 
+#define ND_MICRO_CASE8(MR_, NR_) \
+  case (MR_) * 8 + (NR_): nd_micro(a, lda, wj, ldw, cj, ldc, k, accumulate, MR_, NR_); break;
+
 static void nd_micro_any(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                          int64_t k, int accumulate, int mr, int nr) {
   switch (mr * 16 + nr) {
@@ -130,8 +133,32 @@ static void nd_micro_any(const float *a, int64_t lda, const float *w, int64_t ld
   }
 }
 
+// Fewer rows than ND_MR (attention's one query row per head over a block of
+// keys, k = head_dim): blocks of 4 keys and a small dispatch of their own, as
+// the 6-wide block's second tree reduce and the bigger switch cost more than
+// the few FMAs per output save.
+static __attribute__((noinline)) void nd_matmul_few_rows(
+    const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+    int64_t m, int64_t n, int64_t k, int accumulate) {
+  for (int64_t j = 0; j < n; j += 4) {
+    const int nr = n - j < 4 ? (int)(n - j) : 4;
+    const float *wj = w + j * ldw;
+    float *cj = c + j;
+    switch ((int)m * 8 + nr) {
+      ND_MICRO_CASE8(1, 1) ND_MICRO_CASE8(1, 2) ND_MICRO_CASE8(1, 3) ND_MICRO_CASE8(1, 4)
+      ND_MICRO_CASE8(2, 1) ND_MICRO_CASE8(2, 2) ND_MICRO_CASE8(2, 3) ND_MICRO_CASE8(2, 4)
+      ND_MICRO_CASE8(3, 1) ND_MICRO_CASE8(3, 2) ND_MICRO_CASE8(3, 3) ND_MICRO_CASE8(3, 4)
+      default: break;
+    }
+  }
+}
+
 void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                   int64_t m, int64_t n, int64_t k, int accumulate) {
+  if (m < ND_MR) {
+    nd_matmul_few_rows(a, lda, w, ldw, c, ldc, m, n, k, accumulate);
+    return;
+  }
   // Row blocks of `a` small enough to stay in L1/L2 while a weight block sweeps them.
   const int64_t row_block = 64;
   for (int64_t i0 = 0; i0 < m; i0 += row_block) {
