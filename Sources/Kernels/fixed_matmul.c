@@ -186,13 +186,17 @@ void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, floa
 
 // MARK: Linear layers over stored (possibly quantized) weights
 
+/// Whole register blocks of weight rows per tile (ND_NR of nd_matmul_nt), so no
+/// tile ends in a narrower block.
+enum { ND_TILE_STEP = 6 };
+
 /// Weight rows decoded at a time: enough to amortise the decode over many
 /// rows of activations, small enough to stay in L2.
 static int64_t nd_tile_rows(int64_t k) {
   int64_t rows = (64 * 1024) / (k > 0 ? k : 1);  // ~256 KiB of float32
-  if (rows < 4) rows = 4;
+  if (rows < ND_TILE_STEP) rows = ND_TILE_STEP;
   if (rows > 64) rows = 64;
-  return rows & ~(int64_t)3;
+  return rows / ND_TILE_STEP * ND_TILE_STEP;
 }
 
 int64_t nd_linear_scratch_floats(int64_t k) { return nd_tile_rows(k) * k; }
