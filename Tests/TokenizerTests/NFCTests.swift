@@ -1,5 +1,6 @@
 import Foundation
 @testable import NightdeskTokenizer
+import NightdeskTestSupport
 import Testing
 
 /// The stretch-wise NFC against Foundation's NFC of the whole text, on random text

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NightdeskTokenizer
+import NightdeskTestSupport
 import Testing
 
 /// The hand-written split scanners against an independent regex engine (ICU,
