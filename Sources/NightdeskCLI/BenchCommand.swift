@@ -14,10 +14,13 @@ struct BenchCommand: AsyncParsableCommand {
       nightdesk bench queue [--jobs <n>] [--json] [<options>]
       """,
     discussion: """
-      Single-sequence mode (the default) prefills --prompt-tokens synthetic tokens in one \
-      step, then decodes --gen-tokens tokens greedily (end-of-sequence ignored), \
-      --repetitions times after one warm-up; it reports the median tokens/s of each phase \
-      and the process's peak RSS, the figures llama.cpp's llama-bench calls pp and tg.
+      Single-sequence mode (the default) runs two tests, --repetitions times each after \
+      one warm-up, and reports the median tokens/s of each and the process's peak RSS: \
+      prefill of --prompt-tokens synthetic tokens in one step, and greedy decoding of \
+      --gen-tokens tokens one at a time (end-of-sequence ignored) on a sequence that \
+      already holds --decode-context tokens (default 0). These are the figures llama.cpp's \
+      llama-bench calls pp and tg; like its tg test, decoding starts from an empty cache \
+      unless --decode-context says otherwise.
 
       Workload mode (--requests N) runs N requests through the batching engine: all share \
       one --prefix-tokens document, each adds its own --suffix-tokens question and \
@@ -43,8 +46,13 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Prompt tokens prefilled in one step.", valueName: "n"))
   var promptTokens: Int = 512
 
-  @Option(help: ArgumentHelp("Tokens decoded one at a time after the prompt.", valueName: "n"))
+  @Option(help: ArgumentHelp("Tokens decoded one at a time (workload mode: generated per request).", valueName: "n"))
   var genTokens: Int = 128
+
+  @Option(help: ArgumentHelp(
+    "Single-sequence mode: tokens already in the sequence's cache when the decode test starts (0, as llama-bench's tg).",
+    valueName: "n"))
+  var decodeContext: Int = 0
 
   @Option(help: ArgumentHelp("Timed repetitions (the median is reported).", valueName: "n"))
   var repetitions: Int = 3
@@ -61,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
   func validate() throws {
     guard promptTokens >= 1, promptTokens <= 1 << 20 else { throw ValidationError("--prompt-tokens must be at least 1") }
     guard genTokens >= 0, genTokens <= 1 << 20 else { throw ValidationError("--gen-tokens must be at least 0") }
+    guard decodeContext >= 0, decodeContext <= 1 << 20 else {
+      throw ValidationError("--decode-context must be between 0 and \(1 << 20)")
+    }
     guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repetitions must be between 1 and 100") }
   }
 
@@ -80,16 +91,21 @@ struct BenchCommand: AsyncParsableCommand {
     let vocabulary = loaded.config.vocabularySize
     // Synthetic prompt: deterministic ids spread over the vocabulary.
     var state: UInt64 = 0x5EED
-    let prompt: [Int32] = (0..<promptTokens).map { _ in
+    let prompt: [Int32] = (0..<max(promptTokens, decodeContext + 1)).map { _ in
       state = state &* 6364136223846793005 &+ 1442695040888963407
       return Int32((state >> 33) % UInt64(vocabulary))
     }
-    _ = try measure(loaded, prompt: Array(prompt.prefix(32)), generate: 4)  // warm-up: page in weights, size buffers
+    // Warm-up: page in the weights and size the buffers for both tests.
+    _ = try measurePrefill(loaded, prompt: Array(prompt.prefix(promptTokens)))
+    _ = try measureDecode(loaded, context: Array(prompt.prefix(decodeContext)), start: prompt[decodeContext], generate: 4)
     var prefill: [Double] = [], decode: [Double] = []
     for _ in 0..<repetitions {
-      let (p, d) = try measure(loaded, prompt: prompt, generate: genTokens)
-      prefill.append(Double(promptTokens) / p)
-      if genTokens > 0 { decode.append(Double(genTokens) / d) }
+      prefill.append(Double(promptTokens) / (try measurePrefill(loaded, prompt: Array(prompt.prefix(promptTokens)))))
+      if genTokens > 0 {
+        let seconds = try measureDecode(
+          loaded, context: Array(prompt.prefix(decodeContext)), start: prompt[decodeContext], generate: genTokens)
+        decode.append(Double(genTokens) / seconds)
+      }
     }
     let peak = Self.peakRSSBytes()
     var result = JSONObject()
@@ -97,6 +113,7 @@ struct BenchCommand: AsyncParsableCommand {
     result["threads"] = .int(Int64(loaded.threadCount))
     result["prompt_tokens"] = .int(Int64(promptTokens))
     result["gen_tokens"] = .int(Int64(genTokens))
+    result["decode_context"] = .int(Int64(decodeContext))
     result["prefill_tokens_per_s"] = .double(Self.median(prefill))
     result["decode_tokens_per_s"] = .double(Self.median(decode))
     result["prefill_runs"] = .array(prefill.map { .double($0) })
@@ -105,23 +122,31 @@ struct BenchCommand: AsyncParsableCommand {
     if json {
       print(JSONWriter.string(.object(result)))
     } else {
-      print(String(format: "prefill %d tokens: %.1f tok/s   decode %d tokens: %.1f tok/s   threads %d   peak RSS %.1f MiB",
-                   promptTokens, Self.median(prefill), genTokens, Self.median(decode), loaded.threadCount,
+      print(String(format: "prefill %d tokens: %.1f tok/s   decode %d tokens after %d: %.1f tok/s   threads %d   peak RSS %.1f MiB",
+                   promptTokens, Self.median(prefill), genTokens, decodeContext, Self.median(decode), loaded.threadCount,
                    Double(peak) / 1_048_576))
     }
   }
 
-  /// Seconds for the prefill step and for the decode steps.
-  private func measure(_ model: TransformerModel, prompt: [Int32], generate: Int) throws -> (Double, Double) {
-    let sequence = try SingleSequence(model: model, capacity: prompt.count + generate + 1)
+  /// Seconds to prefill `prompt` in one step on a fresh sequence.
+  private func measurePrefill(_ model: TransformerModel, prompt: [Int32]) throws -> Double {
+    let sequence = try SingleSequence(model: model, capacity: prompt.count + 1)
     let start = DispatchTime.now().uptimeNanoseconds
-    var logits = try sequence.feed(prompt, chunkSize: prompt.count)
-    let prefilled = DispatchTime.now().uptimeNanoseconds
+    _ = try sequence.feed(prompt, chunkSize: prompt.count)
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  }
+
+  /// Seconds to decode `generate` tokens one at a time, from `start`, on a fresh
+  /// sequence that first holds `context` (prefilled untimed).
+  private func measureDecode(_ model: TransformerModel, context: [Int32], start: Int32, generate: Int) throws -> Double {
+    let sequence = try SingleSequence(model: model, capacity: context.count + generate + 1)
+    if !context.isEmpty { _ = try sequence.feed(context, chunkSize: context.count) }
+    let began = DispatchTime.now().uptimeNanoseconds
+    var next = start
     for _ in 0..<generate {
-      logits = try sequence.feed([Int32(argmax(logits))])
+      next = Int32(argmax(try sequence.feed([next])))
     }
-    let end = DispatchTime.now().uptimeNanoseconds
-    return (Double(prefilled - start) / 1e9, Double(end - prefilled) / 1e9)
+    return Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
   }
 
   static func median(_ values: [Double]) -> Double {

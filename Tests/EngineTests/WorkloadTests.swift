@@ -45,9 +45,14 @@ import NightdeskEngine
     // The document is computed once: every request but the first reuses its 24 tokens.
     #expect(report.prefixReusedTokens == 5 * 24)
     #expect(report.json["wall_s"]?.doubleValue ?? 0 > 0)
-    for key in ["prompt_tokens_per_s", "generated_tokens_per_s", "peak_rss_bytes", "kv_bytes"] {
+    for key in ["prompt_tokens_per_s", "generated_tokens_per_s", "peak_rss_bytes", "kv_bytes", "decode_only_tokens_per_s"] {
       #expect(report.json[key] != nil)
     }
+    // With 4 in flight, the last 2 requests prefill while others decode; the rest of
+    // the decoding runs in steps without prefill, each a token per running request.
+    #expect(report.decodeOnly.steps > 0 && report.decodeOnly.tokens >= report.decodeOnly.steps)
+    #expect(report.decodeOnly.tokens < report.generatedTokens)
+    #expect(report.decodeOnly.seconds > 0 && report.decodeOnly.seconds <= report.busySeconds)
     await engine.shutdown()
   }
 }

@@ -59,8 +59,12 @@ public struct BenchWorkload: Sendable, Equatable {
   ) async throws -> BenchReport {
     let before = engine.statistics
     let peakKV = LockedValue(0)
+    let decodeOnly = LockedValue(DecodeOnlySteps())
     engine.observeSteps { step in
       peakKV.withLock { $0 = max($0, step.kvBlocksUsed) }
+      if step.prefillTokens == 0 && step.decodeTokens > 0 {
+        decodeOnly.withLock { $0.add(tokens: step.decodeTokens, seconds: step.stepSeconds) }
+      }
       onStep?(step)
     }
     let started = EngineCore.now()
@@ -88,7 +92,7 @@ public struct BenchWorkload: Sendable, Equatable {
       preemptions: after.preemptions - before.preemptions,
       peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0, kvBytes: after.kvBytes,
       kvBytesPeakUsed: after.kvBlockCount == 0 ? 0 : after.kvBytes / after.kvBlockCount * peakKV.current,
-      medianFirstTokenSeconds: Self.median(usage.compactMap(\.firstTokenSeconds)))
+      medianFirstTokenSeconds: Self.median(usage.compactMap(\.firstTokenSeconds)), decodeOnly: decodeOnly.current)
   }
 
   static func median(_ values: [Double]) -> Double {
@@ -96,6 +100,25 @@ public struct BenchWorkload: Sendable, Equatable {
     guard !sorted.isEmpty else { return 0 }
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
+}
+
+/// Steps that ran decode tokens only, no prefill chunk: the figure llama.cpp's
+/// `llama-batched-bench` reports as its decode speed (`speed_tg`), which times
+/// its decode calls apart from the shared prompt's prefill.
+public struct DecodeOnlySteps: Sendable, Equatable {
+  public var steps = 0
+  public var tokens = 0
+  public var seconds = 0.0
+
+  public init() {}
+
+  mutating func add(tokens: Int, seconds: Double) {
+    steps += 1
+    self.tokens += tokens
+    self.seconds += seconds
+  }
+
+  public var tokensPerSecond: Double { seconds > 0 ? Double(tokens) / seconds : 0 }
 }
 
 /// What a workload run measured.
@@ -114,6 +137,7 @@ public struct BenchReport: Sendable, Equatable {
   public var kvBytes: Int
   public var kvBytesPeakUsed: Int
   public var medianFirstTokenSeconds: Double
+  public var decodeOnly: DecodeOnlySteps
 
   /// Both rates are over the whole wall time (prefill and decode overlap in a batch engine).
   public var promptTokensPerSecond: Double { wallSeconds > 0 ? Double(promptTokens) / wallSeconds : 0 }
@@ -136,6 +160,10 @@ public struct BenchReport: Sendable, Equatable {
         "prefix_reused_tokens": .int(Int64(prefixReusedTokens)),
         "prefix_hit_ratio": .double(promptTokens == 0 ? 0 : Double(prefixReusedTokens) / Double(promptTokens)),
         "median_first_token_s": .double(medianFirstTokenSeconds),
+        "decode_only_steps": .int(Int64(decodeOnly.steps)),
+        "decode_only_tokens": .int(Int64(decodeOnly.tokens)),
+        "decode_only_s": .double(decodeOnly.seconds),
+        "decode_only_tokens_per_s": .double(decodeOnly.tokensPerSecond),
         "steps": .int(Int64(steps)),
         "engine_busy_s": .double(busySeconds),
         "preemptions": .int(Int64(preemptions)),
@@ -153,6 +181,7 @@ public struct BenchReport: Sendable, Equatable {
       wall time        \(String(format: "%.3f", wallSeconds)) s (\(steps) steps, engine busy \(String(format: "%.3f", busySeconds)) s)
       prompt tokens    \(promptTokens) (\(rate(promptTokensPerSecond)) tok/s), \(prefixReusedTokens) from the prefix cache
       generated tokens \(generatedTokens) (\(rate(generatedTokensPerSecond)) tok/s)
+      decode-only      \(decodeOnly.tokens) tokens in \(decodeOnly.steps) steps without prefill (\(rate(decodeOnly.tokensPerSecond)) tok/s)
       first token      \(String(format: "%.3f", medianFirstTokenSeconds)) s median
       preemptions      \(preemptions)
       peak RSS         \(ByteCount.format(peakRSSBytes))
