@@ -97,3 +97,42 @@ void nd_rope(float *x, int64_t heads, int64_t head_dim, const float *cos_t, cons
     }
   }
 }
+
+int64_t nd_argmax(const float *x, int64_t n) {
+  int64_t i = 0, best = 0;
+  float best_value = -INFINITY;
+#if defined(__AVX512F__)
+  if (n >= 16) {
+    // Per lane: the largest value and its first index (strictly greater only, so
+    // NaN never wins and the lowest index keeps a tie); then the lanes are merged.
+    __m512 lane_best = _mm512_set1_ps(-INFINITY);
+    __m512i lane_index = _mm512_setzero_si512();
+    __m512i index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    for (; i + 16 <= n && i + 16 <= INT32_MAX; i += 16) {
+      const __m512 v = _mm512_loadu_ps(x + i);
+      const __mmask16 greater = _mm512_cmp_ps_mask(v, lane_best, _CMP_GT_OQ);
+      lane_best = _mm512_mask_mov_ps(lane_best, greater, v);
+      lane_index = _mm512_mask_mov_epi32(lane_index, greater, index);
+      index = _mm512_add_epi32(index, step);
+    }
+    float values[16];
+    int32_t indices[16];
+    _mm512_storeu_ps(values, lane_best);
+    _mm512_storeu_si512(indices, lane_index);
+    for (int l = 0; l < 16; l++) {
+      if (values[l] > best_value || (values[l] == best_value && indices[l] < best)) {
+        best_value = values[l];
+        best = indices[l];
+      }
+    }
+  }
+#endif
+  for (; i < n; i++) {
+    if (x[i] > best_value) {
+      best_value = x[i];
+      best = i;
+    }
+  }
+  return best;
+}

@@ -46,4 +46,24 @@ struct ForwardKernelTests {
       }
     }
   }
+
+  @Test("argmax: the first largest value, NaN never chosen, over lengths around the vector width",
+        arguments: [0, 1, 15, 16, 17, 49152, 49159])
+  func argmaxMatchesScan(count: Int) {
+    // Few distinct values, so ties across lanes and the tail are common.
+    var values = randomFloats(count, seed: UInt64(count) + 3).map { ($0 * 4).rounded() }
+    if count > 20 {
+      values[count / 3] = .nan
+      values[count - 2] = values.max()!  // a tie after the first maximum, in the tail
+    }
+    var expected = 0
+    var best = -Float.infinity
+    for (index, value) in values.enumerated() where value > best {
+      expected = index
+      best = value
+    }
+    #expect(argmax(values) == expected)
+    #expect(argmax([-Float.infinity, -Float.infinity]) == 0)
+    #expect(argmax([Float.nan, 1, 2, 2]) == 2)
+  }
 }

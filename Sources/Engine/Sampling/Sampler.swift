@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskModel
 
 /// A chosen token and, when asked for, its log-probability and the top alternatives.
 public struct SampledToken: Sendable, Equatable {
@@ -48,7 +49,7 @@ struct Sampler: Sendable {
     let chosen: Int
     if parameters.isGreedy && !hasPenalties && parameters.logprobs == nil {
       // The common greedy case reads the step's logits in place: no copy per token.
-      chosen = logits.withContiguousStorageIfAvailable { Self.argmax($0) } ?? Self.argmax(Array(logits))
+      chosen = logits.withContiguousStorageIfAvailable { argmax($0) } ?? argmax(Array(logits))
       step += 1
       outputCounts[Int32(chosen), default: 0] += 1
       return SampledToken(id: Int32(chosen), logprob: nil, topLogprobs: [])
@@ -56,7 +57,7 @@ struct Sampler: Sendable {
     let raw = Array(logits)
     let scores = hasPenalties ? penalised(raw) : raw
     if parameters.isGreedy {
-      chosen = Self.argmax(scores)
+      chosen = argmax(scores)
     } else {
       chosen = draw(scores, uniform: CounterRNG.uniform(seed: seed, step: step))
     }
@@ -88,7 +89,7 @@ struct Sampler: Sendable {
 
   /// One draw from the truncated, temperature-scaled distribution.
   private func draw(_ scores: [Float], uniform: Double) -> Int {
-    let best = Self.argmax(scores)
+    let best = argmax(scores)
     let maxScore = scores[best]
     let inverseTemperature = 1 / parameters.temperature
     // Weights relative to the most likely token, which has weight 1.
@@ -160,21 +161,6 @@ struct Sampler: Sendable {
     }
     if lastClass == classes - 1 { return Array(weights.indices) }
     return weights.indices.filter { classOf[$0] <= lastClass }
-  }
-
-  static func argmax(_ values: [Float]) -> Int {
-    values.withUnsafeBufferPointer { argmax($0) }
-  }
-
-  /// Index of the largest value, the lowest index on a tie.
-  static func argmax(_ values: UnsafeBufferPointer<Float>) -> Int {
-    var best = 0
-    var bestValue = values.first ?? 0
-    for index in values.indices where values[index] > bestValue {
-      best = index
-      bestValue = values[index]
-    }
-    return best
   }
 
   static func logSumExp(_ values: [Float]) -> Float {

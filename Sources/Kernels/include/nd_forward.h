@@ -105,6 +105,9 @@ void nd_silu_mul(float *g, const float *u, int64_t count);
 /// exp over `count` elements with the kernels' own (deterministic) exponential.
 void nd_exp(const float *x, float *y, int64_t count);
 float nd_expf_ref(float x);
+/// Index of the largest of `n` floats: the lowest index on a tie, NaN never
+/// chosen, 0 when none is above -infinity.
+int64_t nd_argmax(const float *x, int64_t n);
 /// Rotates `heads` vectors of head_dim at x with angles given by cos/sin [head_dim / 2].
 /// adjacent = 0: pairs (i, i + head_dim/2); adjacent = 1: pairs (2i, 2i + 1).
 void nd_rope(float *x, int64_t heads, int64_t head_dim, const float *cos_t, const float *sin_t, int adjacent);

@@ -1,3 +1,5 @@
+import NightdeskKernels
+
 /// One sequence run directly over a model with a trivial block table (blocks
 /// 0, 1, 2, … of a private KV storage): the CLI's simple path and the tests'
 /// reference. The engine replaces it for real serving.
@@ -40,12 +42,14 @@ public final class SingleSequence {
   }
 }
 
-/// Index of the largest logit (the first one on ties).
-public func argmax(_ values: some Collection<Float>) -> Int {
-  var best = 0, bestValue = -Float.infinity, index = 0
-  for value in values {
-    if value > bestValue { best = index; bestValue = value }
-    index += 1
-  }
-  return best
+/// Index of the largest logit (the lowest index on a tie; NaN is never chosen).
+/// Non-generic and vectorised: a generic loop over 150k logits is a serial
+/// stretch of every decode step.
+public func argmax(_ values: UnsafeBufferPointer<Float>) -> Int {
+  guard let base = values.baseAddress else { return 0 }
+  return Int(nd_argmax(base, Int64(values.count)))
+}
+
+public func argmax(_ values: [Float]) -> Int {
+  values.withUnsafeBufferPointer { argmax($0) }
 }
