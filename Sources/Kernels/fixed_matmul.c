@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "nd_forward.h"
+#include "nd_q8act.h"
 
 static inline float nd_tree16_ref(const float *s) {
   float h8[8], h4[4], h2[2];
@@ -271,6 +272,8 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
     if (nd_linear(pool, jobs, 64, m, scratch, scratch_per_thread)) return -1;
     return nd_linear(pool, jobs + 64, job_count - 64, m, scratch, scratch_per_thread);
   }
+  for (int j = 0; j < job_count; j++)
+    if (jobs[j].act_q8) return nd_linear_q8act(pool, jobs, job_count, m, scratch, scratch_per_thread);
   nd_linear_ctx ctx = {.jobs = jobs, .job_count = job_count, .m = m, .scratch = scratch,
                        .scratch_per_thread = scratch_per_thread};
   int64_t tasks = 0;

@@ -8,5 +8,6 @@
 
 #include "nd_quants.h"
 #include "nd_forward.h"
+#include "nd_q8act.h"
 
 #endif

@@ -58,6 +58,7 @@ typedef struct {
   int64_t ldy;
   const float *bias;       // [n] or NULL
   int accumulate;
+  int act_q8;              // ND_Q8ACT_* (nd_q8act.h): 8-bit activations for this quantized weight; 0 float
 } nd_linear_job;
 
 /// Weight rows are decoded tile by tile into per-thread scratch and multiplied

@@ -4,10 +4,10 @@ import NightdeskKernels
 struct FeedForward {
   let gate: Linear, up: Linear, down: Linear
 
-  init(weights: LayerWeights) {
-    gate = Linear(weights.gate)
-    up = Linear(weights.up)
-    down = Linear(weights.down)
+  init(weights: LayerWeights, activations: ActivationPrecision = .float32) {
+    gate = Linear(weights.gate, activations: activations)
+    up = Linear(weights.up, activations: activations)
+    down = Linear(weights.down, activations: activations)
   }
 
   var linears: [Linear] { [gate, up, down] }

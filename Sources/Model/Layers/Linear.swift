@@ -6,12 +6,15 @@ import NightdeskKernels
 struct Linear {
   let weight: TensorView
   let bias: FloatBuffer?
+  /// ND_Q8ACT_* when this weight takes 8-bit activations, else 0 (ActivationPrecision).
+  let activationFormat: Int32
 
   var outFeatures: Int { weight.rows }
   var inFeatures: Int { weight.columns }
 
-  init(_ weight: TensorView, bias: TensorView? = nil) {
+  init(_ weight: TensorView, bias: TensorView? = nil, activations: ActivationPrecision = .float32) {
     self.weight = weight
+    activationFormat = activations.kernelFormat(for: weight.type)
     self.bias = bias.map { FloatBuffer($0.dequantizedRow(0)) }
   }
 
@@ -21,7 +24,7 @@ struct Linear {
       weights: UnsafeRawPointer(weight.data.baseAddress), row_bytes: Int64(weight.rowBytes),
       decode: weight.type == .f32 ? nil : weight.kernels.dequantize, matvec: weight.kernels.matvec,
       n: Int64(outFeatures), k: Int64(inFeatures), x: x, ldx: Int64(ldx), y: y, ldy: Int64(ldy),
-      bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0)
+      bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0, act_q8: activationFormat)
   }
 
   /// Per-thread scratch a set of linears needs.

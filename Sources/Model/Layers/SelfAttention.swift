@@ -10,12 +10,12 @@ struct SelfAttention {
   let qNorm: RMSNorm?, kNorm: RMSNorm?
   let heads: Int, kvHeads: Int, headDim: Int
 
-  init(layer: Int, weights: LayerWeights, config: ModelConfig) {
+  init(layer: Int, weights: LayerWeights, config: ModelConfig, activations: ActivationPrecision = .float32) {
     self.layer = layer
-    q = Linear(weights.q, bias: weights.qBias)
-    k = Linear(weights.k, bias: weights.kBias)
-    v = Linear(weights.v, bias: weights.vBias)
-    o = Linear(weights.o)
+    q = Linear(weights.q, bias: weights.qBias, activations: activations)
+    k = Linear(weights.k, bias: weights.kBias, activations: activations)
+    v = Linear(weights.v, bias: weights.vBias, activations: activations)
+    o = Linear(weights.o, activations: activations)
     qNorm = weights.qNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
     kNorm = weights.kNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
     heads = config.headCount

@@ -48,20 +48,25 @@ public final class TransformerModel: LanguageModel {
   let workspace = Workspace()
   let linearScratchPerThread: Int
 
-  public init(config: ModelConfig, weights: ModelWeights, source: TensorSource, identity: String, threads: Int? = nil) {
+  /// How activations meet quantized weights (`.float32`, the reference, unless asked otherwise).
+  public let activations: ActivationPrecision
+
+  public init(config: ModelConfig, weights: ModelWeights, source: TensorSource, identity: String, threads: Int? = nil,
+              activations: ActivationPrecision = .float32) {
     self.config = config
+    self.activations = activations
     self.identity = identity
     self.source = source
     embedding = Embedding(table: weights.embedding)
     blocks = weights.layers.enumerated().map { index, layer in
       TransformerBlock(
         attentionNorm: RMSNorm(layer.attentionNorm, epsilon: config.rmsNormEpsilon),
-        attention: SelfAttention(layer: index, weights: layer, config: config),
+        attention: SelfAttention(layer: index, weights: layer, config: config, activations: activations),
         ffnNorm: RMSNorm(layer.ffnNorm, epsilon: config.rmsNormEpsilon),
-        feedForward: FeedForward(weights: layer))
+        feedForward: FeedForward(weights: layer, activations: activations))
     }
     finalNorm = RMSNorm(weights.finalNorm, epsilon: config.rmsNormEpsilon)
-    lmHead = Linear(weights.lmHead)
+    lmHead = Linear(weights.lmHead, activations: activations)
     rope = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, layout: config.ropeLayout, yarn: config.yarn)
     pool = ComputePool(threads: threads ?? ComputePool.defaultThreadCount)
     let linears = blocks.flatMap { $0.attention.linears + $0.feedForward.linears } + [lmHead]

@@ -1,0 +1,19 @@
+import NightdeskKernels
+
+/// How activations enter the products with quantized weights, chosen when a model is loaded.
+public enum ActivationPrecision: String, Sendable, CaseIterable {
+  /// The reference: float32 activations over exactly dequantized weights (what the fixtures check).
+  case float32 = "f32"
+  /// Each activation row quantized per 32-element block to int8 (as llama.cpp does) and dotted
+  /// with Q4_0 / Q4_1 / Q8_0 weight blocks in integers; other weights, norms and attention stay
+  /// float32. Faster, still batch-invariant (a row's logits are the same alone, batched or from a
+  /// cached prefix), but NOT the reference: logits move by the activation rounding
+  /// (`nightdesk compare-precision` measures by how much).
+  case int8
+
+  /// The kernel format for a weight of `type` (ND_Q8ACT_*), 0 when it stays float.
+  func kernelFormat(for type: TensorType) -> Int32 {
+    guard self == .int8 else { return 0 }
+    return nd_q8act_type_for_kernel_index(Int32(QuantKernels.kernelIndex(type)))
+  }
+}

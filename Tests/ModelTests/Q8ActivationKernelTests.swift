@@ -1,0 +1,146 @@
+import Foundation
+import NightdeskKernels
+import NightdeskTestSupport
+import Testing
+
+/// The 8-bit-activation kernels (nd_q8act.h): VNNI against the scalar reference bit
+/// for bit, each row's result independent of the rows beside it (also through
+/// nd_linear on a thread pool), and close to the exact float product.
+@Suite("8-bit-activation kernels")
+struct Q8ActivationKernelTests {
+  /// (kernel-table index, block bytes, scale fields in f16 at the block start)
+  static let formats: [(name: String, index: Int32, blockBytes: Int, scales: Int)] = [
+    ("q4_0", 3, 18, 1), ("q4_1", 4, 20, 2), ("q8_0", 7, 34, 1),
+  ]
+
+  func randomFloats(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
+    (0..<count).map { _ in Float(Int64(rng.next() >> 40) - (1 << 23)) / Float(1 << 23) * 3 }
+  }
+
+  /// `rows` stored weight rows of `k` elements: random integers, realistic f16 scales.
+  func randomRows(blockBytes: Int, scales: Int, rows: Int, k: Int, _ rng: inout SplitMix64) -> [UInt8] {
+    var bytes = (0..<(rows * k / 32 * blockBytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    for block in stride(from: 0, to: bytes.count, by: blockBytes) {
+      for field in 0..<scales {
+        let value = field == 0 ? Float(rng.next() % 1000 + 10) / 20000 : -Float(rng.next() % 1000) / 4000
+        let bits = Float16(value).bitPattern
+        bytes[block + 2 * field] = UInt8(bits & 0xFF)
+        bytes[block + 2 * field + 1] = UInt8(bits >> 8)
+      }
+    }
+    return bytes
+  }
+
+  func quantized(_ x: [Float], m: Int, k: Int, reference: Bool = false) -> [UInt8] {
+    var out = [UInt8](repeating: 0xA5, count: m * Int(nd_q8act_row_bytes(Int64(k))))
+    if reference {
+      nd_q8act_quantize_ref(x, Int64(k), Int64(m), Int64(k), &out)
+    } else {
+      nd_q8act_quantize(x, Int64(k), Int64(m), Int64(k), &out)
+    }
+    return out
+  }
+
+  @Test("activation quantizer: SIMD equals the reference byte for byte", arguments: [32, 96, 576, 1536])
+  func quantizer(k: Int) {
+    var rng = SplitMix64(seed: UInt64(k))
+    var x = randomFloats(5 * k, &rng)
+    for i in 0..<32 { x[i] = 0 }  // an all-zero block
+    x[40] = 1e-30
+    #expect(quantized(x, m: 5, k: k) == quantized(x, m: 5, k: k, reference: true))
+  }
+
+  @Test("integer-block products: VNNI equals the reference bit for bit; a row alone equals it within m rows",
+        arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32)])
+  func products(m: Int, rows: Int, k: Int) {
+    #expect(nd_q8act_simd_enabled() == 1, "this machine has AVX-512 VNNI; the SIMD path must be tested")
+    for format in Self.formats {
+      var rng = SplitMix64(seed: UInt64(m * 1000 + rows + k))
+      let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
+      let x = randomFloats(m * k, &rng)
+      let xq = quantized(x, m: m, k: k)
+      let type = nd_q8act_type_for_kernel_index(format.index)
+      let rowBytes = Int64(k / 32 * format.blockBytes)
+      for accumulate: Int32 in [0, 1] {
+        let start = randomFloats(m * rows, &rng)
+        var fast = start, reference = start
+        nd_q8act_matmul(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
+        nd_q8act_matmul_ref(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &reference, Int64(rows), accumulate)
+        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) accumulate \(accumulate)")
+      }
+      var all = [Float](repeating: 0, count: m * rows)
+      nd_q8act_matmul(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)
+      let xrow = Int(nd_q8act_row_bytes(Int64(k)))
+      for i in 0..<m {
+        var single = [Float](repeating: 0, count: rows)
+        xq.withUnsafeBufferPointer { xp in
+          nd_q8act_matmul(type, w, rowBytes, Int64(rows), xp.baseAddress! + i * xrow, 1, Int64(k), &single, Int64(rows), 0)
+        }
+        #expect(single.map(\.bitPattern) == all[(i * rows)..<((i + 1) * rows)].map(\.bitPattern), "\(format.name) row \(i)")
+      }
+    }
+  }
+
+  /// The only difference from the float product is the activation rounding: per block
+  /// |error| <= |d_w| · sum|q_w| · d_x / 2 (half a quantization step per element).
+  @Test("integer-block products stay within the activation rounding of the float product")
+  func closeToFloat() {
+    let k = 576, rows = 24
+    for format in Self.formats {
+      var rng = SplitMix64(seed: 99)
+      let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
+      let x = randomFloats(k, &rng)
+      let xq = quantized(x, m: 1, k: k)
+      let rowBytes = k / 32 * format.blockBytes
+      var y = [Float](repeating: 0, count: rows)
+      nd_q8act_matmul(nd_q8act_type_for_kernel_index(format.index), w, Int64(rowBytes), Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
+      let kernels = nd_quant_kernels_for(format.index, ND_KERNELS_REFERENCE)
+      for r in 0..<rows {
+        var dequantized = [Float](repeating: 0, count: k)
+        w.withUnsafeBytes { kernels.dequantize!($0.baseAddress! + r * rowBytes, &dequantized, Int64(k)) }
+        let exact = zip(dequantized, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        var bound = 1e-5
+        for b in 0..<(k / 32) {
+          let block = x[(b * 32)..<(b * 32 + 32)]
+          let step = Double(block.map { abs($0) }.max()!) / 127
+          bound += step / 2 * dequantized[(b * 32)..<(b * 32 + 32)].reduce(0.0) { $0 + abs(Double($1)) }
+        }
+        #expect(abs(Double(y[r]) - exact) <= bound, "\(format.name) row \(r): \(y[r]) vs \(exact), bound \(bound)")
+      }
+    }
+  }
+
+  @Test("nd_linear with 8-bit activations: a row's outputs are the same alone and in a batch, on 2 threads")
+  func linearBatchInvariant() throws {
+    let k = 576, n = 200, m = 11
+    var rng = SplitMix64(seed: 7)
+    let w = randomRows(blockBytes: 20, scales: 2, rows: n, k: k, &rng)
+    let x = randomFloats(m * k, &rng)
+    let bias = randomFloats(n, &rng)
+    let pool = try #require(nd_pool_create(2, 50))
+    defer { nd_pool_destroy(pool) }
+    let scratchPerThread = nd_linear_scratch_floats(Int64(k))
+    var scratch = [Float](repeating: 0, count: Int(scratchPerThread) * 2)
+    func run(rows: Int, from row: Int) -> [Float] {
+      var y = [Float](repeating: 0.5, count: rows * n)
+      w.withUnsafeBytes { wp in
+        x.withUnsafeBufferPointer { xp in
+          bias.withUnsafeBufferPointer { bp in
+            y.withUnsafeMutableBufferPointer { yp in
+              var job = nd_linear_job(
+                weights: wp.baseAddress, row_bytes: Int64(k / 32 * 20), decode: nd_dequantize_row_q4_1, matvec: nd_matvec_q4_1,
+                n: Int64(n), k: Int64(k), x: xp.baseAddress! + row * k, ldx: Int64(k), y: yp.baseAddress, ldy: Int64(n),
+                bias: bp.baseAddress, accumulate: 1, act_q8: nd_q8act_type_for_kernel_index(4))
+              #expect(nd_linear(pool, &job, 1, Int64(rows), &scratch, scratchPerThread) == 0)
+            }
+          }
+        }
+      }
+      return y
+    }
+    let batch = run(rows: m, from: 0)
+    for row in 0..<m {
+      #expect(run(rows: 1, from: row).map(\.bitPattern) == batch[(row * n)..<((row + 1) * n)].map(\.bitPattern))
+    }
+  }
+}
