@@ -63,6 +63,8 @@ struct BenchCommand: AsyncParsableCommand {
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
+  @OptionGroup var precision: ActivationOptions
+
   @OptionGroup(title: "Workload mode (--requests): many requests through the batching engine")
   var workload: WorkloadOptions
 
@@ -80,14 +82,14 @@ struct BenchCommand: AsyncParsableCommand {
     guard let model else { throw CommandFailure("bench needs --model PATH (or `nightdesk bench queue` for the queue alone)") }
     try checkModelFolder(model)
     if let workload = try workload.workload(generatedTokens: genTokens) {
-      try await self.workload.run(workload, modelPath: model, threads: threads, json: json)
+      try await self.workload.run(workload, modelPath: model, threads: threads, activations: precision.activations, json: json)
     } else {
       try runSingleSequence(model: model)
     }
   }
 
   func runSingleSequence(model: String) throws {
-    let loaded = try ModelLoader.loadModel(path: model, threads: threads)
+    let loaded = try ModelLoader.loadModel(path: model, threads: threads, activations: precision.activations)
     let vocabulary = loaded.config.vocabularySize
     // Synthetic prompt: deterministic ids spread over the vocabulary.
     var state: UInt64 = 0x5EED
@@ -111,6 +113,7 @@ struct BenchCommand: AsyncParsableCommand {
     var result = JSONObject()
     result["model"] = .string(model)
     result["threads"] = .int(Int64(loaded.threadCount))
+    result["activations"] = .string(precision.activations.rawValue)
     result["prompt_tokens"] = .int(Int64(promptTokens))
     result["gen_tokens"] = .int(Int64(genTokens))
     result["decode_context"] = .int(Int64(decodeContext))

@@ -9,7 +9,7 @@ extension GenerateCommand {
   /// input order, a summary on stderr.
   func runPromptsFile(_ path: String) async throws {
     // The engine takes the model for its own thread, so it is loaded apart from the tokenizer.
-    let loaded = try ModelLoader.loadModel(path: model)
+    let loaded = try ModelLoader.loadModel(path: model, activations: precision.activations)
     let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: URL(fileURLWithPath: model)))
     let override = try chatFormat.map { name -> ChatFormat in
       guard let format = ChatFormat(rawValue: name) else {

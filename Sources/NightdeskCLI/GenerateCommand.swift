@@ -80,6 +80,8 @@ struct GenerateCommand: AsyncParsableCommand {
     valueName: "file"))
   var promptsFile: String?
 
+  @OptionGroup var precision: ActivationOptions
+
   @OptionGroup(title: "Engine (with --prompts-file)")
   var engineOptions: EngineOptions
 
@@ -105,7 +107,7 @@ struct GenerateCommand: AsyncParsableCommand {
   }
 
   func runSingle() throws {
-    let bundle = try ModelBundle.load(path: model)
+    let bundle = try ModelBundle.load(path: model, activations: precision.activations)
     let promptIDs = try encodePrompt(bundle)
     guard !promptIDs.isEmpty else { throw CommandFailure("the prompt is empty") }
     let vocabulary = bundle.model.config.vocabularySize

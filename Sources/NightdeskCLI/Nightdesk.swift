@@ -31,6 +31,7 @@ struct Nightdesk: AsyncParsableCommand {
         GenerateCommand.self,
         TokenizeCommand.self,
         BenchCommand.self,
+        ComparePrecisionCommand.self,
         TokenizerBenchCommand.self,
       ]),
       CommandGroup(name: "Admin", subcommands: [

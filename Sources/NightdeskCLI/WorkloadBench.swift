@@ -43,8 +43,9 @@ struct WorkloadOptions: ParsableArguments {
   }
 
   /// Loads the model, runs the workload once, prints the report.
-  func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, json: Bool) async throws {
-    let model = try ModelLoader.loadModel(path: modelPath, threads: threads)
+  func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, activations: ActivationPrecision,
+           json: Bool) async throws {
+    let model = try ModelLoader.loadModel(path: modelPath, threads: threads, activations: activations)
     let vocabulary = Int32(model.config.vocabularySize)
     // Ordinary tokens: the middle of the vocabulary, away from the control tokens
     // that vocabularies put at either end.

@@ -7,9 +7,13 @@ import Testing
 /// (mixed prefill and decode), and when its prompt is prefilled in chunks.
 @Suite("Batched forward is bitwise identical to one sequence at a time")
 struct BatchDeterminismTests {
-  @Test("qwen3-tiny: four sequences in one step, chunked prefill, mixed decode", arguments: [KVPrecision.f32, .bf16])
-  func batchedEqualsAlone(precision: KVPrecision) throws {
-    let model = try ModelLoader.loadModel(path: TestPaths.fixture("qwen3-tiny").path)
+  /// The 8-bit-activation mode must keep the property too (its weights: the Q8_0 GGUF).
+  @Test("qwen3-tiny: four sequences in one step, chunked prefill, mixed decode",
+        arguments: [(KVPrecision.f32, ActivationPrecision.float32), (.bf16, .float32), (.f32, .int8)])
+  func batchedEqualsAlone(precision: KVPrecision, activations: ActivationPrecision) throws {
+    let folder = TestPaths.fixture("qwen3-tiny")
+    let path = activations == .float32 ? folder.path : folder.appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
+    let model = try ModelLoader.loadModel(path: path, activations: activations)
     let cases = try ReferenceCase.load("qwen3-tiny/reference.json")
     let prompts = ["doc_question_a", "single_token", "code_python"].compactMap { name in cases.first { $0.name == name }?.promptIDs }
       + [Array(cases[3].promptIDs.prefix(37))]
@@ -59,7 +63,7 @@ struct BatchDeterminismTests {
       }
       for s in prompts.indices {
         for step in 0...decodeTokens.count {
-          #expect(results[s][step] == alone[s][step], "chunk \(chunkSize), sequence \(s), step \(step): logits differ")
+          #expect(results[s][step].map(\.bitPattern) == alone[s][step].map(\.bitPattern), "chunk \(chunkSize), sequence \(s), step \(step): logits differ")
         }
       }
     }

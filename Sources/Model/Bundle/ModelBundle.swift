@@ -26,8 +26,8 @@ public final class ModelBundle {
     stopTokenIDs = stops
   }
 
-  public static func load(path: String, threads: Int? = nil) throws -> ModelBundle {
-    let model = try ModelLoader.loadModel(path: path, threads: threads)
+  public static func load(path: String, threads: Int? = nil, activations: ActivationPrecision = .float32) throws -> ModelBundle {
+    let model = try ModelLoader.loadModel(path: path, threads: threads, activations: activations)
     let spec = try TokenizerSpec(modelAt: URL(fileURLWithPath: path))
     return try ModelBundle(path: path, model: model, tokenizerSpec: spec)
   }
