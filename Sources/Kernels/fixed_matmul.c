@@ -78,14 +78,22 @@ static inline __m128 nd_tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
 // over k, so the block shape does not change any result's bits.
 enum { ND_MR = 4, ND_NR = 6 };
 
+/// Rows longer than ND_K_SPLIT_ABOVE are multiplied in parts of about ND_K_PART (see
+/// nd_matmul_nt); shorter ones measured faster unsplit (k = 576 in halves lost ~12%).
+enum { ND_K_SPLIT_ABOVE = 768, ND_K_PART = 512 };
+
 // MR rows of a times NR rows of w, one 16-lane accumulator per output.
 // Called with constant MR/NR so the compiler keeps the accumulators in registers.
-static inline __attribute__((always_inline)) void nd_micro(
+// A product split along k passes its unreduced accumulators from one part to
+// the next (`carry_in` / `carry_out`, [MR][NR] vectors; NULL: start from zero /
+// reduce into c), so every lane still sees one fused multiply-add chain in
+// increasing k: the same bits as one call over the whole of k.
+static inline __attribute__((always_inline)) void nd_micro_part(
     const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
-    int64_t k, int accumulate, const int MR, const int NR) {
+    int64_t k, int accumulate, const __m512 *carry_in, __m512 *carry_out, const int MR, const int NR) {
   __m512 acc[ND_MR][ND_NR];
   for (int r = 0; r < MR; r++)
-    for (int s = 0; s < NR; s++) acc[r][s] = _mm512_setzero_ps();
+    for (int s = 0; s < NR; s++) acc[r][s] = carry_in ? carry_in[r * NR + s] : _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= k; i += 16) {
     __m512 wv[ND_NR], av[ND_MR];
@@ -104,6 +112,11 @@ static inline __attribute__((always_inline)) void nd_micro(
       for (int s = 0; s < NR; s++) acc[r][s] = _mm512_fmadd_ps(av[r], wv[s], acc[r][s]);
     }
   }
+  if (carry_out) {
+    for (int r = 0; r < MR; r++)
+      for (int s = 0; s < NR; s++) carry_out[r * NR + s] = acc[r][s];
+    return;
+  }
   for (int r = 0; r < MR; r++) {
     const __m512 zero = _mm512_setzero_ps();
     for (int s0 = 0; s0 < NR; s0 += 4) {
@@ -115,6 +128,19 @@ static inline __attribute__((always_inline)) void nd_micro(
       _mm_mask_storeu_ps(c + r * ldc + s0, store_mask, d);
     }
   }
+}
+
+static inline __attribute__((always_inline)) void nd_micro(
+    const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+    int64_t k, int accumulate, const int MR, const int NR) {
+  nd_micro_part(a, lda, w, ldw, c, ldc, k, accumulate, NULL, NULL, MR, NR);
+}
+
+/// One k part of a full register block.
+static __attribute__((noinline)) void nd_micro_chunk(
+    const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
+    int64_t k, int accumulate, const __m512 *carry_in, __m512 *carry_out) {
+  nd_micro_part(a, lda, w, ldw, c, ldc, k, accumulate, carry_in, carry_out, ND_MR, ND_NR);
 }
 
 #define ND_MICRO_CASE(MR_, NR_) \
@@ -161,12 +187,29 @@ void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, floa
     return;
   }
   // Row blocks of `a` small enough to stay in L1/L2 while a weight block sweeps them.
-  const int64_t row_block = 64;
+  enum { row_block = 64 };
+  // Long rows are multiplied in k parts (multiples of 16, so lanes keep their
+  // elements), so a weight block's part stays in L1 while the row blocks of `a`
+  // stream past it; whole rows of 6 × 1536 floats left L1 too small for them.
+  const int64_t parts = k > ND_K_SPLIT_ABOVE ? (k + ND_K_PART - 1) / ND_K_PART : 1;
+  const int64_t part = ((k + parts - 1) / parts + 15) & ~(int64_t)15;
   for (int64_t i0 = 0; i0 < m; i0 += row_block) {
     int64_t i1 = i0 + row_block < m ? i0 + row_block : m;
     for (int64_t j = 0; j < n; j += ND_NR) {
       int nr = n - j < ND_NR ? (int)(n - j) : ND_NR;
-      for (int64_t i = i0; i < i1; i += ND_MR) {
+      int64_t i = i0;
+      if (parts > 1 && nr == ND_NR) {
+        __m512 carry[row_block / ND_MR][ND_MR * ND_NR];
+        const int64_t full = (i1 - i0) / ND_MR * ND_MR;
+        for (int64_t p0 = 0; p0 < k; p0 += part) {
+          const int64_t len = k - p0 < part ? k - p0 : part;
+          for (int64_t b = 0; b < full / ND_MR; b++)
+            nd_micro_chunk(a + (i0 + b * ND_MR) * lda + p0, lda, w + j * ldw + p0, ldw, c + (i0 + b * ND_MR) * ldc + j,
+                           ldc, len, accumulate, p0 ? carry[b] : NULL, p0 + len < k ? carry[b] : NULL);
+        }
+        i = i0 + full;
+      }
+      for (; i < i1; i += ND_MR) {
         int mr = i1 - i < ND_MR ? (int)(i1 - i) : ND_MR;
         nd_micro_any(a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j, ldc, k, accumulate, mr, nr);
       }
@@ -208,6 +251,7 @@ typedef struct {
   const nd_linear_job *jobs;
   int job_count;
   int64_t m;
+  int threads;
   float *scratch;
   int64_t scratch_per_thread;
   int64_t task_start[65];  // first task index of each job (job_count <= 64)
@@ -228,6 +272,45 @@ static int64_t nd_job_tile(const nd_linear_job *job, int64_t m, int threads, int
   return nd_tile_rows(job->k);
 }
 
+/// Up to this many activation rows a tile is decoded one register block of
+/// weight rows at a time, right before the block is multiplied with every row,
+/// so the decoded weights are read back from L1 instead of from an L2-sized tile.
+enum { ND_GROUP_ROWS_MAX = 64 };
+
+/// Where the stored rows of `task` start and how many bytes they span (0 past the last task).
+static const char *nd_task_source(const nd_linear_ctx *ctx, int64_t task, int64_t *bytes) {
+  *bytes = 0;
+  if (task >= ctx->task_start[ctx->job_count]) return NULL;
+  int j = 0;
+  while (j + 1 < ctx->job_count && task >= ctx->task_start[j + 1]) j++;
+  const nd_linear_job *job = &ctx->jobs[j];
+  const int64_t n0 = (task - ctx->task_start[j]) * ctx->tile[j];
+  const int64_t rows = job->n - n0 < ctx->tile[j] ? job->n - n0 : ctx->tile[j];
+  *bytes = rows * job->row_bytes;
+  return (const char *)job->weights + n0 * job->row_bytes;
+}
+
+/// Decodes and multiplies one register block of weight rows at a time. Meanwhile
+/// the stored rows of the tile this thread most likely takes next (one per
+/// thread ahead: the pool hands tiles out in order) are prefetched, spread over
+/// the blocks, so their decode does not wait on memory.
+static void nd_linear_grouped(const nd_linear_ctx *ctx, const nd_linear_job *job, int64_t n0, int64_t rows,
+                              int64_t task, int thread) {
+  float *buf = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
+  const char *src = (const char *)job->weights + n0 * job->row_bytes;
+  int64_t next_bytes;
+  const char *next = nd_task_source(ctx, task + ctx->threads, &next_bytes);
+  const int64_t groups = (rows + ND_TILE_STEP - 1) / ND_TILE_STEP;
+  const int64_t lines = (next_bytes + 63) / 64, lines_per_group = (lines + groups - 1) / groups;
+  for (int64_t g = 0; g < groups; g++) {
+    const int64_t r0 = g * ND_TILE_STEP, nr = rows - r0 < ND_TILE_STEP ? rows - r0 : ND_TILE_STEP;
+    for (int64_t l = g * lines_per_group; l < (g + 1) * lines_per_group && l < lines; l++)
+      _mm_prefetch(next + 64 * l, _MM_HINT_T0);
+    for (int64_t r = 0; r < nr; r++) job->decode(src + (r0 + r) * job->row_bytes, buf + r * job->k, job->k);
+    nd_matmul_nt(job->x, job->ldx, buf, job->k, job->y + n0 + r0, job->ldy, ctx->m, nr, job->k, job->accumulate);
+  }
+}
+
 static void nd_linear_task(void *raw, int64_t task, int thread) {
   nd_linear_ctx *ctx = raw;
   int j = 0;
@@ -246,6 +329,8 @@ static void nd_linear_task(void *raw, int64_t task, int thread) {
       if (job->accumulate)
         for (int64_t r = 0; r < rows; r++) y[r] += tmp[r];
     }
+  } else if (job->decode && ctx->m <= ND_GROUP_ROWS_MAX) {
+    nd_linear_grouped(ctx, job, n0, rows, task, thread);
   } else {
     const float *w;
     if (job->decode) {
@@ -275,7 +360,7 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
   for (int j = 0; j < job_count; j++)
     if (jobs[j].act_q8) return nd_linear_q8act(pool, jobs, job_count, m, scratch, scratch_per_thread);
   nd_linear_ctx ctx = {.jobs = jobs, .job_count = job_count, .m = m, .scratch = scratch,
-                       .scratch_per_thread = scratch_per_thread};
+                       .scratch_per_thread = scratch_per_thread, .threads = nd_pool_threads(pool)};
   int64_t tasks = 0;
   for (int j = 0; j < job_count; j++) {
     ctx.task_start[j] = tasks;
