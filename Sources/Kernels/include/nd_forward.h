@@ -94,7 +94,12 @@ typedef struct {
 } nd_attention_job;
 
 int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim);
+/// Scores, softmax and value sums of every row; rows are grouped into tasks
+/// freely (GQA heads, prefill tiles, decode rows sharing prefix blocks), as each
+/// row's numbers do not depend on its task.
 void nd_attention(nd_pool *pool, const nd_attention_job *job);
+/// One row and head at a time, scalar: the same bits as nd_attention.
+void nd_attention_ref(const nd_attention_job *job);
 
 // MARK: Row operations
 
