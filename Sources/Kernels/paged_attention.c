@@ -261,14 +261,20 @@ static inline __attribute__((always_inline)) __m512 nd_kv_load16(const void *p, 
   return _mm512_loadu_ps((const float *)p + i);
 }
 
-/// out += sum of p[j] * v[j] over keys j in [j0, j1), j <= last, for up to G
-/// queries with head_dim 16·V; accumulators stay in registers.
+/// out += sum of p[j] * v[j] over keys j in [j0, j1), j <= last, for G queries
+/// with head_dim 16·V (G·V <= 16 accumulators, kept in registers). A key past a
+/// query's last is masked out of its FMAs, which leaves the sum untouched.
 static inline __attribute__((always_inline)) void nd_pv_queries(
-    const nd_query *qs, int n, const char *v_base, const int32_t *table, int64_t bs, int64_t token_bytes,
+    const nd_query *qs, const char *v_base, const int32_t *table, int64_t bs, int64_t token_bytes,
     int64_t j0, int64_t j1, const int G, const int V, const int F) {
-  __m512 acc[8][8];
-  for (int g = 0; g < G; g++)
-    for (int t = 0; t < V; t++) acc[g][t] = g < n ? _mm512_loadu_ps(qs[g].out + 16 * t) : _mm512_setzero_ps();
+  __m512 acc[16];
+  const float *p[8];
+  int64_t last[8];
+  for (int g = 0; g < G; g++) {
+    p[g] = qs[g].scores;
+    last[g] = qs[g].last;
+    for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_loadu_ps(qs[g].out + 16 * t);
+  }
   for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
     const char *block = v_base + (int64_t)table[b0 / bs] * bs * token_bytes;
     const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
@@ -277,14 +283,14 @@ static inline __attribute__((always_inline)) void nd_pv_queries(
       __m512 vv[8];
       for (int t = 0; t < V; t++) vv[t] = nd_kv_load16(v, 16 * t, F);
       for (int g = 0; g < G; g++) {
-        if (g >= n || j > qs[g].last) continue;
-        const __m512 p = _mm512_set1_ps(qs[g].scores[j]);
-        for (int t = 0; t < V; t++) acc[g][t] = _mm512_fmadd_ps(p, vv[t], acc[g][t]);
+        const __mmask16 live = (__mmask16)-(int)(j <= last[g]);
+        const __m512 pj = _mm512_set1_ps(p[g][j]);
+        for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_mask3_fmadd_ps(pj, vv[t], acc[g * V + t], live);
       }
     }
   }
-  for (int g = 0; g < n; g++)
-    for (int t = 0; t < V; t++) _mm512_storeu_ps(qs[g].out + 16 * t, acc[g][t]);
+  for (int g = 0; g < G; g++)
+    for (int t = 0; t < V; t++) _mm512_storeu_ps(qs[g].out + 16 * t, acc[g * V + t]);
 }
 #endif
 
@@ -302,14 +308,23 @@ static void nd_pv(const nd_attention_job *job, const nd_query *qs, int64_t count
     for (int64_t g0 = 0; g0 < count; g0 += per) {
       const int n = count - g0 < per ? (int)(count - g0) : (int)per;
       const nd_query *qg = qs + g0;
-#define ND_PV(G, V, F) nd_pv_queries(qg, n, v_base, table, bs, token_bytes, j0, j1, G, V, F)
-#define ND_PV_FORMATS(G, V)                                 \
-      if (format == ND_KV_F16) ND_PV(G, V, ND_KV_F16);      \
+#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, token_bytes, j0, j1, G, V, F)
+#define ND_PV_FORMATS(G, V)                                   \
+      if (format == ND_KV_F16) ND_PV(G, V, ND_KV_F16);        \
       else if (format == ND_KV_BF16) ND_PV(G, V, ND_KV_BF16); \
       else ND_PV(G, V, ND_KV_F32);
-      if (hd == 64) { ND_PV_FORMATS(4, 4) }
-      else if (hd == 128) { ND_PV_FORMATS(2, 8) }
-      else { ND_PV_FORMATS(8, 2) }
+#define ND_PV_CASE(G, V) case G: ND_PV_FORMATS(G, V) break;
+      if (hd == 64) {
+        switch (n) { ND_PV_CASE(1, 4) ND_PV_CASE(2, 4) ND_PV_CASE(3, 4) ND_PV_CASE(4, 4) }
+      } else if (hd == 128) {
+        switch (n) { ND_PV_CASE(1, 8) ND_PV_CASE(2, 8) }
+      } else {
+        switch (n) {
+          ND_PV_CASE(1, 2) ND_PV_CASE(2, 2) ND_PV_CASE(3, 2) ND_PV_CASE(4, 2)
+          ND_PV_CASE(5, 2) ND_PV_CASE(6, 2) ND_PV_CASE(7, 2) ND_PV_CASE(8, 2)
+        }
+      }
+#undef ND_PV_CASE
 #undef ND_PV_FORMATS
 #undef ND_PV
     }
