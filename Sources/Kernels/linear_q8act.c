@@ -105,8 +105,13 @@ int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int
     uint8_t *buffer = nd_q8_reserve(bytes);
     if (!buffer) return -1;
     for (int u = 0; u < ctx.inputs; u++) ctx.in_q[u] = buffer + offset[u];
+    // A few rows quantize faster here than a parallel region can start.
     const int64_t per_input = (m + ND_QUANT_ROWS_PER_TASK - 1) / ND_QUANT_ROWS_PER_TASK;
-    nd_pool_run(pool, nd_q8_quantize_task, &ctx, per_input * ctx.inputs);
+    if (m <= ND_QUANT_ROWS_PER_TASK) {
+      for (int64_t t = 0; t < per_input * ctx.inputs; t++) nd_q8_quantize_task(&ctx, t, 0);
+    } else {
+      nd_pool_run(pool, nd_q8_quantize_task, &ctx, per_input * ctx.inputs);
+    }
     int64_t tasks = 0;
     for (int j = 0; j < ctx.count; j++) {
       ctx.start[j] = tasks;

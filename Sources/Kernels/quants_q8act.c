@@ -251,6 +251,8 @@ static void nd_q8_tile_any(int type, int R, int M, const uint8_t *w, int64_t row
   }
 }
 
+enum { ND_AHEAD = 4 };
+
 /// Weight rows [r0, r1) × activation rows [i0, i1): 4 × 4 register tiles, leftover weight rows one by one.
 static void nd_q8_block(int type, const uint8_t *w, int64_t row_bytes, int64_t r0, int64_t r1, const uint8_t *xq,
                         int64_t xrow, int64_t i0, int64_t i1, int64_t k, float *y, int64_t ldy, int accumulate) {
@@ -258,6 +260,12 @@ static void nd_q8_block(int type, const uint8_t *w, int64_t row_bytes, int64_t r
     const int M = i1 - i < 4 ? (int)(i1 - i) : 4;
     for (int64_t r = r0; r < r1;) {
       const int R = r1 - r >= 4 ? 4 : 1;
+      // The 4 rows interleave short runs, which the hardware prefetchers follow
+      // poorly: fetch the rows ND_AHEAD groups ahead while these compute.
+      if (i == i0 && r + (ND_AHEAD + 1) * 4 <= r1) {
+        const uint8_t *next = w + (r + ND_AHEAD * 4) * row_bytes;
+        for (int64_t b = 0; b < 4 * row_bytes; b += 64) _mm_prefetch((const char *)next + b, _MM_HINT_T0);
+      }
       float out[4][4];
       nd_q8_tile_any(type, R, M, w + r * row_bytes, row_bytes, xq + i * xrow, xrow, k, out);
       for (int rr = 0; rr < R; rr++)
