@@ -165,6 +165,17 @@ typedef struct {
   int64_t last;
 } nd_query;
 
+/// Asks for one KV head's slice of `keys` cached tokens of a block (the next one
+/// to be read), so it streams in from L3 or memory while the current block is used.
+static inline void nd_prefetch_block(const nd_attention_job *job, const void *cache, int32_t block, int64_t kvh,
+                                     int64_t keys) {
+  const int64_t hd = job->head_dim, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
+  const int64_t token_bytes = job->kv_heads * hd * elem, slice = hd * elem;
+  const char *p = (const char *)cache + ((int64_t)block * job->block_size * job->kv_heads + kvh) * hd * elem;
+  for (int64_t j = 0; j < keys; j++)
+    for (int64_t b = 0; b < slice; b += 64) __builtin_prefetch(p + j * token_bytes + b);
+}
+
 /// Keys of one cache block for the score product: float32 rows `ld` apart.
 static const float *nd_key_block(const nd_attention_job *job, int32_t block, int64_t kvh, int64_t keys,
                                  float *widened, int64_t *ld) {
@@ -266,7 +277,7 @@ static inline __attribute__((always_inline)) __m512 nd_kv_load16(const void *p, 
 /// query's last is masked out of its FMAs, which leaves the sum untouched.
 static inline __attribute__((always_inline)) void nd_pv_queries(
     const nd_query *qs, const char *v_base, const int32_t *table, int64_t bs, int64_t token_bytes,
-    int64_t j0, int64_t j1, const int G, const int V, const int F) {
+    int64_t j0, int64_t j1, int prefetch, const int G, const int V, const int F) {
   __m512 acc[16];
   const float *p[8];
   int64_t last[8];
@@ -278,6 +289,11 @@ static inline __attribute__((always_inline)) void nd_pv_queries(
   for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
     const char *block = v_base + (int64_t)table[b0 / bs] * bs * token_bytes;
     const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
+    if (prefetch && b0 + bs < j1) {  // the next block streams in while this one is summed
+      const char *next = v_base + (int64_t)table[b0 / bs + 1] * bs * token_bytes;
+      for (int64_t j = 0; j < bs; j++)
+        for (int t = 0; t < V * 16 * (F == ND_KV_F32 ? 4 : 2); t += 64) __builtin_prefetch(next + j * token_bytes + t);
+    }
     for (int64_t j = start; j < end; j++) {
       const char *v = block + (j - b0) * token_bytes;
       __m512 vv[8];
@@ -308,7 +324,7 @@ static void nd_pv(const nd_attention_job *job, const nd_query *qs, int64_t count
     for (int64_t g0 = 0; g0 < count; g0 += per) {
       const int n = count - g0 < per ? (int)(count - g0) : (int)per;
       const nd_query *qg = qs + g0;
-#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, token_bytes, j0, j1, G, V, F)
+#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, token_bytes, j0, j1, g0 == 0, G, V, F)
 #define ND_PV_FORMATS(G, V)                                   \
       if (format == ND_KV_F16) ND_PV(G, V, ND_KV_F16);        \
       else if (format == ND_KV_BF16) ND_PV(G, V, ND_KV_BF16); \
@@ -375,6 +391,7 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
   for (int64_t j0 = 0; j0 < shared_keys; j0 += bs) {
     const int64_t keys = shared_keys - j0 < bs ? shared_keys - j0 : bs;
     int64_t ldk;
+    if (j0 + bs < shared_keys) nd_prefetch_block(job, job->k_cache, job->block_tables[rg->r0][j0 / bs + 1], kvh, bs);
     const float *k = nd_key_block(job, job->block_tables[rg->r0][j0 / bs], kvh, keys, widened, &ldk);
     nd_score_block(job, q, queries, count, k, ldk, keys, j0);
   }
@@ -383,6 +400,7 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
     for (int64_t j0 = shared_keys; j0 < row_keys; j0 += bs) {
       const int64_t keys = row_keys - j0 < bs ? row_keys - j0 : bs;
       int64_t ldk;
+      if (j0 + bs < row_keys) nd_prefetch_block(job, job->k_cache, job->block_tables[rg->r0 + i][j0 / bs + 1], kvh, bs);
       const float *k = nd_key_block(job, job->block_tables[rg->r0 + i][j0 / bs], kvh, keys, widened, &ldk);
       nd_score_block(job, q + i * per_task, queries + i * per_task, per_task, k, ldk, keys, j0);
     }
