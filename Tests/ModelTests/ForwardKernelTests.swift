@@ -16,7 +16,7 @@ struct ForwardKernelTests {
   }
 
   @Test("fixed-order matmul: SIMD equals the scalar reference bit for bit; rows independent of m",
-        arguments: [(1, 5, 64), (7, 9, 576), (13, 6, 37), (64, 33, 1536), (37, 12, 1000)])
+        arguments: [(1, 5, 64), (7, 9, 576), (13, 6, 37), (64, 33, 1536), (37, 12, 1000), (100, 7, 1536)])
   func matmul(m: Int, n: Int, k: Int) {
     let a = randomFloats(m * k, seed: 1), w = randomFloats(n * k, seed: 2)
     var fast = [Float](repeating: 0, count: m * n), reference = fast
