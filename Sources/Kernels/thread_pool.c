@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <immintrin.h>
 
@@ -18,14 +19,20 @@ struct nd_pool {
   pthread_mutex_t mutex;
   pthread_cond_t wake;
   pthread_cond_t done;
-  // One word claims tasks: generation (24 bits) | task count (20) | next task (20).
-  // A late worker can never claim a task of a finished region: the generation differs.
-  _Atomic uint64_t state;
-  _Atomic int64_t completed;
-  _Atomic int stop;
-  _Atomic int sleeping_caller;
   nd_task_fn fn;
   void *ctx;
+  // Sleepers announce themselves (under the mutex, then re-check), so the usual
+  // region, whose participants are all spinning, signals nobody and takes no lock:
+  // a lock held for a needless signal made the other thread sleep in the kernel.
+  _Atomic int sleeping_workers;
+  _Atomic int sleeping_caller;
+  _Atomic int stop;
+  // The words every task touches, each on its own cache line, away from the rest.
+  // One word claims tasks: generation (24 bits) | task count (20) | next task (20).
+  // A late worker can never claim a task of a finished region: the generation differs.
+  _Alignas(64) _Atomic uint64_t state;
+  _Alignas(64) _Atomic int64_t completed;
+  char pad[56];
 };
 
 #define ND_TASK_BITS 20
@@ -66,7 +73,7 @@ static void nd_pool_work(nd_pool *pool, uint64_t gen, int thread) {
     }
     pool->fn(pool->ctx, (int64_t)(s & ND_TASK_MASK), thread);
     int64_t total = (int64_t)((s >> ND_TASK_BITS) & ND_TASK_MASK);
-    if (atomic_fetch_add(&pool->completed, 1) + 1 == total && thread != 0) {
+    if (atomic_fetch_add(&pool->completed, 1) + 1 == total && thread != 0 && atomic_load(&pool->sleeping_caller)) {
       pthread_mutex_lock(&pool->mutex);
       pthread_cond_signal(&pool->done);
       pthread_mutex_unlock(&pool->mutex);
@@ -82,8 +89,10 @@ static void *nd_worker_main(void *raw) {
   for (;;) {
     if (!ND_SPIN_UNTIL(pool, ND_GEN_OF(atomic_load(&pool->state)) != seen || atomic_load(&pool->stop))) {
       pthread_mutex_lock(&pool->mutex);
+      atomic_fetch_add(&pool->sleeping_workers, 1);
       while (ND_GEN_OF(atomic_load(&pool->state)) == seen && !atomic_load(&pool->stop))
         pthread_cond_wait(&pool->wake, &pool->mutex);
+      atomic_fetch_sub(&pool->sleeping_workers, 1);
       pthread_mutex_unlock(&pool->mutex);
     }
     if (atomic_load(&pool->stop)) break;
@@ -94,8 +103,9 @@ static void *nd_worker_main(void *raw) {
 }
 
 nd_pool *nd_pool_create(int threads, int spin_microseconds) {
-  nd_pool *pool = calloc(1, sizeof(nd_pool));
+  nd_pool *pool = aligned_alloc(64, sizeof(nd_pool));  // for the cache-line-aligned words
   if (!pool) return NULL;
+  memset(pool, 0, sizeof(nd_pool));
   pool->threads = threads < 1 ? 1 : threads;
   pool->spin_ns = (int64_t)(spin_microseconds < 0 ? 0 : spin_microseconds) * 1000;
   pthread_mutex_init(&pool->mutex, NULL);
@@ -142,15 +152,21 @@ void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
   atomic_store(&pool->completed, 0);
   uint64_t gen = (ND_GEN_OF(atomic_load(&pool->state)) + 1) & ((1ull << 24) - 1);
   if (gen == 0) gen = 1;  // 0 is the workers' initial "seen"
-  pthread_mutex_lock(&pool->mutex);
+  // Publish, then look for sleepers (both sequentially consistent): a worker that
+  // announced itself after this load re-checks the state and sees the new region.
   atomic_store(&pool->state, (gen << (2 * ND_TASK_BITS)) | ((uint64_t)tasks << ND_TASK_BITS));
-  pthread_cond_broadcast(&pool->wake);
-  pthread_mutex_unlock(&pool->mutex);
+  if (atomic_load(&pool->sleeping_workers) > 0) {
+    pthread_mutex_lock(&pool->mutex);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->mutex);
+  }
   nd_pool_work(pool, gen, 0);
   // Tasks a worker claimed may still be running; wait for them, not for idle workers.
   if (!ND_SPIN_UNTIL(pool, atomic_load(&pool->completed) == tasks)) {
     pthread_mutex_lock(&pool->mutex);
+    atomic_store(&pool->sleeping_caller, 1);
     while (atomic_load(&pool->completed) != tasks) pthread_cond_wait(&pool->done, &pool->mutex);
+    atomic_store(&pool->sleeping_caller, 0);
     pthread_mutex_unlock(&pool->mutex);
   }
 }
