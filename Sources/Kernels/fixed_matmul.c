@@ -322,6 +322,24 @@ static void nd_linear_grouped(const nd_linear_ctx *ctx, const nd_linear_job *job
   }
 }
 
+/// Few rows: weight rows n0 ..< n0 + rows dotted in place, no tile decode (same
+/// bits, see nd_quants.h). `tmp` holds `rows` floats.
+static void nd_dot_rows_in_place(const nd_linear_job *job, int64_t m, int64_t n0, int64_t rows, float *tmp) {
+  const char *src = (const char *)job->weights + n0 * job->row_bytes;
+  for (int64_t i = 0; i < m; i++) {
+    float *y = job->y + i * job->ldy + n0;
+    job->matvec(src, job->row_bytes, rows, job->x + i * job->ldx, job->k, job->accumulate ? tmp : y);
+    if (job->accumulate)
+      for (int64_t r = 0; r < rows; r++) y[r] += tmp[r];
+  }
+}
+
+static void nd_add_bias(const nd_linear_job *job, int64_t m, int64_t n0, int64_t rows) {
+  if (!job->bias) return;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t r = 0; r < rows; r++) job->y[i * job->ldy + n0 + r] += job->bias[n0 + r];
+}
+
 static void nd_linear_task(void *raw, int64_t task, int thread) {
   nd_linear_ctx *ctx = raw;
   int j = 0;
@@ -331,15 +349,7 @@ static void nd_linear_task(void *raw, int64_t task, int thread) {
   const int64_t n0 = (task - ctx->task_start[j]) * tile;
   const int64_t rows = job->n - n0 < tile ? job->n - n0 : tile;
   if (job->matvec && ctx->m <= nd_linear_matvec_rows) {
-    // Few rows: dot the stored rows in place, no tile decode (same bits, see nd_quants.h).
-    float *tmp = ctx->scratch + (int64_t)thread * ctx->scratch_per_thread;
-    const char *src = (const char *)job->weights + n0 * job->row_bytes;
-    for (int64_t i = 0; i < ctx->m; i++) {
-      float *y = job->y + i * job->ldy + n0;
-      job->matvec(src, job->row_bytes, rows, job->x + i * job->ldx, job->k, job->accumulate ? tmp : y);
-      if (job->accumulate)
-        for (int64_t r = 0; r < rows; r++) y[r] += tmp[r];
-    }
+    nd_dot_rows_in_place(job, ctx->m, n0, rows, ctx->scratch + (int64_t)thread * ctx->scratch_per_thread);
   } else if (job->decode && ctx->m <= ND_GROUP_ROWS_MAX) {
     nd_linear_grouped(ctx, job, n0, rows, task, thread);
   } else {
@@ -355,10 +365,72 @@ static void nd_linear_task(void *raw, int64_t task, int thread) {
     const int64_t ldw = job->decode ? job->k : job->row_bytes / (int64_t)sizeof(float);
     nd_matmul_nt(job->x, job->ldx, w, ldw, job->y + n0, job->ldy, ctx->m, rows, job->k, job->accumulate);
   }
-  if (job->bias) {
-    for (int64_t i = 0; i < ctx->m; i++)
-      for (int64_t r = 0; r < rows; r++) job->y[i * job->ldy + n0 + r] += job->bias[n0 + r];
+  nd_add_bias(job, ctx->m, n0, rows);
+}
+
+// MARK: Few rows (decode): runs of stored rows dotted in place
+
+/// One task of the few-rows path: weight rows n0 ..< n0 + rows of one job.
+typedef struct { int64_t n0, rows; int job; } nd_row_run;
+
+enum { ND_MAX_RUNS = 256, ND_MIN_RUN_BYTES = 16 * 1024 };
+
+typedef struct {
+  const nd_linear_job *jobs;
+  const nd_row_run *runs;
+  int64_t m;
+  float *scratch;
+  int64_t scratch_per_thread;
+} nd_matvec_ctx;
+
+/// Splits the rows of all jobs, in order, into runs that shrink as the region
+/// drains: each streams 1/(2·threads) of the weight bytes still left (at least
+/// ND_MIN_RUN_BYTES, whole groups of 8 rows). The first, long runs keep the
+/// prefetchers streaming; the short last ones let the threads finish together
+/// (equal quarters left one thread idle for up to a quarter's time, 0.3 ms on
+/// the LM head). Returns the run count, or -1 when more than `capacity`.
+static int64_t nd_plan_row_runs(const nd_linear_job *jobs, int job_count, int threads, int64_t scratch_per_thread,
+                                nd_row_run *runs, int64_t capacity) {
+  int64_t left = 0;
+  for (int j = 0; j < job_count; j++) left += jobs[j].n * jobs[j].row_bytes;
+  int64_t count = 0;
+  for (int j = 0; j < job_count; j++) {
+    const nd_linear_job *job = &jobs[j];
+    for (int64_t n0 = 0; n0 < job->n;) {
+      int64_t bytes = threads > 1 ? left / (2 * threads) : left;
+      if (bytes < ND_MIN_RUN_BYTES) bytes = ND_MIN_RUN_BYTES;
+      int64_t rows = (bytes / (job->row_bytes > 0 ? job->row_bytes : 1) + 7) & ~(int64_t)7;
+      if (rows < 8) rows = 8;
+      if (job->accumulate && rows > scratch_per_thread) rows = scratch_per_thread;
+      if (rows > job->n - n0) rows = job->n - n0;
+      if (count == capacity) return -1;
+      runs[count++] = (nd_row_run){.n0 = n0, .rows = rows, .job = j};
+      n0 += rows;
+      left -= rows * job->row_bytes;
+    }
   }
+  return count;
+}
+
+static void nd_matvec_task(void *raw, int64_t task, int thread) {
+  const nd_matvec_ctx *ctx = raw;
+  const nd_row_run run = ctx->runs[task];
+  const nd_linear_job *job = &ctx->jobs[run.job];
+  nd_dot_rows_in_place(job, ctx->m, run.n0, run.rows, ctx->scratch + (int64_t)thread * ctx->scratch_per_thread);
+  nd_add_bias(job, ctx->m, run.n0, run.rows);
+}
+
+/// The few-rows path when every job has a fused matvec and its scratch; 0 when it ran.
+static int nd_linear_few_rows(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
+                              int64_t scratch_per_thread) {
+  for (int j = 0; j < job_count; j++)
+    if (!jobs[j].matvec || nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;  // nd_linear decides
+  nd_row_run runs[ND_MAX_RUNS];
+  const int64_t count = nd_plan_row_runs(jobs, job_count, nd_pool_threads(pool), scratch_per_thread, runs, ND_MAX_RUNS);
+  if (count < 0) return -1;
+  nd_matvec_ctx ctx = {.jobs = jobs, .runs = runs, .m = m, .scratch = scratch, .scratch_per_thread = scratch_per_thread};
+  nd_pool_run(pool, nd_matvec_task, &ctx, count);
+  return 0;
 }
 
 int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
@@ -370,6 +442,7 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
   }
   for (int j = 0; j < job_count; j++)
     if (jobs[j].act_q8) return nd_linear_q8act(pool, jobs, job_count, m, scratch, scratch_per_thread);
+  if (m <= nd_linear_matvec_rows && nd_linear_few_rows(pool, jobs, job_count, m, scratch, scratch_per_thread) == 0) return 0;
   nd_linear_ctx ctx = {.jobs = jobs, .job_count = job_count, .m = m, .scratch = scratch,
                        .scratch_per_thread = scratch_per_thread, .threads = nd_pool_threads(pool)};
   int64_t tasks = 0;
