@@ -8,19 +8,22 @@
 // It is NOT the reference: results differ from float32 activations by the
 // activation rounding (measured by `nightdesk compare-precision`).
 //
-// Fixed order. Blocks go in pairs p (blocks 2p and 2p+1; an odd last block is
-// paired with a zero block). Lane l (0..15) of a pair covers 4 elements of
-// block b = 2p + ((l >> 2) & 1): elements 4(l & 3) .. +3 for l < 8, else
-// 16 + 4(l & 3) .. +3. Per pair, in increasing p:
-//   isum_l = sum over its 4 elements of wq * xq    (exact int32)
+// Fixed order. Blocks go in groups of 16 (the last group padded with zero
+// blocks); lane l (0..15) of group g holds block b = 16g + 4(l % 4) + l / 4
+// whole (the transpose falls out of the integer lane reduction):
+//   isum_l = exact int32 sum over the block of wq * xq
 //   t_l    = (float)isum_l * dx_b                 (rounded)
-//   acc_l  = fma(dw_b, t_l, acc_l)
-//   acc_l  = fma(mw_b, sx_l, acc_l)               (Q4_0, Q4_1 only)
-// where wq is the stored weight integer (Q4_1: nibble 0..15, mw = m; Q4_0:
-// nibble 0..15, mw = -8·d; Q8_0: int8), dw the block's scale, dx the
-// activation block's scale, and sx_l = dx_b · sum(xq of block b) on the first
-// lane of a block (l = 0, 4) and 0 on the others. The result is the pairwise
-// tree of nd_tree16 over acc (l + l+8, l + l+4, l + l+2, lane 0 + lane 1).
+//   acc_l  = fma(dw_b, t_l, acc_l)                 in increasing g
+//   acc_l  = fma(mw_b, sx_b, acc_l)                (Q4_1 only)
+// where wq is the weight integer (Q4_0: nibble - 8, Q4_1: nibble 0..15, Q8_0:
+// int8), dw and mw the block's scale and min, dx the activation block's scale
+// and sx_b = dx_b * sum(xq of block b). The result is the pairwise tree of
+// nd_tree16 over acc (l + l+8, l + l+4, l + l+2, lane 0 + lane 1).
+// Layout that makes this cheap: in an activation row, each 4 blocks of a group
+// take 128 bytes, elements 0..15 of the 4 blocks side by side, then elements
+// 16..31 (the order of Q4 nibbles, and of two 16-byte halves of Q8_0), so 2
+// dpbusd give 4 lanes per block, a 4 x 4 integer transpose-add sums them, and
+// one float step serves 16 blocks.
 #ifndef ND_Q8ACT_H
 #define ND_Q8ACT_H
 
@@ -34,8 +37,9 @@ enum { ND_Q8ACT_NONE = 0, ND_Q8ACT_Q4_0 = 1, ND_Q8ACT_Q4_1 = 2, ND_Q8ACT_Q8_0 = 
 /// 7 q8_0), ND_Q8ACT_NONE for every other type.
 int nd_q8act_type_for_kernel_index(int index);
 
-/// Bytes of one quantized activation row of `k` elements (k a multiple of 32):
-/// 192 per block pair: int8 values [64] in lane order, dx [16] and sx [16] floats per lane.
+/// Bytes of one quantized activation row of `k` elements (k a multiple of 32), 704 per
+/// group of 16 blocks: int8 values [4 quads][2 halves][4 blocks][16], then per lane dx [16],
+/// sx [16] floats and sum(xq) [16] int32.
 int64_t nd_q8act_row_bytes(int64_t k);
 
 /// Quantizes `m` rows of `k` floats (stride ldx) into dst (nd_q8act_row_bytes(k) each):
@@ -44,9 +48,8 @@ void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *
 void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
 
 /// y[i * ldy + r] (+)= dot(weight row r, activation row i) for r < rows, i < m, in
-/// the fixed order above. Few activation rows (decode) and many (prefill, batches)
-/// run the same register kernel: 4 weight rows are unpacked once per pair of blocks
-/// and used for up to 4 activation rows; larger m sweeps L2-sized weight and
+/// the fixed order above. Each weight row's group is unpacked once in registers and
+/// dotted with up to 4 activation rows; larger m sweeps L2-sized weight and
 /// activation tiles. Every (r, i) result is the same whatever m is.
 void nd_q8act_matmul(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                      int64_t k, float *y, int64_t ldy, int accumulate);
