@@ -6,9 +6,11 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
   case float32 = "f32"
   /// Each activation row quantized per 32-element block to int8 (as llama.cpp does) and dotted
   /// with Q4_0 / Q4_1 / Q8_0 weight blocks in integers; other weights, norms and attention stay
-  /// float32. Faster, still batch-invariant (a row's logits are the same alone, batched or from a
-  /// cached prefix), but NOT the reference: logits move by the activation rounding
-  /// (`nightdesk compare-precision` measures by how much).
+  /// float32. Still batch-invariant (a row's logits are the same alone, batched or from a cached
+  /// prefix), but NOT the reference: logits move by the activation rounding (`nightdesk
+  /// compare-precision` measures by how much). Whether it is faster depends on the CPU: on the
+  /// 2-core Zen 4 it was measured on, decode is memory-bound (no gain) and the float32 tile GEMM
+  /// beats it on batched steps.
   case int8
 
   /// The kernel format for a weight of `type` (ND_Q8ACT_*), 0 when it stays float.
