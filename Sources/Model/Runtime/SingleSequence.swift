@@ -16,6 +16,7 @@ public final class SingleSequence {
     self.capacity = capacity
     let blocks = max(1, (capacity + blockSize - 1) / blockSize)
     kv = try model.makeKVStorage(blockCount: blocks, blockSize: blockSize, precision: precision)
+    (kv as? PagedKVStorage)?.commitPages()
     blockTable = (0..<blocks).map { Int32($0) }
   }
 
