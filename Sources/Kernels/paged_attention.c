@@ -155,6 +155,7 @@ typedef struct {
 typedef struct {
   const nd_attention_job *job;
   const nd_row_group *groups;
+  int64_t count;       // row groups
   int64_t head_split;  // tasks per KV head and row group, each with group / head_split query heads
 } nd_attention_ctx;
 
@@ -363,7 +364,7 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
   const nd_attention_job *job = ctx->job;
   const int64_t group = job->heads / job->kv_heads, per_task = group / ctx->head_split;
   const int64_t per_group = job->kv_heads * ctx->head_split;
-  const nd_row_group *rg = &ctx->groups[task / per_group];
+  const nd_row_group *rg = &ctx->groups[ctx->count - 1 - task / per_group];  // later (longer) rows first
   const int64_t kvh = (task % per_group) / ctx->head_split;
   const int64_t h0 = kvh * group + (task % ctx->head_split) * per_task;
   const int64_t hd = job->head_dim, bs = job->block_size, q_stride = job->heads * hd;
@@ -447,9 +448,13 @@ void nd_attention(nd_pool *pool, const nd_attention_job *job) {
                       (r + 1 == job->rows || job->block_tables[r + 1] != job->block_tables[r]);
     singles += alone;
   }
+  // Query heads per task: the whole group unless it alone exceeds ND_ATTENTION_QUERIES.
+  int64_t split = 1;
+  while (group / split > ND_ATTENTION_QUERIES || group % split) split++;
+  const int64_t row_cap = ND_ATTENTION_QUERIES / (group / split) < ND_ATTENTION_TILE
+                              ? ND_ATTENTION_QUERIES / (group / split) : ND_ATTENTION_TILE;
   // Decode rows sharing a first block are merged, as many per task as the spread allows.
-  int64_t merge_cap = ND_ATTENTION_QUERIES / group;
-  if (merge_cap > ND_ATTENTION_TILE) merge_cap = ND_ATTENTION_TILE;
+  int64_t merge_cap = row_cap;
   if (singles > 0) {
     const int64_t groups_wanted = (wanted + job->kv_heads - 1) / job->kv_heads;
     const int64_t cap = (singles + groups_wanted - 1) / groups_wanted;
@@ -464,9 +469,7 @@ void nd_attention(nd_pool *pool, const nd_attention_job *job) {
     int64_t end = r + 1;
     if (end < job->rows && job->block_tables[end] == table) {
       // a tile: consecutive positions of one sequence
-      const int64_t tile_cap = ND_ATTENTION_QUERIES / group < ND_ATTENTION_TILE ? ND_ATTENTION_QUERIES / group
-                                                                                 : ND_ATTENTION_TILE;
-      while (end < job->rows && end - r < tile_cap && job->block_tables[end] == table &&
+      while (end < job->rows && end - r < row_cap && job->block_tables[end] == table &&
              job->positions[end] == job->positions[end - 1] + 1)
         end++;
     } else {
@@ -481,13 +484,12 @@ void nd_attention(nd_pool *pool, const nd_attention_job *job) {
   }
 
   // Fewer tasks than wanted (one sequence decoding): split each KV head's query heads.
-  int64_t split = 1;
   while (split < group && count * job->kv_heads * split < wanted) {
     int64_t next = split + 1;
     while (group % next) next++;
     split = next;
   }
-  nd_attention_ctx ctx = {.job = job, .groups = groups, .head_split = split};
+  nd_attention_ctx ctx = {.job = job, .groups = groups, .count = count, .head_split = split};
   nd_pool_run(pool, nd_attention_task, &ctx, count * job->kv_heads * split);
   if (groups != stack_groups) free(groups);
 }
