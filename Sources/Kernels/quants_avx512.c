@@ -97,8 +97,9 @@ static inline __attribute__((always_inline)) nd_w32 w32_q4_1(const uint8_t *blk,
   const __m512 d = _mm512_broadcastss_ps(dm), m = _mm512_broadcastss_ps(_mm_movehdup_ps(dm));
   // The 16 values a nibble can stand for, q·d + m rounded as the reference rounds them,
   // then one permute per 16 weights (vpermps reads only an index's low 4 bits).
-  const __m512 table = _mm512_add_ps(
-      _mm512_mul_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), d), m);
+  // One fused multiply-add gives the reference's bits: q·d is exact in float32 (a
+  // 4-bit q times a half's 11-bit significand), so only the addition rounds.
+  const __m512 table = _mm512_fmadd_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), d, m);
   const __m512i q = u8x16(blk + 4);
   return (nd_w32){_mm512_permutexvar_ps(q, table), _mm512_permutexvar_ps(high4(q), table)};
 }
