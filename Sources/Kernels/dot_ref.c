@@ -21,7 +21,7 @@ static float dot_decoded(nd_dequantize_fn decode, int64_t bytesNum, int64_t byte
   }
   // The zero padding of a partial last chunk of 16.
   for (int64_t i = n; i % 16 != 0; i++) acc[i % 16] = fmaf(0.0f, 0.0f, acc[i % 16]);
-  return nd_tree16(acc);
+  return nd_lane_tree(acc);
 }
 
 #define ND_DOT_REF(T, NUM, DEN)                                                               \

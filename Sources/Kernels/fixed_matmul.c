@@ -7,14 +7,8 @@
 
 #include "nd_forward.h"
 #include "nd_q8act.h"
+#include "lane_tree.h"
 
-static inline float nd_tree16_ref(const float *s) {
-  float h8[8], h4[4], h2[2];
-  for (int l = 0; l < 8; l++) h8[l] = s[l] + s[l + 8];
-  for (int l = 0; l < 4; l++) h4[l] = h8[l] + h8[l + 4];
-  for (int l = 0; l < 2; l++) h2[l] = h4[l] + h4[l + 2];
-  return h2[0] + h2[1];
-}
 
 float nd_dot_fixed_ref(const float *a, const float *b, int64_t n) {
   float acc[16] = {0};
@@ -24,7 +18,7 @@ float nd_dot_fixed_ref(const float *a, const float *b, int64_t n) {
       acc[l] = __builtin_fmaf(x, y, acc[l]);
     }
   }
-  return nd_tree16_ref(acc);
+  return nd_lane_tree(acc);
 }
 
 void nd_matmul_nt_ref(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,

@@ -20,6 +20,7 @@
 
 #include "nd_forward.h"
 #include "nd_quants.h"
+#include "lane_tree.h"
 
 enum {
   ND_ATTENTION_TILE = 32,      // rows of one sequence per task at most
@@ -48,15 +49,6 @@ static inline float nd_kv_load1(const void *p, int64_t i, int format) {
 }
 
 // MARK: Softmax of one row (shared by the fast path and the reference)
-
-/// Pairwise tree of 16 lanes: l + l+8, l + l+4, l + l+2, lane 0 + lane 1.
-static inline float nd_lane_tree(const float *s) {
-  float h8[8], h4[4], h2[2];
-  for (int l = 0; l < 8; l++) h8[l] = s[l] + s[l + 8];
-  for (int l = 0; l < 4; l++) h4[l] = h8[l] + h8[l + 4];
-  for (int l = 0; l < 2; l++) h2[l] = h4[l] + h4[l + 2];
-  return h2[0] + h2[1];
-}
 
 /// s[j] = softmax(scale * s)[j] over j < n. The sum of the exponentials runs in
 /// 16 lanes (lane l adds j = l mod 16 in increasing j) and then nd_lane_tree.
@@ -207,7 +199,7 @@ static const float *nd_key_block(const nd_attention_job *job, int32_t block, int
 #if defined(__AVX512F__)
 /// out[jj] = nd_dot_fixed(q, k + jj * ldk, hd) for jj < n <= 16 (rows past `avail`
 /// are never read). The 16 per-key accumulators are reduced together: the
-/// shuffles pair the same lanes as nd_tree16, four keys at a time.
+/// shuffles pair the same lanes as nd_lane_tree, four keys at a time.
 static inline __attribute__((always_inline)) void nd_scores16(const float *q, const float *k, int64_t ldk, int n,
                                                               int avail, int64_t hd, float *out, const int full) {
   __m512 acc[16];

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "nd_quants.h"
+#include "lane_tree.h"  // the last step of every dot product
 
 #define ND_QK 32     // elements per Q4_0 … Q8_0 block
 #define ND_QK_K 256  // elements per K-quant super-block
@@ -36,14 +37,6 @@ static inline void nd_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t
   }
 }
 
-// The last step of every dot product: S[l] over 16 lanes, pairwise tree.
-static inline float nd_tree16(const float *s) {
-  float h8[8], h4[4], h2[2];
-  for (int l = 0; l < 8; l++) h8[l] = s[l] + s[l + 8];
-  for (int l = 0; l < 4; l++) h4[l] = h8[l] + h8[l + 4];
-  for (int l = 0; l < 2; l++) h2[l] = h4[l] + h4[l + 2];
-  return h2[0] + h2[1];
-}
 
 // Defines MATVEC (y[r] = row r · x for r < rows) and DOT (one row) over ROWS(w,
 // row_bytes, R, x, n, y), which handles R = 1..GROUP rows at once (R a constant).

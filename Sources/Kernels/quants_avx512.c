@@ -18,7 +18,7 @@ static inline __m512 ps(__m512i v) { return _mm512_cvtepi32_ps(v); }
 static inline __m512i low4(__m512i v) { return _mm512_and_si512(v, _mm512_set1_epi32(0xF)); }
 static inline __m512i high4(__m512i v) { return _mm512_srli_epi32(v, 4); }
 
-// The pairwise tree of nd_tree16, in registers.
+// The pairwise tree of nd_lane_tree, in registers.
 static inline float tree16(__m512 v) {
   __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
   __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));

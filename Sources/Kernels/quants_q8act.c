@@ -109,7 +109,7 @@ static float nd_q8act_dot_ref(int type, const uint8_t *w, const uint8_t *xq, int
       if (type == ND_Q8ACT_Q4_1) acc[l] = fmaf(mw, sx[l], acc[l]);
     }
   }
-  return nd_tree16(acc);
+  return nd_lane_tree(acc);
 }
 
 void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
@@ -244,7 +244,7 @@ static inline __attribute__((always_inline)) void nd_rows(const int type, const 
     for (int i = 0; i < M; i++) {
       float lanes[16];
       _mm512_storeu_ps(lanes, acc[i]);
-      const float v = nd_tree16(lanes);
+      const float v = nd_lane_tree(lanes);
       y[i * ldy + r] = accumulate ? y[i * ldy + r] + v : v;
     }
   }

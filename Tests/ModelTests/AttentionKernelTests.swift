@@ -63,14 +63,26 @@ struct AttentionKernelTests {
       var scratch = [Float](repeating: 0, count: Int(perThread) * threads)
       let pool = nd_pool_create(Int32(threads), 0)
       defer { nd_pool_destroy(pool) }
+      // Every pointer the job holds must outlive the kernel call, hence the nested scopes.
       flat.withUnsafeBufferPointer { tablesBuffer in
         let rowTables: [UnsafePointer<Int32>?] = selected.map { tablesBuffer.baseAddress! + rows[$0].table * blocksPerTable }
-        var job = nd_attention_job(
-          rows: Int64(selected.count), heads: Int64(shape.heads), kv_heads: Int64(shape.kvHeads), head_dim: Int64(hd),
-          block_size: Int64(bs), q: rowQ, out: &out, k_cache: keys, v_cache: values, kv_format: shape.format,
-          positions: rowPositions, block_tables: rowTables, scale: 1 / Float(hd).squareRoot(),
-          scratch: &scratch, scratch_per_thread: perThread)
-        if reference { nd_attention_ref(&job) } else { nd_attention(pool, &job) }
+        rowTables.withUnsafeBufferPointer { rowTables in
+          rowQ.withUnsafeBufferPointer { rowQ in
+            rowPositions.withUnsafeBufferPointer { rowPositions in
+              out.withUnsafeMutableBufferPointer { out in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                  var job = nd_attention_job(
+                    rows: Int64(selected.count), heads: Int64(shape.heads), kv_heads: Int64(shape.kvHeads),
+                    head_dim: Int64(hd), block_size: Int64(bs), q: rowQ.baseAddress, out: out.baseAddress,
+                    k_cache: keys, v_cache: values, kv_format: shape.format, positions: rowPositions.baseAddress,
+                    block_tables: rowTables.baseAddress, scale: 1 / Float(hd).squareRoot(),
+                    scratch: scratch.baseAddress, scratch_per_thread: perThread)
+                  if reference { nd_attention_ref(&job) } else { nd_attention(pool, &job) }
+                }
+              }
+            }
+          }
+        }
       }
       return out
     }

@@ -18,7 +18,7 @@
 // where wq is the weight integer (Q4_0: nibble - 8, Q4_1: nibble 0..15, Q8_0:
 // int8), dw and mw the block's scale and min, dx the activation block's scale
 // and sx_b = dx_b * sum(xq of block b). The result is the pairwise tree of
-// nd_tree16 over acc (l + l+8, l + l+4, l + l+2, lane 0 + lane 1).
+// nd_lane_tree over acc (l + l+8, l + l+4, l + l+2, lane 0 + lane 1).
 // Layout that makes this cheap: in an activation row, each 4 blocks of a group
 // take 128 bytes, elements 0..15 of the 4 blocks side by side, then elements
 // 16..31 (the order of Q4 nibbles, and of two 16-byte halves of Q8_0), so 2
