@@ -46,13 +46,28 @@ import Testing
   @Test func prefixCacheComparesTokensNotOnlyHashes() {
     var cache = PrefixCache()
     let hash = BlockHash(value: 42)
-    let registered = cache.register(block: 7, hash: hash, tokens: [1, 2])
+    let parent = BlockHash(value: 1)
+    let registered = cache.register(block: 7, hash: hash, parent: parent, tokens: [1, 2])
     #expect(registered)
     #expect(cache.lookup(hash, tokens: [1, 2]) == 7)
     #expect(cache.lookup(hash, tokens: [1, 3]) == nil)
-    let duplicate = cache.register(block: 8, hash: hash, tokens: [1, 2])
+    let duplicate = cache.register(block: 8, hash: hash, parent: parent, tokens: [1, 2])
     #expect(!duplicate)
     cache.forget(block: 7)
     #expect(cache.lookup(hash, tokens: [1, 2]) == nil)
+  }
+
+  @Test func partialMatchFindsTheLongestSharedStartAfterTheSamePrefix() {
+    var cache = PrefixCache()
+    let parent = BlockHash(value: 1), elsewhere = BlockHash(value: 2)
+    _ = cache.register(block: 3, hash: BlockHash(value: 10), parent: parent, tokens: [5, 6, 7, 8])
+    _ = cache.register(block: 4, hash: BlockHash(value: 11), parent: parent, tokens: [5, 6, 9, 9])
+    _ = cache.register(block: 5, hash: BlockHash(value: 12), parent: elsewhere, tokens: [5, 6, 7, 8])
+    let match = cache.longestPartialMatch(after: parent, tokens: [5, 6, 7, 1])
+    #expect(match?.block == 3 && match?.length == 3)
+    #expect(cache.longestPartialMatch(after: parent, tokens: [9]) == nil)  // nothing shared
+    #expect(cache.longestPartialMatch(after: BlockHash(value: 99), tokens: [5, 6]) == nil)  // another prefix
+    cache.forget(block: 3)
+    #expect(cache.longestPartialMatch(after: parent, tokens: [5, 6, 7, 1])?.block == 4)
   }
 }

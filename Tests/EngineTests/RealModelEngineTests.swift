@@ -128,3 +128,45 @@ extension RealModelEngineTests {
     #expect(engine.statistics.kvBlocksUsed == 0)
   }
 }
+
+extension RealModelEngineTests {
+  /// A document that ends mid-block: followers copy the cached block that starts
+  /// like theirs and compute only the rest, up to their last token, with logits
+  /// bitwise those of computing everything.
+  @Test(arguments: models)
+  func aDocumentEndingMidBlockIsReusedUpToTheLastToken(model name: String) async throws {
+    var state: UInt64 = 11
+    func ids(_ count: Int) -> [Int32] {
+      (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int32(300 + (state >> 33) % 4000)
+      }
+    }
+    let document = ids(40), question = ids(20)  // the document fills 2 blocks and half of a third
+    let followers = [document + ids(5), document + Array(question.prefix(3)) + ids(4), document + Array(question.prefix(4))]
+    let greedy = SamplingParameters(temperature: 0, maxTokens: 4, ignoreEOS: true, logprobs: 3)
+    func logprobs(_ result: CompletedGeneration) -> [[TokenLogprob]] {
+      result.samples.map { [TokenLogprob(id: $0.id, logprob: $0.logprob ?? .nan)] + $0.topLogprobs }
+    }
+
+    let reference = try Self.engine(Self.path(name), prefixCaching: false)
+    var expected: [[[TokenLogprob]]] = []
+    for prompt in followers {
+      expected.append(logprobs(try await reference.submit(GenerationRequest(prompt: prompt, sampling: greedy)).collect()))
+    }
+    await reference.shutdown()
+
+    let engine = try Self.engine(Self.path(name))
+    _ = try await engine.submit(GenerationRequest(prompt: document + question, sampling: greedy)).collect()
+    var reused: [Int] = []
+    for (index, prompt) in followers.enumerated() {
+      let result = try await engine.submit(GenerationRequest(prompt: prompt, sampling: greedy)).collect()
+      reused.append(result.summary.usage.prefixReusedTokens)
+      #expect(logprobs(result) == expected[index], "follower \(index)")
+    }
+    await engine.shutdown()
+    // 32 tokens in full blocks, then 8, 11 and (capped at the last token) 11 of the third block.
+    #expect(reused == [40, 43, 43])
+    #expect(engine.statistics.kvBlocksUsed == 0)
+  }
+}

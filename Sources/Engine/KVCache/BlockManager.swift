@@ -31,6 +31,20 @@ struct BlockManager: Sendable {
     return cache.match(hashes: sequence.blockHashes, tokens: sequence.tokens, blockSize: blockSize)
   }
 
+  /// A cached block that shares the first tokens of `sequence`'s block after its
+  /// `fullBlocks` cached ones (a document that ends mid-block, followed by another
+  /// question), and how many tokens it shares. Its keys and values for those
+  /// tokens are the ones the sequence would compute: each position's depend only
+  /// on the tokens up to it.
+  func partialMatch(of sequence: SequenceState, after fullBlocks: Int) -> (block: Int32, length: Int)? {
+    guard cachesPrefixes else { return nil }
+    let start = fullBlocks * blockSize
+    guard start < sequence.tokens.count else { return nil }
+    let parent = fullBlocks == 0 ? root : sequence.blockHashes[fullBlocks - 1]
+    let next = sequence.tokens[start..<min(sequence.tokens.count, start + blockSize)]
+    return cache.longestPartialMatch(after: parent, tokens: next)
+  }
+
   /// Free blocks that taking `blocks` would revive (they stop counting as free).
   func revivals(in blocks: [Int32]) -> Int {
     blocks.reduce(0) { $0 + (pool.isFree($1) ? 1 : 0) }
@@ -89,6 +103,7 @@ struct BlockManager: Sendable {
       let start = index * blockSize
       if cache.register(
         block: sequence.blockTable[index], hash: sequence.blockHashes[index],
+        parent: index == 0 ? root : sequence.blockHashes[index - 1],
         tokens: sequence.tokens[start..<(start + blockSize)])
       {
         registered += 1

@@ -7,12 +7,17 @@
 struct PrefixCache: Sendable {
   private struct Entry: Sendable {
     var hash: BlockHash
+    /// The hash of the prefix before the block (the previous block's, or the root).
+    var parent: BlockHash
     /// [blockSize] the tokens whose keys and values the block holds.
     var tokens: [Int32]
   }
 
   private var blockByHash: [BlockHash: Int32] = [:]
   private var entryByBlock: [Int32: Entry] = [:]
+  /// Cached blocks by the prefix they follow: where a prompt that leaves a cached
+  /// chain mid-block looks for a block sharing the start of its next block.
+  private var childrenByParent: [BlockHash: [Int32]] = [:]
 
   var count: Int { blockByHash.count }
 
@@ -36,6 +41,18 @@ struct PrefixCache: Sendable {
     return blocks
   }
 
+  /// The cached block after the prefix `parent` stands for whose tokens start
+  /// with the longest run of `tokens` (at least one token), and that run's length.
+  func longestPartialMatch(after parent: BlockHash, tokens: ArraySlice<Int32>) -> (block: Int32, length: Int)? {
+    var best: (block: Int32, length: Int)?
+    for block in childrenByParent[parent] ?? [] {
+      guard let entry = entryByBlock[block] else { continue }
+      let length = zip(entry.tokens, tokens).prefix { $0 == $1 }.count
+      if length > (best?.length ?? 0) { best = (block, length) }
+    }
+    return best
+  }
+
   func contains(_ hash: BlockHash) -> Bool { blockByHash[hash] != nil }
 
   func hash(of block: Int32) -> BlockHash? { entryByBlock[block]?.hash }
@@ -45,10 +62,11 @@ struct PrefixCache: Sendable {
   /// Records that `block` now holds `tokens` under `hash`. A hash already held by
   /// another block (two sequences computed the same prefix at once) keeps its
   /// first block; the duplicate simply stays unregistered.
-  mutating func register(block: Int32, hash: BlockHash, tokens: ArraySlice<Int32>) -> Bool {
+  mutating func register(block: Int32, hash: BlockHash, parent: BlockHash, tokens: ArraySlice<Int32>) -> Bool {
     guard blockByHash[hash] == nil, entryByBlock[block] == nil else { return false }
     blockByHash[hash] = block
-    entryByBlock[block] = Entry(hash: hash, tokens: Array(tokens))
+    entryByBlock[block] = Entry(hash: hash, parent: parent, tokens: Array(tokens))
+    childrenByParent[parent, default: []].append(block)
     return true
   }
 
@@ -56,5 +74,7 @@ struct PrefixCache: Sendable {
   mutating func forget(block: Int32) {
     guard let entry = entryByBlock.removeValue(forKey: block) else { return }
     blockByHash.removeValue(forKey: entry.hash)
+    childrenByParent[entry.parent]?.removeAll { $0 == block }
+    if childrenByParent[entry.parent]?.isEmpty == true { childrenByParent.removeValue(forKey: entry.parent) }
   }
 }

@@ -35,7 +35,9 @@ public struct SchedulerConfiguration: Sendable, Equatable {
 /// 2. Then waiting sequences, longest cached prefix first (with aging), while the
 ///    token budget and free blocks last. A waiting sequence whose next uncached
 ///    block is being computed right now by another sequence waits a step, so a
-///    shared prefix submitted many times at once is computed once.
+///    shared prefix submitted many times at once is computed once. Cached tokens
+///    also count inside the block where computing resumes: a cached block that
+///    starts with the same tokens is copied, and only the rest is computed.
 /// Prefill chunks end on block boundaries (unless they reach the prompt's end), so
 /// a prompt splits the same way whatever shares the step.
 struct Scheduler: Sendable {
@@ -117,15 +119,25 @@ struct Scheduler: Sendable {
       guard budget > 0, state.running.count < configuration.maxSequences else { break }
       guard var sequence = state.sequences[id] else { continue }
       var hit = state.blocks.cachedPrefix(of: sequence)
-      // The whole prompt is cached: recompute only its last token, into a private
-      // copy of the last block, since shared blocks are never written.
-      let copySource = hit.count * blockSize == sequence.tokens.count ? hit.popLast() : nil
+      // Shared blocks are never written, so cached tokens in the block where
+      // computing resumes come as a private copy of their block: the whole prompt
+      // is cached (recompute only its last token, for its logits), or a cached
+      // block shares the start of the next one (a document ending mid-block).
+      let wholePromptCached = hit.count * blockSize == sequence.tokens.count
+      var copySource = wholePromptCached ? hit.popLast() : nil
+      var start = copySource == nil ? hit.count * blockSize : sequence.tokens.count - 1
       if copySource == nil, hit.count < sequence.blockHashes.count,
         pending.contains(sequence.blockHashes[hit.count])
       {
         continue
       }
-      let start = copySource == nil ? hit.count * blockSize : sequence.tokens.count - 1
+      if copySource == nil, let partial = state.blocks.partialMatch(of: sequence, after: hit.count) {
+        let shared = min(partial.length, sequence.tokens.count - 1 - start)  // the last token gives logits
+        if shared > 0 {
+          copySource = partial.block
+          start += shared
+        }
+      }
       let count = chunkLength(
         start: start, remaining: sequence.tokens.count - start, budget: budget, blockSize: blockSize)
       if count == 0 { continue }
@@ -140,7 +152,9 @@ struct Scheduler: Sendable {
       guard state.blocks.grow(&sequence, toHold: start + count) else { preconditionFailure("cost miscounted") }
       if let source = copySource {
         plan.copies.append(.init(source: source, destination: sequence.blockTable[hit.count]))
-        sequence.registeredBlocks = hit.count + 1
+        // A copy of a whole cached block is already in the cache; a partial one
+        // becomes a block of its own once the sequence has computed the rest.
+        if wholePromptCached { sequence.registeredBlocks = hit.count + 1 }
       }
       sequence.computed = start
       if sequence.prefixReusedTokens == nil {
