@@ -9,7 +9,7 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
   /// float32. Still batch-invariant (a row's logits are the same alone, batched or from a cached
   /// prefix), but NOT the reference: logits move by the activation rounding (`nightdesk
   /// compare-precision` measures by how much). Whether it is faster depends on the CPU: on the
-  /// 2-core Zen 4 it was measured on, decode is memory-bound (no gain) and the float32 tile GEMM
+  /// 2-core AVX-512 Zen 5 it was measured on, decode is memory-bound (no gain) and the float32 tile GEMM
   /// beats it on batched steps.
   case int8
 
