@@ -261,19 +261,6 @@ typedef struct {
   int64_t tile[64];        // weight rows per task of each job
 } nd_linear_ctx;
 
-/// Rows per task: decoded tiles sized for L2; in-place dots in long contiguous
-/// runs (a few per thread), so each thread streams its weights sequentially and
-/// the hardware prefetchers keep up.
-static int64_t nd_job_tile(const nd_linear_job *job, int64_t m, int threads, int64_t scratch_per_thread) {
-  if (job->matvec && m <= nd_linear_matvec_rows) {
-    const int64_t parts = 4 * (int64_t)threads;
-    int64_t rows = ((job->n + parts - 1) / parts + 7) & ~(int64_t)7;
-    if (rows < 64) rows = 64;
-    if (job->accumulate && rows > scratch_per_thread) rows = scratch_per_thread;
-    return rows;
-  }
-  return nd_tile_rows(job->k);
-}
 
 /// Up to this many activation rows a tile is decoded one register block of
 /// weight rows at a time, right before the block is multiplied with every row,
@@ -342,9 +329,7 @@ static void nd_linear_task(void *raw, int64_t task, int thread) {
   const int64_t tile = ctx->tile[j];
   const int64_t n0 = (task - ctx->task_start[j]) * tile;
   const int64_t rows = job->n - n0 < tile ? job->n - n0 : tile;
-  if (job->matvec && ctx->m <= nd_linear_matvec_rows) {
-    nd_dot_rows_in_place(job, ctx->m, n0, rows, ctx->scratch + (int64_t)thread * ctx->scratch_per_thread);
-  } else if (job->decode && ctx->m <= ND_GROUP_ROWS_MAX) {
+  if (job->decode && ctx->m <= ND_GROUP_ROWS_MAX) {
     nd_linear_grouped(ctx, job, n0, rows, task, thread);
   } else {
     const float *w;
@@ -442,10 +427,10 @@ int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m
   int64_t tasks = 0;
   for (int j = 0; j < job_count; j++) {
     ctx.task_start[j] = tasks;
-    const int64_t tile = nd_job_tile(&jobs[j], m, nd_pool_threads(pool), scratch_per_thread);
+    const int64_t tile = nd_tile_rows(jobs[j].k);
     ctx.tile[j] = tile;
     tasks += (jobs[j].n + tile - 1) / tile;
-    if ((jobs[j].decode || jobs[j].matvec) && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
+    if (jobs[j].decode && nd_linear_scratch_floats(jobs[j].k) > scratch_per_thread) return -1;
   }
   ctx.task_start[job_count] = tasks;
   nd_pool_run(pool, nd_linear_task, &ctx, tasks);

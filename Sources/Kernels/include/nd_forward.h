@@ -62,7 +62,9 @@ typedef struct {
 } nd_linear_job;
 
 /// Weight rows are decoded tile by tile into per-thread scratch and multiplied
-/// with all `m` rows (or, for a few rows, dotted in place by `matvec`); tiles of all jobs are spread over the pool. `scratch` holds
+/// with all `m` rows; tiles of all jobs are spread over the pool. Up to
+/// nd_linear_matvec_rows rows, when every job has a `matvec`, runs of stored rows
+/// are dotted in place instead (same bits), sized so the threads finish together. `scratch` holds
 /// `scratch_per_thread` floats per pool thread, at least nd_linear_scratch_floats(k)
 /// for every job with a decoder. Returns -1 (doing nothing) when it is too small.
 int64_t nd_linear_scratch_floats(int64_t k);
