@@ -1,5 +1,5 @@
 // nd_linear with 8-bit activations: quantize each distinct input once, then
-// spread weight rows over the pool exactly like the float path does. Every
+// spread whole weight panels (nd_q8act.h) over the pool. Every
 // output is one fixed-order integer-block dot (nd_q8act.h), so the split into
 // tasks and the number of rows never change a result.
 #include <stdlib.h>
@@ -57,21 +57,25 @@ static void nd_q8_product_task(void *raw, int64_t task, int thread) {
   while (j + 1 < ctx->count && task >= ctx->start[j + 1]) j++;
   const nd_linear_job *job = ctx->jobs[j];
   const int64_t n0 = (task - ctx->start[j]) * ctx->tile[j];
-  const int64_t rows = job->n - n0 < ctx->tile[j] ? job->n - n0 : ctx->tile[j];
-  nd_q8act_matmul(job->act_q8, (const char *)job->weights + n0 * job->row_bytes, job->row_bytes, rows,
-                  ctx->in_q[ctx->input_of[j]], ctx->m, job->k, job->y + n0, job->ldy, job->accumulate);
+  const int64_t n1 = job->n - n0 < ctx->tile[j] ? job->n : n0 + ctx->tile[j];
+  nd_q8act_matmul(job->act_q8, job->act_q8_panels, n0, n1, ctx->in_q[ctx->input_of[j]], ctx->m, job->k, job->y,
+                  job->ldy, job->accumulate);
   if (job->bias)
     for (int64_t i = 0; i < ctx->m; i++)
-      for (int64_t r = 0; r < rows; r++) job->y[i * job->ldy + n0 + r] += job->bias[n0 + r];
+      for (int64_t r = n0; r < n1; r++) job->y[i * job->ldy + r] += job->bias[r];
 }
 
-/// Weight rows per task: few activation rows stream long contiguous runs (a few per
-/// thread); many rows take smaller tiles so both threads stay busy.
-static int64_t nd_q8_tile(int64_t n, int64_t m, int threads) {
-  const int64_t parts = 4 * (int64_t)threads;
-  int64_t rows = ((n + parts - 1) / parts + 7) & ~(int64_t)7;
-  if (m <= 4) return rows < 64 ? 64 : rows;
-  return rows < 16 ? 16 : rows > 64 ? 64 : rows;
+/// Weight rows per task, whole 16-row panels: a few per thread, so both threads stay
+/// busy and finish together, and no more than ~L2 of panels when many rows sweep them.
+static int64_t nd_q8_tile(const nd_linear_job *job, int64_t m, int threads) {
+  const int64_t parts = 4 * (int64_t)threads, panels = (job->n + 15) / 16;
+  int64_t per = (panels + parts - 1) / parts;
+  if (m > 4) {
+    const int64_t fit = (256 * 1024) / (nd_q8act_packed_bytes(job->act_q8, 16, job->k));
+    if (per > fit) per = fit;
+  }
+  per = per < 2 ? 2 : (per + 1) & ~(int64_t)1;
+  return per * 16;
 }
 
 int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
@@ -83,7 +87,7 @@ int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int
   size_t offset[64];
   for (int j = 0; j < job_count; j++) {
     const nd_linear_job *job = &jobs[j];
-    if (!job->act_q8 || job->k % 32 != 0) {
+    if (!job->act_q8 || !job->act_q8_panels || job->k % 32 != 0) {
       rest[rest_count] = *job;
       rest[rest_count++].act_q8 = 0;
       continue;
@@ -115,7 +119,7 @@ int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int
     int64_t tasks = 0;
     for (int j = 0; j < ctx.count; j++) {
       ctx.start[j] = tasks;
-      ctx.tile[j] = nd_q8_tile(ctx.jobs[j]->n, m, nd_pool_threads(pool));
+      ctx.tile[j] = nd_q8_tile(ctx.jobs[j], m, nd_pool_threads(pool));
       tasks += (ctx.jobs[j]->n + ctx.tile[j] - 1) / ctx.tile[j];
     }
     ctx.start[ctx.count] = tasks;

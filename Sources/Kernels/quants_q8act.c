@@ -1,7 +1,8 @@
-// 8-bit-activation kernels: activation row quantizer and integer block dot
-// products over Q4_0 / Q4_1 / Q8_0 weights. The fixed order and the row layout
-// are documented in nd_q8act.h; the reference below is the definition, the
-// AVX-512 VNNI kernels agree with it bit for bit.
+// 8-bit-activation kernels: activation row quantizer, weight repacking into
+// 16-row panels, and the integer-block products over Q4_0 / Q4_1 / Q8_0
+// weights. The fixed order and both layouts are documented in nd_q8act.h; the
+// reference (straight from the stored rows) is the definition, and the packed
+// kernels, scalar and AVX-512 VNNI, agree with it bit for bit.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,13 @@
 #define ND_Q8ACT_SIMD 0
 #endif
 
-// One group of 16 blocks in an activation row: values, then per-block dx, sx, sum(xq).
-enum { ND_GROUP = 16, ND_XG_BYTES = 704, ND_XG_DX = 512, ND_XG_SX = 576, ND_XG_SUM = 640 };
+enum {
+  ND_PANEL = 16,           // weight rows per panel
+  ND_PB_Q4 = 320,          // panel bytes per block: nibbles [4][16][4], d [16] f16, m [16] f16
+  ND_PB_Q8 = 576,          // values [8][16][4] (int8 ^ 0x80), d [16] f16, padding
+  ND_SCALES_Q4 = 256,      // offset of the f16 scales in a Q4 panel block
+  ND_SCALES_Q8 = 512,
+};
 
 int nd_q8act_type_for_kernel_index(int index) {
   switch (index) {
@@ -27,9 +33,7 @@ int nd_q8act_type_for_kernel_index(int index) {
   }
 }
 
-static int64_t nd_groups(int64_t k) { return (k / ND_QK + ND_GROUP - 1) / ND_GROUP; }
-
-int64_t nd_q8act_row_bytes(int64_t k) { return nd_groups(k) * ND_XG_BYTES; }
+int64_t nd_q8act_row_bytes(int64_t k) { return (k + 12 * (k / ND_QK) + 63) & ~(int64_t)63; }
 
 int nd_q8act_simd_enabled(void) { return ND_Q8ACT_SIMD; }
 
@@ -41,11 +45,43 @@ static int64_t nd_block_bytes(int type) {
   }
 }
 
-/// Byte offset, inside its group's values, of element e of the group's block beta (0..15).
-static int nd_slot(int beta, int e) { return (beta / 4) * 128 + (e / 16) * 64 + (beta % 4) * 16 + (e & 15); }
+static int64_t nd_panel_block_bytes(int type) { return type == ND_Q8ACT_Q8_0 ? ND_PB_Q8 : ND_PB_Q4; }
+static int64_t nd_scales_offset(int type) { return type == ND_Q8ACT_Q8_0 ? ND_SCALES_Q8 : ND_SCALES_Q4; }
 
-/// The lane of a group's block beta, and the block of lane l (the same 4 x 4 transpose).
-static int nd_lane(int beta) { return 4 * (beta % 4) + beta / 4; }
+int64_t nd_q8act_packed_bytes(int type, int64_t n, int64_t k) {
+  return (n + ND_PANEL - 1) / ND_PANEL * (k / ND_QK) * nd_panel_block_bytes(type);
+}
+
+// Per-block fields of an activation row, after its k int8 values.
+static const float *nd_row_dx(const uint8_t *row, int64_t k) { return (const float *)(row + k); }
+static const float *nd_row_sx(const uint8_t *row, int64_t k) { return (const float *)(row + k) + k / ND_QK; }
+static const int32_t *nd_row_sum(const uint8_t *row, int64_t k) { return (const int32_t *)(row + k) + 2 * (k / ND_QK); }
+
+// MARK: Packing
+
+void nd_q8act_pack(int type, const void *w, int64_t row_bytes, int64_t n, int64_t k, void *packed) {
+  const int64_t nb = k / ND_QK, bb = nd_block_bytes(type), pb = nd_panel_block_bytes(type);
+  const int64_t so = nd_scales_offset(type), panels = (n + ND_PANEL - 1) / ND_PANEL;
+  uint8_t *out = packed;
+  memset(out, 0, (size_t)nd_q8act_packed_bytes(type, n, k));
+  for (int64_t p = 0; p < panels; p++)
+    for (int64_t b = 0; b < nb; b++) {
+      uint8_t *dst = out + (p * nb + b) * pb;
+      for (int o = 0; o < ND_PANEL && p * ND_PANEL + o < n; o++) {
+        const uint8_t *blk = (const uint8_t *)w + (p * ND_PANEL + o) * row_bytes + b * bb;
+        memcpy(dst + so + 2 * o, blk, 2);                                          // d
+        if (type == ND_Q8ACT_Q4_1) memcpy(dst + so + 32 + 2 * o, blk + 2, 2);      // m
+        if (type == ND_Q8ACT_Q8_0) {
+          for (int j = 0; j < 8; j++)
+            for (int t = 0; t < 4; t++) dst[j * 64 + o * 4 + t] = blk[2 + 4 * j + t] ^ 0x80;
+        } else {
+          // A stored byte holds elements e (low nibble) and e + 16 (high nibble).
+          const uint8_t *qs = blk + (type == ND_Q8ACT_Q4_1 ? 4 : 2);
+          for (int h = 0; h < 4; h++) memcpy(dst + h * 64 + o * 4, qs + 4 * h, 4);
+        }
+      }
+    }
+}
 
 // MARK: Reference
 
@@ -54,10 +90,10 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
   for (int64_t i = 0; i < m; i++) {
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     memset(row, 0, (size_t)row_bytes);
+    float *dx = (float *)(row + k), *sx = dx + nb;
+    int32_t *sums = (int32_t *)(sx + nb);
     for (int64_t b = 0; b < nb; b++) {
       const float *xb = x + i * ldx + b * ND_QK;
-      uint8_t *group = row + (b / ND_GROUP) * ND_XG_BYTES;
-      const int beta = (int)(b % ND_GROUP), l = nd_lane(beta);
       float amax = 0.0f;
       for (int e = 0; e < ND_QK; e++) {
         const float a = fabsf(xb[e]);
@@ -69,11 +105,11 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
       for (int e = 0; e < ND_QK; e++) {
         const int32_t q = (int32_t)nearbyintf(xb[e] * id);
         sum += q;
-        group[nd_slot(beta, e)] = (uint8_t)(int8_t)q;
+        row[b * ND_QK + e] = (uint8_t)(int8_t)q;
       }
-      ((float *)(group + ND_XG_DX))[l] = d;
-      ((float *)(group + ND_XG_SX))[l] = d * (float)sum;
-      ((int32_t *)(group + ND_XG_SUM))[l] = sum;
+      dx[b] = d;
+      sx[b] = d * (float)sum;
+      sums[b] = sum;
     }
   }
 }
@@ -87,213 +123,231 @@ static int32_t nd_weight_int(int type, const uint8_t *blk, int e) {
   }
 }
 
-static float nd_q8act_dot_ref(int type, const uint8_t *w, const uint8_t *xq, int64_t k) {
-  const int64_t nb = k / ND_QK, ng = nd_groups(k), bb = nd_block_bytes(type);
-  float acc[16] = {0};
-  for (int64_t g = 0; g < ng; g++) {
-    const uint8_t *group = xq + g * ND_XG_BYTES;
-    const float *dx = (const float *)(group + ND_XG_DX), *sx = (const float *)(group + ND_XG_SX);
-    for (int l = 0; l < ND_GROUP; l++) {
-      const int beta = nd_lane(l);
-      const int64_t b = g * ND_GROUP + beta;
-      float dw = 0.0f, mw = 0.0f;
-      int32_t isum = 0;
-      if (b < nb) {
-        const uint8_t *blk = w + b * bb;
-        dw = nd_half(blk);
-        if (type == ND_Q8ACT_Q4_1) mw = nd_half(blk + 2);
-        for (int e = 0; e < ND_QK; e++) isum += nd_weight_int(type, blk, e) * (int8_t)group[nd_slot(beta, e)];
-      }
-      const float t = (float)isum * dx[l];
-      acc[l] = fmaf(dw, t, acc[l]);
-      if (type == ND_Q8ACT_Q4_1) acc[l] = fmaf(mw, sx[l], acc[l]);
-    }
-  }
-  return nd_lane_tree(acc);
+/// One block's step of the fixed order.
+static inline float nd_block_step(int type, float acc, int32_t isum, float dw, float mw, float dx, float sx) {
+  const float t = (float)isum * dx;
+  acc = fmaf(dw, t, acc);
+  if (type == ND_Q8ACT_Q4_1) acc = fmaf(mw, sx, acc);
+  return acc;
 }
 
 void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                          int64_t k, float *y, int64_t ldy, int accumulate) {
-  const int64_t xrow = nd_q8act_row_bytes(k);
-  for (int64_t i = 0; i < m; i++)
+  const int64_t nb = k / ND_QK, bb = nd_block_bytes(type), xrow = nd_q8act_row_bytes(k);
+  for (int64_t i = 0; i < m; i++) {
+    const uint8_t *x = (const uint8_t *)xq + i * xrow;
+    const float *dx = nd_row_dx(x, k), *sx = nd_row_sx(x, k);
     for (int64_t r = 0; r < rows; r++) {
-      const float v = nd_q8act_dot_ref(type, (const uint8_t *)w + r * row_bytes, (const uint8_t *)xq + i * xrow, k);
-      y[i * ldy + r] = accumulate ? y[i * ldy + r] + v : v;
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = (const uint8_t *)w + r * row_bytes + b * bb;
+        int32_t isum = 0;
+        for (int e = 0; e < ND_QK; e++) isum += nd_weight_int(type, blk, e) * (int8_t)x[b * ND_QK + e];
+        acc = nd_block_step(type, acc, isum, nd_half(blk), type == ND_Q8ACT_Q4_1 ? nd_half(blk + 2) : 0.0f, dx[b],
+                            sx[b]);
+      }
+      y[i * ldy + r] = accumulate ? y[i * ldy + r] + acc : acc;
     }
+  }
 }
 
-#if ND_Q8ACT_SIMD
+#if !ND_Q8ACT_SIMD
 
-// MARK: AVX-512 VNNI
+// MARK: Scalar over packed panels (machines without AVX-512 VNNI)
 
 void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  const int64_t nb = k / ND_QK, ng = nd_groups(k), row_bytes = nd_q8act_row_bytes(k);
-  const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
-  for (int64_t i = 0; i < m; i++) {
-    uint8_t *row = (uint8_t *)dst + i * row_bytes;
-    if (nb % ND_GROUP) memset(row + (ng - 1) * ND_XG_BYTES, 0, ND_XG_BYTES);  // padding blocks of the last group
-    for (int64_t b = 0; b < nb; b++) {
-      const float *xb = x + i * ldx + b * ND_QK;
-      uint8_t *group = row + (b / ND_GROUP) * ND_XG_BYTES;
-      const int beta = (int)(b % ND_GROUP), l = nd_lane(beta);
-      const __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
-      const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_and_ps(lo, sign), _mm512_and_ps(hi, sign)));
-      const float d = amax / 127.0f;
-      const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
-      const __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, id));  // MXCSR default: nearest even
-      const __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, id));
-      _mm_storeu_si128((__m128i *)(group + nd_slot(beta, 0)), _mm512_cvtepi32_epi8(qlo));
-      _mm_storeu_si128((__m128i *)(group + nd_slot(beta, 16)), _mm512_cvtepi32_epi8(qhi));
-      const int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
-      ((float *)(group + ND_XG_DX))[l] = d;
-      ((float *)(group + ND_XG_SX))[l] = d * (float)sum;
-      ((int32_t *)(group + ND_XG_SUM))[l] = sum;
-    }
-  }
+  nd_q8act_quantize_ref(x, ldx, m, k, dst);
 }
 
-/// 16 bytes at p, or zeros.
-static inline __m128i nd_load16(const uint8_t *p, int present) {
-  return present ? _mm_loadu_si128((const __m128i *)p) : _mm_setzero_si128();
+/// Weight integer of element e of panel row o in a packed block.
+static int32_t nd_packed_int(int type, const uint8_t *blk, int o, int e) {
+  if (type == ND_Q8ACT_Q8_0) return (int32_t)(blk[(e / 4) * 64 + o * 4 + e % 4] ^ 0x80) - 128;
+  const int e16 = e & 15;
+  const uint8_t byte = blk[(e16 / 4) * 64 + o * 4 + e16 % 4];
+  const int32_t q = e < 16 ? byte & 15 : byte >> 4;
+  return type == ND_Q8ACT_Q4_0 ? q - 8 : q;
 }
 
-/// Four 16-byte pieces, one from each of 4 consecutive blocks (`present` of them real).
-static inline __attribute__((always_inline)) __m512i nd_load_quad(const uint8_t *p, int64_t bb, int present) {
-  if (present >= 4) {
-    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p));
-    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + bb)), 1);
-    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + 2 * bb)), 2);
-    return _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + 3 * bb)), 3);
-  }
-  __m512i v = _mm512_castsi128_si512(nd_load16(p, present > 0));
-  v = _mm512_inserti32x4(v, nd_load16(p + bb, present > 1), 1);
-  v = _mm512_inserti32x4(v, nd_load16(p + 2 * bb, present > 2), 2);
-  return _mm512_inserti32x4(v, _mm_setzero_si128(), 3);
-}
-
-/// Lane 4t + j = sum of lanes 4t..4t+3 of p[j]: each 4-block quad's partial sums per block.
-static inline __m512i nd_transpose_add(__m512i p0, __m512i p1, __m512i p2, __m512i p3) {
-  const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(p0, p1), _mm512_unpackhi_epi32(p0, p1));
-  const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(p2, p3), _mm512_unpackhi_epi32(p2, p3));
-  return _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-}
-
-enum { ND_AHEAD_ROWS = 8 };
-
-/// R weight rows × M activation rows (M <= 4): each row's group unpacked once in
-/// registers, dotted with the M rows.
-static inline __attribute__((always_inline)) void nd_rows(const int type, const int M, const uint8_t *w,
-                                                          int64_t row_bytes, int64_t rows, const uint8_t *xq,
-                                                          int64_t xrow, int64_t k, float *y, int64_t ldy,
-                                                          int accumulate, int prefetch) {
-  const int64_t nb = k / ND_QK, ng = nd_groups(k), bb = nd_block_bytes(type);
-  // Lane l's block within its group, times the block size (the 4 x 4 transpose).
-  const __m512i index = _mm512_mullo_epi32(_mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0),
-                                           _mm512_set1_epi32((int)bb));
-  const __m512i blocks = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-  const __m512i nib = _mm512_set1_epi8(15), flip = _mm512_set1_epi8((char)0x80);
-  const int qs = type == ND_Q8ACT_Q4_1 ? 4 : 2;
-  for (int64_t r = 0; r < rows; r++) {
-    if (prefetch && r + ND_AHEAD_ROWS < rows) {
-      const char *next = (const char *)w + (r + ND_AHEAD_ROWS) * row_bytes;
-      for (int64_t b = 0; b < row_bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
-    }
-    const uint8_t *row = w + r * row_bytes;
-    __m512 acc[4];
-    for (int i = 0; i < M; i++) acc[i] = _mm512_setzero_ps();
-    for (int64_t g = 0; g < ng; g++) {
-      const int64_t first = g * ND_GROUP;
-      __m512i p[4][4];
-      for (int j = 0; j < 4; j++) {
-        const int64_t present = nb - first - 4 * j;
-        if (present <= 0) {
-          for (int i = 0; i < M; i++) p[i][j] = _mm512_setzero_si512();
-          continue;
-        }
-        const uint8_t *blk = row + (first + 4 * j) * bb;
-        __m512i u0, u1;
-        if (type == ND_Q8ACT_Q8_0) {
-          u0 = _mm512_xor_si512(nd_load_quad(blk + 2, bb, (int)present), flip);
-          u1 = _mm512_xor_si512(nd_load_quad(blk + 18, bb, (int)present), flip);
-        } else {
-          const __m512i v = nd_load_quad(blk + qs, bb, (int)present);
-          u0 = _mm512_and_si512(v, nib);
-          u1 = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
-        }
-        for (int i = 0; i < M; i++) {
-          const uint8_t *x = xq + i * xrow + g * ND_XG_BYTES + j * 128;
-          p[i][j] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u0, _mm512_loadu_si512(x)), u1,
-                                        _mm512_loadu_si512(x + 64));
-        }
-      }
-      const __mmask16 real = _mm512_cmplt_epi32_mask(blocks, _mm512_set1_epi32((int)(nb - first)));
-      const __m512i head = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), real, index, row + first * bb, 1);
-      const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
-      const __m512 mw = type == ND_Q8ACT_Q4_1 ? _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)))
-                                              : _mm512_setzero_ps();
-      for (int i = 0; i < M; i++) {
-        const uint8_t *x = xq + i * xrow + g * ND_XG_BYTES;
-        __m512i isum = nd_transpose_add(p[i][0], p[i][1], p[i][2], p[i][3]);
-        if (type != ND_Q8ACT_Q4_1)
-          isum = _mm512_sub_epi32(isum, _mm512_slli_epi32(_mm512_loadu_si512(x + ND_XG_SUM), type == ND_Q8ACT_Q8_0 ? 7 : 3));
-        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(x + ND_XG_DX));
-        acc[i] = _mm512_fmadd_ps(dw, t, acc[i]);
-        if (type == ND_Q8ACT_Q4_1) acc[i] = _mm512_fmadd_ps(mw, _mm512_loadu_ps(x + ND_XG_SX), acc[i]);
-      }
-    }
-    for (int i = 0; i < M; i++) {
-      float lanes[16];
-      _mm512_storeu_ps(lanes, acc[i]);
-      const float v = nd_lane_tree(lanes);
-      y[i * ldy + r] = accumulate ? y[i * ldy + r] + v : v;
-    }
-  }
-}
-
-static void nd_rows_any(int type, int M, const uint8_t *w, int64_t row_bytes, int64_t rows, const uint8_t *xq,
-                        int64_t xrow, int64_t k, float *y, int64_t ldy, int accumulate, int prefetch) {
-#define ND_ROWS(T)                                                                                              \
-  if (type == (T)) {                                                                                            \
-    switch (M) {                                                                                                \
-      case 1: nd_rows((T), 1, w, row_bytes, rows, xq, xrow, k, y, ldy, accumulate, prefetch); return;           \
-      case 2: nd_rows((T), 2, w, row_bytes, rows, xq, xrow, k, y, ldy, accumulate, prefetch); return;           \
-      case 3: nd_rows((T), 3, w, row_bytes, rows, xq, xrow, k, y, ldy, accumulate, prefetch); return;           \
-      default: nd_rows((T), 4, w, row_bytes, rows, xq, xrow, k, y, ldy, accumulate, prefetch); return;          \
-    }                                                                                                           \
-  }
-  ND_ROWS(ND_Q8ACT_Q4_0) ND_ROWS(ND_Q8ACT_Q4_1) ND_ROWS(ND_Q8ACT_Q8_0)
-#undef ND_ROWS
-}
-
-void nd_q8act_matmul(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
-                     int64_t k, float *y, int64_t ldy, int accumulate) {
+void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                     float *y, int64_t ldy, int accumulate) {
+  const int64_t nb = k / ND_QK, pb = nd_panel_block_bytes(type), so = nd_scales_offset(type);
   const int64_t xrow = nd_q8act_row_bytes(k);
-  // A weight tile (~L2-resident, stored size) swept by activation tiles, 4 rows at a time.
-  int64_t wtile = m <= 4 ? rows : (64 * 1024) / (row_bytes > 0 ? row_bytes : 1);
-  if (wtile < 4) wtile = 4;
-  int64_t xtile = (256 * 1024) / xrow;
-  xtile = xtile < 4 ? 4 : xtile & ~(int64_t)3;
-  for (int64_t r0 = 0; r0 < rows; r0 += wtile) {
-    const int64_t tile = rows - r0 < wtile ? rows - r0 : wtile;
-    const uint8_t *wt = (const uint8_t *)w + r0 * row_bytes;
-    for (int64_t i = 0; i < m; i += 4) {
-      const int M = m - i < 4 ? (int)(m - i) : 4;
-      // Only the first sweep of a tile fetches it from memory.
-      nd_rows_any(type, M, wt, row_bytes, tile, (const uint8_t *)xq + i * xrow, xrow, k, y + i * ldy + r0, ldy,
-                  accumulate, i == 0);
+  for (int64_t i = 0; i < m; i++) {
+    const uint8_t *x = (const uint8_t *)xq + i * xrow;
+    const float *dx = nd_row_dx(x, k), *sx = nd_row_sx(x, k);
+    for (int64_t r = r0; r < r1; r++) {
+      const int o = (int)(r % ND_PANEL);
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = (const uint8_t *)packed + ((r / ND_PANEL) * nb + b) * pb;
+        int32_t isum = 0;
+        for (int e = 0; e < ND_QK; e++) isum += nd_packed_int(type, blk, o, e) * (int8_t)x[b * ND_QK + e];
+        acc = nd_block_step(type, acc, isum, nd_half(blk + so + 2 * o), nd_half(blk + so + 32 + 2 * o), dx[b], sx[b]);
+      }
+      y[i * ldy + r] = accumulate ? y[i * ldy + r] + acc : acc;
     }
   }
 }
 
 #else
 
+// MARK: AVX-512 VNNI
+
 void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  nd_q8act_quantize_ref(x, ldx, m, k, dst);
+  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k);
+  const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  for (int64_t i = 0; i < m; i++) {
+    uint8_t *row = (uint8_t *)dst + i * row_bytes;
+    float *dx = (float *)(row + k), *sx = dx + nb;
+    int32_t *sums = (int32_t *)(sx + nb);
+    memset(sums + nb, 0, (size_t)(row_bytes - k - 12 * nb));  // padding
+    for (int64_t b = 0; b < nb; b++) {
+      const float *xb = x + i * ldx + b * ND_QK;
+      const __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
+      const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_and_ps(lo, sign), _mm512_and_ps(hi, sign)));
+      const float d = amax / 127.0f;
+      const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+      const __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, id));  // MXCSR default: nearest even
+      const __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, id));
+      _mm_storeu_si128((__m128i *)(row + b * ND_QK), _mm512_cvtepi32_epi8(qlo));
+      _mm_storeu_si128((__m128i *)(row + b * ND_QK + 16), _mm512_cvtepi32_epi8(qhi));
+      const int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
+      dx[b] = d;
+      sx[b] = d * (float)sum;
+      sums[b] = sum;
+    }
+  }
 }
 
-void nd_q8act_matmul(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
-                     int64_t k, float *y, int64_t ldy, int accumulate) {
-  nd_q8act_matmul_ref(type, w, row_bytes, rows, xq, m, k, y, ldy, accumulate);
+static inline __m512i nd_bcast4(const uint8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+/// R activation rows × P panels (16 weight rows each) over all nb blocks; `cols`
+/// outputs of the last panel are stored. Integer sums are exact, so how they are
+/// split over accumulators (two chains when few rows leave registers free) is free.
+static inline __attribute__((always_inline)) void nd_tile(const int T, const int R, const int P, const uint8_t *panel,
+                                                          int64_t panel_bytes, const uint8_t *x, int64_t xrow,
+                                                          int64_t nb, float *y, int64_t ldy, int accumulate,
+                                                          int cols) {
+  const int64_t pb = T == ND_Q8ACT_Q8_0 ? ND_PB_Q8 : ND_PB_Q4, so = T == ND_Q8ACT_Q8_0 ? ND_SCALES_Q8 : ND_SCALES_Q4;
+  const int64_t k = nb * ND_QK;
+  const int split = R <= 2;  // second set of integer accumulators
+  const __m512i nib = _mm512_set1_epi8(15);
+  __m512 acc[4][2];
+  for (int r = 0; r < R; r++)
+    for (int p = 0; p < P; p++) acc[r][p] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    const uint8_t *blk[2];
+    for (int p = 0; p < P; p++) blk[p] = panel + p * panel_bytes + b * pb;
+    const uint8_t *xb[4];
+    for (int r = 0; r < R; r++) xb[r] = x + r * xrow + b * ND_QK;
+    __m512i is[4][2], is2[4][2];
+    for (int r = 0; r < R; r++)
+      for (int p = 0; p < P; p++) is[r][p] = is2[r][p] = _mm512_setzero_si512();
+    if (T == ND_Q8ACT_Q8_0) {
+      for (int j = 0; j < 8; j++) {
+        __m512i w[2];
+        for (int p = 0; p < P; p++) w[p] = _mm512_loadu_si512(blk[p] + 64 * j);
+        for (int r = 0; r < R; r++) {
+          const __m512i xv = nd_bcast4(xb[r] + 4 * j);
+          for (int p = 0; p < P; p++) {
+            if (split && (j & 1)) is2[r][p] = _mm512_dpbusd_epi32(is2[r][p], w[p], xv);
+            else is[r][p] = _mm512_dpbusd_epi32(is[r][p], w[p], xv);
+          }
+        }
+      }
+    } else {
+      for (int h = 0; h < 4; h++) {
+        __m512i lo[2], hi[2];
+        for (int p = 0; p < P; p++) {
+          const __m512i v = _mm512_loadu_si512(blk[p] + 64 * h);
+          lo[p] = _mm512_and_si512(v, nib);
+          hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+        }
+        for (int r = 0; r < R; r++) {
+          const __m512i xl = nd_bcast4(xb[r] + 4 * h), xh = nd_bcast4(xb[r] + 16 + 4 * h);
+          for (int p = 0; p < P; p++) {
+            is[r][p] = _mm512_dpbusd_epi32(is[r][p], lo[p], xl);
+            if (split) is2[r][p] = _mm512_dpbusd_epi32(is2[r][p], hi[p], xh);
+            else is[r][p] = _mm512_dpbusd_epi32(is[r][p], hi[p], xh);
+          }
+        }
+      }
+    }
+    __m512 dw[2], mw[2];
+    for (int p = 0; p < P; p++) {
+      dw[p] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk[p] + so)));
+      if (T == ND_Q8ACT_Q4_1) mw[p] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk[p] + so + 32)));
+    }
+    for (int r = 0; r < R; r++) {
+      const uint8_t *row = x + r * xrow;
+      const __m512 dx = _mm512_set1_ps(nd_row_dx(row, k)[b]);
+      __m512i corr = _mm512_setzero_si512();
+      __m512 sx = _mm512_setzero_ps();
+      if (T == ND_Q8ACT_Q4_1) sx = _mm512_set1_ps(nd_row_sx(row, k)[b]);
+      else corr = _mm512_set1_epi32(nd_row_sum(row, k)[b] * (T == ND_Q8ACT_Q8_0 ? 128 : 8));
+      for (int p = 0; p < P; p++) {
+        __m512i isum = split ? _mm512_add_epi32(is[r][p], is2[r][p]) : is[r][p];
+        if (T != ND_Q8ACT_Q4_1) isum = _mm512_sub_epi32(isum, corr);
+        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), dx);
+        acc[r][p] = _mm512_fmadd_ps(dw[p], t, acc[r][p]);
+        if (T == ND_Q8ACT_Q4_1) acc[r][p] = _mm512_fmadd_ps(mw[p], sx, acc[r][p]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int p = 0; p < P; p++) {
+      const __mmask16 mask = p == P - 1 ? (__mmask16)((1u << cols) - 1) : (__mmask16)0xFFFF;
+      float *out = y + r * ldy + ND_PANEL * p;
+      __m512 v = acc[r][p];
+      if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v);
+      _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t panel_bytes, const uint8_t *x,
+                        int64_t xrow, int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
+#define ND_TILE(T, RR, PP) nd_tile((T), (RR), (PP), panel, panel_bytes, x, xrow, nb, y, ldy, accumulate, cols)
+#define ND_TILE_R(T, PP)                        \
+  switch (R) {                                  \
+    case 1: ND_TILE(T, 1, PP); return;          \
+    case 2: ND_TILE(T, 2, PP); return;          \
+    case 3: ND_TILE(T, 3, PP); return;          \
+    default: ND_TILE(T, 4, PP); return;         \
+  }
+#define ND_TILE_T(T)                            \
+  if (type == (T)) {                            \
+    if (P == 2) ND_TILE_R(T, 2)                 \
+    else ND_TILE_R(T, 1)                        \
+  }
+  ND_TILE_T(ND_Q8ACT_Q4_0) ND_TILE_T(ND_Q8ACT_Q4_1) ND_TILE_T(ND_Q8ACT_Q8_0)
+#undef ND_TILE_T
+#undef ND_TILE_R
+#undef ND_TILE
+}
+
+void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                     float *y, int64_t ldy, int accumulate) {
+  const int64_t nb = k / ND_QK, panel_bytes = nb * nd_panel_block_bytes(type), xrow = nd_q8act_row_bytes(k);
+  const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL;
+  // Panels swept by every activation tile stay within ~L2 (only the first sweep reads memory).
+  int64_t chunk = (192 * 1024) / panel_bytes;
+  chunk = chunk < 2 ? 2 : chunk & ~(int64_t)1;
+  for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
+    const int64_t c1 = c0 + chunk < p1 ? c0 + chunk : p1;
+    for (int64_t i = 0; i < m; i += 4) {
+      const int R = m - i < 4 ? (int)(m - i) : 4;
+      for (int64_t p = c0; p < c1; p += 2) {
+        const int P = c1 - p < 2 ? 1 : 2;
+        const int64_t last = p + P - 1, cols = r1 - last * ND_PANEL < ND_PANEL ? r1 - last * ND_PANEL : ND_PANEL;
+        nd_tile_any(type, R, P, (const uint8_t *)packed + p * panel_bytes, panel_bytes,
+                    (const uint8_t *)xq + i * xrow, xrow, nb, y + i * ldy + p * ND_PANEL, ldy, accumulate, (int)cols);
+      }
+    }
+  }
 }
 
 #endif

@@ -50,34 +50,48 @@ struct Q8ActivationKernelTests {
     #expect(quantized(x, m: 5, k: k) == quantized(x, m: 5, k: k, reference: true))
   }
 
-  @Test("integer-block products: VNNI equals the reference bit for bit; a row alone equals it within m rows",
-        arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32)])
+  /// `rows` stored rows repacked into panels (nd_q8act_pack).
+  func packed(_ w: [UInt8], type: Int32, rowBytes: Int, rows: Int, k: Int) -> [UInt8] {
+    var out = [UInt8](repeating: 0xA5, count: Int(nd_q8act_packed_bytes(type, Int64(rows), Int64(k))))
+    nd_q8act_pack(type, w, Int64(rowBytes), Int64(rows), Int64(k), &out)
+    return out
+  }
+
+  @Test("integer-block products: packed VNNI panels equal the reference from the stored rows bit for bit; a row alone, or a panel range, equals it within m rows",
+        arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32), (9, 48, 1536)])
   func products(m: Int, rows: Int, k: Int) {
     #expect(nd_q8act_simd_enabled() == 1, "this machine has AVX-512 VNNI; the SIMD path must be tested")
     for format in Self.formats {
       var rng = SplitMix64(seed: UInt64(m * 1000 + rows + k))
+      let type = nd_q8act_type_for_kernel_index(format.index)
+      let rowBytes = k / 32 * format.blockBytes
       let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
+      let panels = packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k)
       let x = randomFloats(m * k, &rng)
       let xq = quantized(x, m: m, k: k)
-      let type = nd_q8act_type_for_kernel_index(format.index)
-      let rowBytes = Int64(k / 32 * format.blockBytes)
       for accumulate: Int32 in [0, 1] {
         let start = randomFloats(m * rows, &rng)
         var fast = start, reference = start
-        nd_q8act_matmul(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
-        nd_q8act_matmul_ref(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &reference, Int64(rows), accumulate)
+        nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
+        nd_q8act_matmul_ref(type, w, Int64(rowBytes), Int64(rows), xq, Int64(m), Int64(k), &reference, Int64(rows), accumulate)
         #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) accumulate \(accumulate)")
       }
       var all = [Float](repeating: 0, count: m * rows)
-      nd_q8act_matmul(type, w, rowBytes, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)
+      nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)
       let xrow = Int(nd_q8act_row_bytes(Int64(k)))
       for i in 0..<m {
         var single = [Float](repeating: 0, count: rows)
         xq.withUnsafeBufferPointer { xp in
-          nd_q8act_matmul(type, w, rowBytes, Int64(rows), xp.baseAddress! + i * xrow, 1, Int64(k), &single, Int64(rows), 0)
+          nd_q8act_matmul(type, panels, 0, Int64(rows), xp.baseAddress! + i * xrow, 1, Int64(k), &single, Int64(rows), 0)
         }
         #expect(single.map(\.bitPattern) == all[(i * rows)..<((i + 1) * rows)].map(\.bitPattern), "\(format.name) row \(i)")
       }
+      // Panel ranges, as the pool's tasks split a weight: each writes only its own columns.
+      var pieces = [Float](repeating: .nan, count: m * rows)
+      for r0 in stride(from: 0, to: rows, by: 16) {
+        nd_q8act_matmul(type, panels, Int64(r0), Int64(min(r0 + 16, rows)), xq, Int64(m), Int64(k), &pieces, Int64(rows), 0)
+      }
+      #expect(pieces.map(\.bitPattern) == all.map(\.bitPattern), "\(format.name) panel by panel")
     }
   }
 
@@ -92,8 +106,9 @@ struct Q8ActivationKernelTests {
       let x = randomFloats(k, &rng)
       let xq = quantized(x, m: 1, k: k)
       let rowBytes = k / 32 * format.blockBytes
+      let type = nd_q8act_type_for_kernel_index(format.index)
       var y = [Float](repeating: 0, count: rows)
-      nd_q8act_matmul(nd_q8act_type_for_kernel_index(format.index), w, Int64(rowBytes), Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
+      nd_q8act_matmul(type, packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k), 0, Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
       let kernels = nd_quant_kernels_for(format.index, ND_KERNELS_REFERENCE)
       for r in 0..<rows {
         var dequantized = [Float](repeating: 0, count: k)
@@ -117,6 +132,7 @@ struct Q8ActivationKernelTests {
     let w = randomRows(blockBytes: 20, scales: 2, rows: n, k: k, &rng)
     let x = randomFloats(m * k, &rng)
     let bias = randomFloats(n, &rng)
+    let panels = packed(w, type: nd_q8act_type_for_kernel_index(4), rowBytes: k / 32 * 20, rows: n, k: k)
     let pool = try #require(nd_pool_create(2, 50))
     defer { nd_pool_destroy(pool) }
     let scratchPerThread = nd_linear_scratch_floats(Int64(k))
@@ -124,14 +140,16 @@ struct Q8ActivationKernelTests {
     func run(rows: Int, from row: Int) -> [Float] {
       var y = [Float](repeating: 0.5, count: rows * n)
       w.withUnsafeBytes { wp in
-        x.withUnsafeBufferPointer { xp in
-          bias.withUnsafeBufferPointer { bp in
-            y.withUnsafeMutableBufferPointer { yp in
-              var job = nd_linear_job(
-                weights: wp.baseAddress, row_bytes: Int64(k / 32 * 20), decode: nd_dequantize_row_q4_1, matvec: nd_matvec_q4_1,
-                n: Int64(n), k: Int64(k), x: xp.baseAddress! + row * k, ldx: Int64(k), y: yp.baseAddress, ldy: Int64(n),
-                bias: bp.baseAddress, accumulate: 1, act_q8: nd_q8act_type_for_kernel_index(4))
-              #expect(nd_linear(pool, &job, 1, Int64(rows), &scratch, scratchPerThread) == 0)
+        panels.withUnsafeBytes { pp in
+          x.withUnsafeBufferPointer { xp in
+            bias.withUnsafeBufferPointer { bp in
+              y.withUnsafeMutableBufferPointer { yp in
+                var job = nd_linear_job(
+                  weights: wp.baseAddress, row_bytes: Int64(k / 32 * 20), decode: nd_dequantize_row_q4_1, matvec: nd_matvec_q4_1,
+                  n: Int64(n), k: Int64(k), x: xp.baseAddress! + row * k, ldx: Int64(k), y: yp.baseAddress, ldy: Int64(n),
+                  bias: bp.baseAddress, accumulate: 1, act_q8: nd_q8act_type_for_kernel_index(4), act_q8_panels: pp.baseAddress)
+                #expect(nd_linear(pool, &job, 1, Int64(rows), &scratch, scratchPerThread) == 0)
+              }
             }
           }
         }

@@ -59,6 +59,7 @@ typedef struct {
   const float *bias;       // [n] or NULL
   int accumulate;
   int act_q8;              // ND_Q8ACT_* (nd_q8act.h): 8-bit activations for this quantized weight; 0 float
+  const void *act_q8_panels;  // with act_q8: the weights repacked by nd_q8act_pack
 } nd_linear_job;
 
 /// Weight rows are decoded tile by tile into per-thread scratch and multiplied

@@ -8,13 +8,17 @@ struct Linear {
   let bias: FloatBuffer?
   /// ND_Q8ACT_* when this weight takes 8-bit activations, else 0 (ActivationPrecision).
   let activationFormat: Int32
+  /// The weight repacked for the 8-bit-activation kernels, when it takes them.
+  let panels: ActivationPanels?
 
   var outFeatures: Int { weight.rows }
   var inFeatures: Int { weight.columns }
 
   init(_ weight: TensorView, bias: TensorView? = nil, activations: ActivationPrecision = .float32) {
     self.weight = weight
-    activationFormat = activations.kernelFormat(for: weight.type)
+    let format = weight.columns % 32 == 0 ? activations.kernelFormat(for: weight.type) : 0
+    activationFormat = format
+    panels = format != 0 ? ActivationPanels(weight: weight, format: format) : nil
     self.bias = bias.map { FloatBuffer($0.dequantizedRow(0)) }
   }
 
@@ -24,7 +28,8 @@ struct Linear {
       weights: UnsafeRawPointer(weight.data.baseAddress), row_bytes: Int64(weight.rowBytes),
       decode: weight.type == .f32 ? nil : weight.kernels.dequantize, matvec: weight.kernels.matvec,
       n: Int64(outFeatures), k: Int64(inFeatures), x: x, ldx: Int64(ldx), y: y, ldy: Int64(ldy),
-      bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0, act_q8: activationFormat)
+      bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0, act_q8: activationFormat,
+      act_q8_panels: panels.map { UnsafeRawPointer($0.pointer) })
   }
 
   /// Per-thread scratch a set of linears needs.
