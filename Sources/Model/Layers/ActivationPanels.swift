@@ -1,3 +1,4 @@
+import Foundation
 import NightdeskKernels
 
 /// A quantized weight repacked once, at load, into the 16-row panels the 8-bit-activation
@@ -14,6 +15,20 @@ final class ActivationPanels: Sendable {
     pointer = .allocate(byteCount: max(bytes, 64), alignment: 64)
     nd_q8act_pack(format, UnsafeRawPointer(weight.data.baseAddress), Int64(weight.rowBytes), Int64(weight.rows),
                   Int64(weight.columns), pointer)
+    Self.releaseResidentPages(of: weight.data)
+  }
+
+  /// The stored rows are not read again for products once repacked: their pages of the
+  /// read-only file mapping leave the resident set (a later read, such as an embedding
+  /// row of a tied head, faults them back in from the page cache), so the panels do not
+  /// double the weights' memory.
+  private static func releaseResidentPages(of data: UnsafeRawBufferPointer) {
+    guard let base = data.baseAddress else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (Int(bitPattern: base) + page - 1) / page * page
+    let end = (Int(bitPattern: base) + data.count) / page * page
+    guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    madvise(pointer, end - start, MADV_DONTNEED)
   }
 
   deinit { pointer.deallocate() }

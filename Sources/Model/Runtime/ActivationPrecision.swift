@@ -5,12 +5,12 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
   /// The reference: float32 activations over exactly dequantized weights (what the fixtures check).
   case float32 = "f32"
   /// Each activation row quantized per 32-element block to int8 (as llama.cpp does) and dotted
-  /// with Q4_0 / Q4_1 / Q8_0 weight blocks in integers; other weights, norms and attention stay
-  /// float32. Still batch-invariant (a row's logits are the same alone, batched or from a cached
-  /// prefix), but NOT the reference: logits move by the activation rounding (`nightdesk
-  /// compare-precision` measures by how much). Whether it is faster depends on the CPU: on the
-  /// 2-core AVX-512 Zen 5 it was measured on, decode is memory-bound (no gain) and the float32 tile GEMM
-  /// beats it on batched steps.
+  /// with Q4_0 / Q4_1 / Q8_0 weight blocks in integers (AVX-512 VNNI), over weights repacked
+  /// at load into 16-row panels; other weights, norms and attention stay float32. Still
+  /// batch-invariant (a row's logits are the same alone, batched or from a cached prefix),
+  /// but NOT the reference: logits move by the activation rounding (`nightdesk
+  /// compare-precision` measures by how much). It pays on compute-bound steps (prefill,
+  /// batched decode); one sequence's decode is memory-bound either way.
   case int8
 
   /// The kernel format for a weight of `type` (ND_Q8ACT_*), 0 when it stays float.
