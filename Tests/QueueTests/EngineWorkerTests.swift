@@ -67,6 +67,26 @@ import Testing
     await executor.engine.shutdown()
   }
 
+  @Test func aWorkerWithEightBitActivationsSaysSoInItsResultsAndKeepsItsOwnPrefixCache() async throws {
+    try #require(FileManager.default.fileExists(atPath: TestPaths.smolLM2.path), "run Ops/setup for the SmolLM2 model")
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let receipt = try queue.submit([Self.documentJob("Harrowgate Mills reported revenue of 412 million pounds in 2025.",
+                                                     questions: ["What was the revenue?"])])
+    let executor = try EngineExecutor.load(model: TestPaths.smolLM2.path, threads: 2, activations: .int8) { stops in
+      EngineConfiguration(kvMemoryBytes: 32 << 20, eosTokenIDs: stops)
+    }
+    let summary = try await Worker(configuration: Self.configuration(fixture), executor: executor).run()
+    #expect(summary.succeeded == 1)
+    let result = try #require(try queue.records(receipt.jobs.map(\.id)).first?.result)
+    #expect(result.executor.model == "SmolLM2-135M-Instruct.Q4_1.gguf (int8 activations)")
+    #expect(result.executor.modelDigest == Self.smolSHA256)
+    #expect(result.requests.allSatisfy { !$0.text.isEmpty })
+    // KV computed from 8-bit activations must never be served to a float32 engine, nor the reverse.
+    #expect(executor.engine.modelIdentity.hasSuffix("|activations=int8"))
+    await executor.engine.shutdown()
+  }
+
   @Test func fiveHundredJobsThroughThreeEngineWorkersEachSucceedOnce() async throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()

@@ -55,7 +55,8 @@ public final class TransformerModel: LanguageModel {
               activations: ActivationPrecision = .float32) {
     self.config = config
     self.activations = activations
-    self.identity = identity
+    // Prefix-cache keys: KV computed with 8-bit activations is not the reference's KV.
+    self.identity = activations == .float32 ? identity : identity + "|activations=" + activations.rawValue
     self.source = source
     embedding = Embedding(table: weights.embedding)
     blocks = weights.layers.enumerated().map { index, layer in

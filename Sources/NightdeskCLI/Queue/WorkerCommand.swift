@@ -49,6 +49,7 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Compute threads for the model (default: NIGHTDESK_THREADS, else all cores).", valueName: "n")) var threads: Int?
   @Flag(help: "At exit, print the worker's summary as one JSON object.") var json = false
   @OptionGroup(title: "Engine") var engine: EngineOptions
+  @OptionGroup(title: "Precision") var precision: ActivationOptions
 
   func validate() throws {
     guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
@@ -121,7 +122,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   private func makeEngineExecutor() throws -> EngineExecutor {
-    try EngineExecutor.load(model: model ?? "", threads: threads) { stopTokens in
+    try EngineExecutor.load(model: model ?? "", threads: threads, activations: precision.activations) { stopTokens in
       try engine.configuration(eosTokenIDs: stopTokens)
     }
   }

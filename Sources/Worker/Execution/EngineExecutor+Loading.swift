@@ -9,16 +9,17 @@ extension EngineExecutor {
   /// and chat template, starts an engine configured by `configuration` (given the
   /// model's stop tokens), and returns an executor feeding it.
   public static func load(
-    model path: String, threads: Int? = nil, configuration: ([Int32]) throws -> EngineConfiguration
+    model path: String, threads: Int? = nil, activations: ActivationPrecision = .float32, configuration: ([Int32]) throws -> EngineConfiguration
   ) throws -> EngineExecutor {
     let url = URL(fileURLWithPath: path)
     let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: url))
     let template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)
-    let model = try ModelLoader.loadModel(path: path, threads: threads)
+    let model = try ModelLoader.loadModel(path: path, threads: threads, activations: activations)
     let config = try configuration(tokenizer.stopTokenIDs)
     let engine = try Engine(model: model, configuration: config) { tokenizer.makeStreamingDecoder(skipSpecialTokens: true) }
     let identity = ExecutorIdentity(
-      model: url.lastPathComponent, modelDigest: ModelDigest.sha256(of: url) ?? PrefixHash.digest(engine.modelIdentity),
+      // A result says when it did not come from the reference arithmetic.
+      model: url.lastPathComponent + (activations == .float32 ? "" : " (\(activations.rawValue) activations)"), modelDigest: ModelDigest.sha256(of: url) ?? PrefixHash.digest(engine.modelIdentity),
       templateDigest: template.format.rawValue + ":" + PrefixHash.digest(tokenizer.chatTemplate ?? ""))
     let bos = tokenizer.addsBOS ? tokenizer.bosTokenID : nil
     return EngineExecutor(engine: engine, identity: identity, capacity: config.scheduler.maxSequences) { messages in
