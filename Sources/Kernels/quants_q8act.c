@@ -151,24 +151,18 @@ void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t row
   }
 }
 
-#if !ND_Q8ACT_SIMD
-
-// MARK: Scalar over packed panels (machines without AVX-512 VNNI)
-
-void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  nd_q8act_quantize_ref(x, ldx, m, k, dst);
-}
+// MARK: Scalar over packed panels (what machines without AVX-512 VNNI run)
 
 /// Weight integer of element e of panel row o in a packed block.
 static int32_t nd_packed_int(int type, const uint8_t *blk, int o, int e) {
-  if (type == ND_Q8ACT_Q8_0) return (int32_t)(blk[(e / 4) * 64 + o * 4 + e % 4] ^ 0x80) - 128;
+  if (type == ND_Q8ACT_Q8_0) return (int32_t)blk[(e / 4) * 64 + o * 4 + e % 4] - 128;  // stored w + 128
   const int e16 = e & 15;
   const uint8_t byte = blk[(e16 / 4) * 64 + o * 4 + e16 % 4];
   const int32_t q = e < 16 ? byte & 15 : byte >> 4;
   return type == ND_Q8ACT_Q4_0 ? q - 8 : q;
 }
 
-void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+void nd_q8act_matmul_packed_ref(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                      float *y, int64_t ldy, int accumulate) {
   const int64_t nb = k / ND_QK, pb = nd_panel_block_bytes(type), so = nd_scales_offset(type);
   const int64_t xrow = nd_q8act_row_bytes(k);
@@ -187,6 +181,17 @@ void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const
       y[i * ldy + r] = accumulate ? y[i * ldy + r] + acc : acc;
     }
   }
+}
+
+#if !ND_Q8ACT_SIMD
+
+void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
+  nd_q8act_quantize_ref(x, ldx, m, k, dst);
+}
+
+void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                     float *y, int64_t ldy, int accumulate) {
+  nd_q8act_matmul_packed_ref(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
 }
 
 #else

@@ -71,10 +71,12 @@ struct Q8ActivationKernelTests {
       let xq = quantized(x, m: m, k: k)
       for accumulate: Int32 in [0, 1] {
         let start = randomFloats(m * rows, &rng)
-        var fast = start, reference = start
+        var fast = start, scalar = start, reference = start
         nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
+        nd_q8act_matmul_packed_ref(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &scalar, Int64(rows), accumulate)
         nd_q8act_matmul_ref(type, w, Int64(rowBytes), Int64(rows), xq, Int64(m), Int64(k), &reference, Int64(rows), accumulate)
         #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) accumulate \(accumulate)")
+        #expect(scalar.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) scalar accumulate \(accumulate)")
       }
       var all = [Float](repeating: 0, count: m * rows)
       nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)

@@ -61,6 +61,9 @@ void nd_q8act_pack(int type, const void *w, int64_t row_bytes, int64_t n, int64_
 /// Every (r, i) result is the same whatever m, r0 and r1 are.
 void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                      float *y, int64_t ldy, int accumulate);
+/// nd_q8act_matmul in scalar code (what runs without AVX-512 VNNI).
+void nd_q8act_matmul_packed_ref(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                                int64_t k, float *y, int64_t ldy, int accumulate);
 /// The definition: the same products straight from the stored rows, one at a time.
 void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                          int64_t k, float *y, int64_t ldy, int accumulate);
