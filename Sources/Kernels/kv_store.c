@@ -25,20 +25,29 @@ static uint16_t nd_f32_to_f16(uint32_t x) {
   return (uint16_t)(sign | half);
 }
 
+/// One float in a 16-bit KV format (f16, or bf16 rounded to nearest even, NaN kept).
+static inline uint16_t nd_kv_narrow(float value, int format) {
+  uint32_t bits;
+  memcpy(&bits, &value, 4);
+  if (format != ND_KV_BF16) return nd_f32_to_f16(bits);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((bits >> 16) | 0x40);
+  return (uint16_t)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}
+
 void nd_kv_store(const float *src, void *dst, int64_t n, int format) {
   if (format == ND_KV_F32) {
     memcpy(dst, src, (size_t)n * sizeof(float));
     return;
   }
   uint16_t *out = dst;
-  for (int64_t i = 0; i < n; i++) {
-    uint32_t bits;
-    memcpy(&bits, &src[i], 4);
-    if (format == ND_KV_BF16) {
-      if ((bits & 0x7FFFFFFFu) > 0x7F800000u) out[i] = (uint16_t)((bits >> 16) | 0x40);  // keep NaN a NaN
-      else out[i] = (uint16_t)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-    } else {
-      out[i] = nd_f32_to_f16(bits);
-    }
+  for (int64_t i = 0; i < n; i++) out[i] = nd_kv_narrow(src[i], format);
+}
+
+void nd_kv_store_strided(const float *src, void *dst, int64_t n, int64_t stride, int format) {
+  if (format == ND_KV_F32) {
+    for (int64_t i = 0; i < n; i++) ((float *)dst)[i * stride] = src[i];
+    return;
   }
+  uint16_t *out = dst;
+  for (int64_t i = 0; i < n; i++) out[i * stride] = nd_kv_narrow(src[i], format);
 }

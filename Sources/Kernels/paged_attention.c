@@ -1,11 +1,12 @@
 // Causal attention of query rows over their sequence's keys in the paged KV
 // cache.
 //
-// Every number a row produces depends only on that row: each score equals
-// nd_dot_fixed of its query and key, the softmax runs over keys 0 ... position
-// in a fixed 16-lane order, and each output element sums its value terms in key
-// order with one fused multiply-add per term. How rows and heads are grouped
-// into tasks is therefore free, and it is chosen for speed only:
+// Every number a row produces depends only on that row: each score is one chain
+// of fused multiply-adds over d = 0 ... head_dim - 1 (acc = fma(q[d], k[d], acc)
+// from 0), the softmax runs over keys 0 ... position in a fixed 16-lane order,
+// and each output element sums its value terms in key order with one fused
+// multiply-add per term. How rows and heads are grouped into tasks is therefore
+// free, and it is chosen for speed only:
 // - all query heads that share a KV head (grouped-query attention) read each
 //   key and value once per task;
 // - a task holds a tile of consecutive rows of one sequence (prefill), or
@@ -13,6 +14,11 @@
 //   physical blocks (a shared prefix from the prefix cache): those blocks are
 //   scored and summed for all the task's rows at once, then each row goes on
 //   over its own blocks, continuing the same accumulators.
+// The score chain needs no reduction across lanes: the cache stores each
+// block's keys transposed ([kv_heads][head_dim][block_size]), so one vector
+// holds dimension d of 16 keys, and a tile of queries x 16-key groups is an
+// outer product, q[d] broadcast against the keys' row d, every accumulator a
+// chain of its own (enough of them to hide the FMA latency).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +34,9 @@ enum {
 };
 
 int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim) {
-  // scores [queries][keys rounded up], then one block of keys widened to float32
-  return ND_ATTENTION_QUERIES * ((max_keys + 15) & ~(int64_t)15) + block_size * head_dim;
+  // scores [queries][keys rounded up], then the queries packed for the score product
+  (void)block_size;
+  return ND_ATTENTION_QUERIES * (((max_keys + 15) & ~(int64_t)15) + head_dim);
 }
 
 static inline float nd_bf16_scalar(uint16_t h) {
@@ -93,13 +100,20 @@ static void nd_softmax_row(float *s, int64_t n, float scale) {
   for (; j < n; j++) s[j] *= inv;
 }
 
+/// Score of query q against key j of a block whose keys are stored transposed:
+/// `k` points at the key's element 0, element d is `bs` further per d.
+static float nd_score_ref(const float *q, const void *k, int64_t bs, int64_t hd, int format) {
+  float acc = 0.0f;
+  for (int64_t d = 0; d < hd; d++) acc = __builtin_fmaf(q[d], nd_kv_load1(k, d * bs, format), acc);
+  return acc;
+}
+
 // MARK: Reference
 
 void nd_attention_ref(const nd_attention_job *job) {
   const int64_t hd = job->head_dim, bs = job->block_size, group = job->heads / job->kv_heads;
   const int64_t token_stride = job->kv_heads * hd, q_stride = job->heads * hd;
   const int64_t elem = job->kv_format == ND_KV_F32 ? 4 : 2;
-  float *k = malloc((size_t)hd * sizeof(float));
   for (int64_t r = 0; r < job->rows; r++) {
     const int64_t keys = job->positions[r] + 1;
     const int32_t *table = job->block_tables[r];
@@ -107,10 +121,9 @@ void nd_attention_ref(const nd_attention_job *job) {
     for (int64_t h = 0; h < job->heads; h++) {
       const int64_t kvh = h / group;
       for (int64_t j = 0; j < keys; j++) {
-        const int64_t slot = (int64_t)table[j / bs] * bs + j % bs;
-        const char *src = (const char *)job->k_cache + (slot * token_stride + kvh * hd) * elem;
-        for (int64_t d = 0; d < hd; d++) k[d] = nd_kv_load1(src, d, job->kv_format);
-        s[j] = nd_dot_fixed_ref(job->q + r * q_stride + h * hd, k, hd);
+        const int64_t key = ((int64_t)table[j / bs] * job->kv_heads + kvh) * hd * bs + j % bs;
+        s[j] = nd_score_ref(job->q + r * q_stride + h * hd, (const char *)job->k_cache + key * elem, bs, hd,
+                            job->kv_format);
       }
       // Same operations as nd_softmax_row, one at a time.
       float max_score = -INFINITY, lanes[16] = {0};
@@ -134,7 +147,6 @@ void nd_attention_ref(const nd_attention_job *job) {
     }
     free(s);
   }
-  free(k);
 }
 
 // MARK: Tasks
@@ -158,102 +170,141 @@ typedef struct {
   int64_t last;
 } nd_query;
 
-/// Asks for one KV head's slice of `keys` cached tokens of a block (the next one
-/// to be read), so it streams in from L3 or memory while the current block is used.
-static inline void nd_prefetch_block(const nd_attention_job *job, const void *cache, int32_t block, int64_t kvh,
-                                     int64_t keys) {
-  const int64_t hd = job->head_dim, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
-  const int64_t token_bytes = job->kv_heads * hd * elem, slice = hd * elem;
-  const char *p = (const char *)cache + ((int64_t)block * job->block_size * job->kv_heads + kvh) * hd * elem;
-  for (int64_t j = 0; j < keys; j++)
-    for (int64_t b = 0; b < slice; b += 64) __builtin_prefetch(p + j * token_bytes + b);
+/// Up to 16 consecutive keys of one block: `k` points at the first key's
+/// dimension 0 (dimension d lies d rows of block_size keys further); their
+/// scores go to index j on of each query's row.
+typedef struct {
+  const char *k;
+  int64_t j;
+  int n;
+} nd_key_group;
+
+/// Keys [j0, j1) of a sequence's table: the next range a task scores, prefetched ahead.
+typedef struct {
+  const int32_t *table;
+  int64_t j0, j1;
+} nd_key_range;
+
+enum { ND_KEY_GROUPS = 8 };  // key groups per pass over a call's queries (8 x 4 KiB at head_dim 64, f32)
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define ND_SCORE_AVX512 1
+/// Dimension d of the keys of a group (row `p`), lanes past its n zero and never read.
+static inline __attribute__((always_inline)) __m512 nd_key_row16(const char *p, __mmask16 m, const int F) {
+  if (F == ND_KV_F16) return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+  if (F == ND_KV_BF16)
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+  return _mm512_maskz_loadu_ps(m, p);
 }
 
-/// Keys of one cache block for the score product: float32 rows `ld` apart.
-static const float *nd_key_block(const nd_attention_job *job, int32_t block, int64_t kvh, int64_t keys,
-                                 float *widened, int64_t *ld) {
-  const int64_t hd = job->head_dim, token_stride = job->kv_heads * hd;
-  if (job->kv_format == ND_KV_F32) {
-    *ld = token_stride;
-    return (const float *)job->k_cache + (int64_t)block * job->block_size * token_stride + kvh * hd;
-  }
-  const uint16_t *src = (const uint16_t *)job->k_cache + (int64_t)block * job->block_size * token_stride + kvh * hd;
-  for (int64_t j = 0; j < keys; j++) {
-    const uint16_t *row = src + j * token_stride;
-    float *dst = widened + j * hd;
-    int64_t d = 0;
-#if defined(__AVX512F__)
-    for (; d + 16 <= hd; d += 16) {
-      const __m256i h = _mm256_loadu_si256((const __m256i *)(row + d));
-      _mm512_storeu_ps(dst + d, job->kv_format == ND_KV_F16
-                                    ? _mm512_cvtph_ps(h)
-                                    : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
-    }
-#endif
-    for (; d < hd; d++) dst[d] = nd_kv_load1(row, d, job->kv_format);
-  }
-  *ld = hd;
-  return widened;
-}
-
-#if defined(__AVX512F__)
-/// out[jj] = nd_dot_fixed(q, k + jj * ldk, hd) for jj < n <= 16 (rows past `avail`
-/// are never read). The 16 per-key accumulators are reduced together: the
-/// shuffles pair the same lanes as nd_lane_tree, four keys at a time.
-static inline __attribute__((always_inline)) void nd_scores16(const float *q, const float *k, int64_t ldk, int n,
-                                                              int avail, int64_t hd, float *out, const int full) {
+/// Scores of Q queries x G key groups: each of the Q·G accumulators is the
+/// score chain of one query and 16 keys, q[d] broadcast against row d. The
+/// queries come packed [head_dim][Q], so one pointer walks them all.
+static inline __attribute__((always_inline)) void nd_score_tile(const float *qp, const nd_query *qs,
+                                                                const nd_key_group *g, int64_t hd,
+                                                                int64_t row_bytes, const int Q, const int G,
+                                                                const int F) {
   __m512 acc[16];
-  int64_t off[16];
-  for (int jj = 0; jj < 16; jj++) {
-    acc[jj] = _mm512_setzero_ps();
-    off[jj] = (full || jj < avail ? jj : 0) * ldk;
+  __mmask16 m[ND_KEY_GROUPS];
+  for (int t = 0; t < G; t++) m[t] = (__mmask16)((1u << g[t].n) - 1);
+  for (int i = 0; i < Q * G; i++) acc[i] = _mm512_setzero_ps();
+  const float *const end = qp + hd * Q;
+  for (int64_t off = 0; qp < end; qp += Q, off += row_bytes) {
+    __m512 kt[ND_KEY_GROUPS];
+    for (int t = 0; t < G; t++) kt[t] = nd_key_row16(g[t].k + off, m[t], F);
+    for (int i = 0; i < Q; i++) {
+      const __m512 qd = _mm512_set1_ps(qp[i]);
+      for (int t = 0; t < G; t++) acc[i * G + t] = _mm512_fmadd_ps(qd, kt[t], acc[i * G + t]);
+    }
   }
-  int64_t d = 0;
-  for (; d + 16 <= hd; d += 16) {
-    const __m512 qv = _mm512_loadu_ps(q + d);
-    for (int jj = 0; jj < 16; jj++) acc[jj] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k + off[jj] + d), acc[jj]);
+  for (int i = 0; i < Q; i++)
+    for (int t = 0; t < G; t++) _mm512_mask_storeu_ps(qs[i].scores + g[t].j, m[t], acc[i * G + t]);
+}
+
+/// Tiles of at most 4 queries; enough groups per tile for 8 or more chains (a
+/// lone query takes all 8, padding groups have n = 0 and cost no memory).
+static inline __attribute__((always_inline)) void nd_score_groups_f(const float *packed, const nd_query *qs,
+                                                                    int64_t count, const nd_key_group *g, int ng,
+                                                                    int64_t hd, int64_t row_bytes, const int F) {
+  for (int64_t x = 0; x < count; x += 4) {
+    const int64_t left = count - x;
+    const float *qp = packed + x * hd;
+    if (left == 1) {
+      nd_score_tile(qp, qs + x, g, hd, row_bytes, 1, 8, F);
+      continue;
+    }
+    for (int t = 0; t < ng; t += 4) {
+      const int small = ng - t <= 2;
+      if (left == 2) nd_score_tile(qp, qs + x, g + t, hd, row_bytes, 2, 4, F);
+      else if (left == 3 && small) nd_score_tile(qp, qs + x, g + t, hd, row_bytes, 3, 2, F);
+      else if (left == 3) nd_score_tile(qp, qs + x, g + t, hd, row_bytes, 3, 4, F);
+      else if (small) nd_score_tile(qp, qs + x, g + t, hd, row_bytes, 4, 2, F);
+      else nd_score_tile(qp, qs + x, g + t, hd, row_bytes, 4, 4, F);
+    }
   }
-  if (d < hd) {
-    const __mmask16 mask = (__mmask16)((1u << (hd - d)) - 1);
-    const __m512 qv = _mm512_maskz_loadu_ps(mask, q + d);
-    for (int jj = 0; jj < 16; jj++)
-      acc[jj] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, k + off[jj] + d), acc[jj]);
-  }
-  __m512 b[8], c[4], e[2];
-  for (int i = 0; i < 8; i++)  // lanes l + l+8 of keys 2i, 2i+1
-    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(acc[2 * i], acc[2 * i + 1], 0x44),
-                         _mm512_shuffle_f32x4(acc[2 * i], acc[2 * i + 1], 0xEE));
-  for (int i = 0; i < 4; i++)  // l + l+4: quarter m of c[i] belongs to key 4i + m
-    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0x88),
-                         _mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0xDD));
-  for (int i = 0; i < 2; i++)  // l + l+2 within each quarter
-    e[i] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0x44),
-                         _mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0xEE));
-  // lane 0 + lane 1: lane 4m + i now holds key 4i + m
-  const __m512 f = _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], 0x88), _mm512_shuffle_ps(e[0], e[1], 0xDD));
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  _mm512_mask_storeu_ps(out, (__mmask16)((1u << n) - 1), _mm512_permutexvar_ps(order, f));
 }
 #endif
 
-/// Scores of queries [0, count) against the `keys` keys of one block starting at key j0.
-static void nd_score_block(const nd_attention_job *job, const float *const *q, const nd_query *queries,
-                           int64_t count, const float *k, int64_t ldk, int64_t keys, int64_t j0) {
-  const int64_t hd = job->head_dim;
-#if defined(__AVX512F__)
-  for (int64_t c = 0; c < keys; c += 16) {
-    const int n = keys - c < 16 ? (int)(keys - c) : 16;
-    const int avail = job->block_size - c < 16 ? (int)(job->block_size - c) : 16;  // j0 starts a block
-    const float *kc = k + c * ldk;
-    if (avail == 16)
-      for (int64_t i = 0; i < count; i++) nd_scores16(q[i], kc, ldk, n, 16, hd, queries[i].scores + j0 + c, 1);
-    else
-      for (int64_t i = 0; i < count; i++) nd_scores16(q[i], kc, ldk, n, avail, hd, queries[i].scores + j0 + c, 0);
-  }
+/// Scores of `count` queries against `ng` key groups (g padded to ND_KEY_GROUPS).
+static void nd_score_groups(const nd_attention_job *job, const float *const *q, const float *packed,
+                            const nd_query *qs, int64_t count, const nd_key_group *g, int ng) {
+  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
+#if defined(ND_SCORE_AVX512)
+  (void)q;
+  if (job->kv_format == ND_KV_F16) nd_score_groups_f(packed, qs, count, g, ng, hd, bs * elem, ND_KV_F16);
+  else if (job->kv_format == ND_KV_BF16) nd_score_groups_f(packed, qs, count, g, ng, hd, bs * elem, ND_KV_BF16);
+  else nd_score_groups_f(packed, qs, count, g, ng, hd, bs * elem, ND_KV_F32);
 #else
+  (void)packed;
   for (int64_t i = 0; i < count; i++)
-    for (int64_t j = 0; j < keys; j++) queries[i].scores[j0 + j] = nd_dot_fixed(q[i], k + j * ldk, hd);
+    for (int t = 0; t < ng; t++)
+      for (int jj = 0; jj < g[t].n; jj++)
+        qs[i].scores[g[t].j + jj] = nd_score_ref(q[i], g[t].k + jj * elem, bs, hd, job->kv_format);
 #endif
+}
+
+/// Asks for the keys of KV head kvh that one pass over keys [j0, j1) reads, so
+/// they stream in from L3 or memory while the current pass computes.
+static void nd_prefetch_keys(const nd_attention_job *job, int64_t kvh, nd_key_range r) {
+  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
+  const int64_t slice_bytes = hd * bs * elem, block_bytes = job->kv_heads * slice_bytes;
+  const int64_t span = ND_KEY_GROUPS * (bs < 16 ? bs : 16);
+  const char *base = (const char *)job->k_cache + kvh * slice_bytes;
+  if (r.j1 <= r.j0) return;
+  const int64_t last = (r.j0 + span < r.j1 ? r.j0 + span : r.j1) - 1;
+  for (int64_t b = r.j0 / bs; b <= last / bs; b++)
+    for (int64_t o = 0; o < slice_bytes; o += 64) __builtin_prefetch(base + r.table[b] * block_bytes + o, 0, 1);
+}
+
+/// Scores of queries [0, count) against keys [j0, j1) of KV head kvh of the
+/// sequence with `table`, ND_KEY_GROUPS groups of keys at a time. The next pass's
+/// keys (after the last pass: the start of `next`) are prefetched meanwhile.
+static void nd_score_keys(const nd_attention_job *job, const float *const *q, const nd_query *qs, int64_t count,
+                          int64_t kvh, nd_key_range keys, nd_key_range next, float *packed) {
+  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
+  const int64_t slice_bytes = hd * bs * elem, block_bytes = job->kv_heads * slice_bytes;
+  const char *base = (const char *)job->k_cache + kvh * slice_bytes;
+  if (keys.j1 <= keys.j0) return;
+  // [count / 4 tiles][head_dim][4 queries, fewer in the last tile]
+  for (int64_t x = 0; x < count; x += 4) {
+    const int64_t w = count - x < 4 ? count - x : 4;
+    for (int64_t i = 0; i < w; i++)
+      for (int64_t d = 0; d < hd; d++) packed[x * hd + d * w + i] = q[x + i][d];
+  }
+  nd_key_group g[ND_KEY_GROUPS];
+  for (int64_t j = keys.j0; j < keys.j1;) {
+    int ng = 0;
+    for (; ng < ND_KEY_GROUPS && j < keys.j1; ng++) {
+      const int64_t c = j % bs;
+      int64_t n = bs - c < 16 ? bs - c : 16;
+      if (keys.j1 - j < n) n = keys.j1 - j;
+      g[ng] = (nd_key_group){.k = base + keys.table[j / bs] * block_bytes + c * elem, .j = j, .n = (int)n};
+      j += n;
+    }
+    for (int t = ng; t < ND_KEY_GROUPS; t++) g[t] = (nd_key_group){.k = g[0].k, .j = g[0].j, .n = 0};
+    nd_prefetch_keys(job, kvh, j < keys.j1 ? (nd_key_range){keys.table, j, keys.j1} : next);
+    nd_score_groups(job, q, packed, qs, count, g, ng);
+  }
 }
 
 #if defined(__AVX512F__)
@@ -285,7 +336,7 @@ static inline __attribute__((always_inline)) void nd_pv_queries(
     if (prefetch && b0 + bs < j1) {  // the next block streams in while this one is summed
       const char *next = v_base + (int64_t)table[b0 / bs + 1] * bs * token_bytes;
       for (int64_t j = 0; j < bs; j++)
-        for (int t = 0; t < V * 16 * (F == ND_KV_F32 ? 4 : 2); t += 64) __builtin_prefetch(next + j * token_bytes + t);
+        for (int t = 0; t < V * 16 * (F == ND_KV_F32 ? 4 : 2); t += 64) __builtin_prefetch(next + j * token_bytes + t, 0, 1);
     }
     for (int64_t j = start; j < end; j++) {
       const char *v = block + (j - b0) * token_bytes;
@@ -367,7 +418,7 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
     if (job->positions[r] + 1 > max_keys) max_keys = job->positions[r] + 1;
   const int64_t lds = (max_keys + 15) & ~(int64_t)15;
   float *scores = job->scratch + (int64_t)thread * job->scratch_per_thread;  // [count][lds]
-  float *widened = scores + ND_ATTENTION_QUERIES * lds;                     // [block_size][head_dim]
+  float *packed = scores + ND_ATTENTION_QUERIES * lds;                      // queries [count][head_dim], in tiles
   nd_query queries[ND_ATTENTION_QUERIES];
   const float *q[ND_ATTENTION_QUERIES];
   for (int64_t i = 0; i < rows; i++)
@@ -381,23 +432,15 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
 
   // Scores: shared blocks for every query at once, then each row's own blocks.
   const int64_t shared_keys = rg->shared_blocks * bs < max_keys ? rg->shared_blocks * bs : max_keys;
-  for (int64_t j0 = 0; j0 < shared_keys; j0 += bs) {
-    const int64_t keys = shared_keys - j0 < bs ? shared_keys - j0 : bs;
-    int64_t ldk;
-    if (j0 + bs < shared_keys) nd_prefetch_block(job, job->k_cache, job->block_tables[rg->r0][j0 / bs + 1], kvh, bs);
-    const float *k = nd_key_block(job, job->block_tables[rg->r0][j0 / bs], kvh, keys, widened, &ldk);
-    nd_score_block(job, q, queries, count, k, ldk, keys, j0);
-  }
-  for (int64_t i = 0; i < rows; i++) {
-    const int64_t row_keys = job->positions[rg->r0 + i] + 1;
-    for (int64_t j0 = shared_keys; j0 < row_keys; j0 += bs) {
-      const int64_t keys = row_keys - j0 < bs ? row_keys - j0 : bs;
-      int64_t ldk;
-      if (j0 + bs < row_keys) nd_prefetch_block(job, job->k_cache, job->block_tables[rg->r0 + i][j0 / bs + 1], kvh, bs);
-      const float *k = nd_key_block(job, job->block_tables[rg->r0 + i][j0 / bs], kvh, keys, widened, &ldk);
-      nd_score_block(job, q + i * per_task, queries + i * per_task, per_task, k, ldk, keys, j0);
-    }
-  }
+  // Each call prefetches the start of the next one's keys.
+  nd_key_range own[ND_ATTENTION_TILE + 1];
+  for (int64_t i = 0; i < rows; i++)
+    own[i] = (nd_key_range){job->block_tables[rg->r0 + i], shared_keys, job->positions[rg->r0 + i] + 1};
+  own[rows] = (nd_key_range){job->block_tables[rg->r0], 0, 0};
+  nd_score_keys(job, q, queries, count, kvh, (nd_key_range){job->block_tables[rg->r0], 0, shared_keys}, own[0],
+                packed);
+  for (int64_t i = 0; i < rows; i++)
+    nd_score_keys(job, q + i * per_task, queries + i * per_task, per_task, kvh, own[i], own[i + 1], packed);
   for (int64_t x = 0; x < count; x++) nd_softmax_row(queries[x].scores, queries[x].last + 1, job->scale);
 
   // Values: the shared keys for every query, then each row's own keys, continuing its sums.

@@ -18,6 +18,8 @@ struct AttentionKernelTests {
     Shape(headDim: 128, heads: 4, kvHeads: 2, blockSize: 16, format: Int32(ND_KV_BF16)),
     Shape(headDim: 32, heads: 4, kvHeads: 2, blockSize: 8, format: Int32(ND_KV_F32)),
     Shape(headDim: 40, heads: 2, kvHeads: 1, blockSize: 5, format: Int32(ND_KV_F16)),
+    Shape(headDim: 64, heads: 6, kvHeads: 2, blockSize: 32, format: Int32(ND_KV_F32)),
+    Shape(headDim: 40, heads: 8, kvHeads: 1, blockSize: 16, format: Int32(ND_KV_BF16)),
   ]
 
   /// A step's rows: (block table index, position).
@@ -97,5 +99,20 @@ struct AttentionKernelTests {
     }
     let shuffled = [41, 39, 38, 37, 40]
     #expect(run(shuffled, threads: 1).map(\.bitPattern) == shuffled.flatMap { expected[($0 * width)..<(($0 + 1) * width)] })
+  }
+
+  @Test("a strided store writes each element where a plain store of it would, and nothing between",
+        arguments: [Int32(ND_KV_F32), Int32(ND_KV_F16), Int32(ND_KV_BF16)])
+  func stridedStore(format: Int32) {
+    let n = 40, stride = 5, bytes = format == Int32(ND_KV_F32) ? 4 : 2
+    let source = randomFloats(n, seed: 9)
+    var strided = [UInt8](repeating: 0, count: n * stride * bytes)
+    var plain = [UInt8](repeating: 0, count: n * bytes)
+    nd_kv_store_strided(source, &strided, Int64(n), Int64(stride), format)
+    nd_kv_store(source, &plain, Int64(n), format)
+    for i in 0..<(n * stride) {
+      let expected = i % stride == 0 ? Array(plain[(i / stride * bytes)..<((i / stride + 1) * bytes)]) : [UInt8](repeating: 0, count: bytes)
+      #expect(Array(strided[(i * bytes)..<((i + 1) * bytes)]) == expected, "element \(i)")
+    }
   }
 }

@@ -81,13 +81,16 @@ enum { ND_KV_F32 = 0, ND_KV_F16 = 1, ND_KV_BF16 = 2 };
 
 /// Stores `n` floats in a KV format (f16 and bf16 round to nearest even).
 void nd_kv_store(const float *src, void *dst, int64_t n, int format);
+/// The same, element i at dst element i * stride: a token's keys into a block
+/// that stores them transposed (one row of block_size keys per dimension).
+void nd_kv_store_strided(const float *src, void *dst, int64_t n, int64_t stride, int format);
 
 typedef struct {
   int64_t rows, heads, kv_heads, head_dim, block_size;
   const float *q;               // [rows][heads][head_dim]
   float *out;                   // [rows][heads][head_dim]
-  const void *k_cache;          // one layer: [blocks][block_size][kv_heads][head_dim] in kv_format
-  const void *v_cache;          // same layout
+  const void *k_cache;          // one layer: [blocks][kv_heads][head_dim][block_size] in kv_format (transposed)
+  const void *v_cache;          // one layer: [blocks][block_size][kv_heads][head_dim] in kv_format
   int kv_format;
   const int64_t *positions;     // [rows] absolute position; the row attends to keys 0 ... position
   const int32_t *const *block_tables;  // [rows] the row's sequence's block table
@@ -97,7 +100,10 @@ typedef struct {
 } nd_attention_job;
 
 int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim);
-/// Scores, softmax and value sums of every row; rows are grouped into tasks
+/// Scores, softmax and value sums of every row. A score is one chain of fused
+/// multiply-adds, acc = fma(q[d], k[d], acc) for d = 0 ... head_dim - 1 from 0;
+/// the softmax sums in 16 lanes and a pairwise tree; each output element adds
+/// its value terms in key order. Rows are grouped into tasks
 /// freely (GQA heads, prefill tiles, decode rows sharing prefix blocks), as each
 /// row's numbers do not depend on its task.
 void nd_attention(nd_pool *pool, const nd_attention_job *job);

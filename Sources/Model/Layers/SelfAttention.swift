@@ -43,8 +43,8 @@ struct SelfAttention {
     step.layout.tables.withUnsafeBufferPointer { tables in
       for row in 0..<rows {
         let table = tables.baseAddress! + step.layout.tableOffsets[row]
-        let slot = kv.slotOffset(position: Int(step.layout.positions[row]), blockTable: table)
-        kv.store(layer: layer, slot: slot, keys: ws.k.pointer + row * kvWidth, values: ws.v.pointer + row * kvWidth)
+        kv.store(layer: layer, position: Int(step.layout.positions[row]), blockTable: table,
+                 keys: ws.k.pointer + row * kvWidth, values: ws.v.pointer + row * kvWidth)
       }
       let tablePointers: [UnsafePointer<Int32>?] = (0..<rows).map { UnsafePointer(tables.baseAddress! + step.layout.tableOffsets[$0]) }
       tablePointers.withUnsafeBufferPointer { rowTables in

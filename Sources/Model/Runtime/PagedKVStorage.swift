@@ -2,8 +2,9 @@ import Foundation
 import NightdeskKernels
 
 /// Keys and values of every layer in fixed-size blocks the engine hands out.
-/// Layout, for keys and values alike: [layers, blocks, blockSize, kvHeads, headDim],
-/// elements in float32, or float16/bfloat16 (rounded to nearest on write, widened exactly on read).
+/// Layout: values [layers, blocks, blockSize, kvHeads, headDim]; keys transposed within each block,
+/// [layers, blocks, kvHeads, headDim, blockSize], so the attention kernel reads one dimension of 16
+/// keys as a vector (scores as outer products, no lane reduction). Elements in float32, or float16/bfloat16 (rounded to nearest on write, widened exactly on read).
 public final class PagedKVStorage: KVStorage {
   public let blockCount: Int
   public let blockSize: Int
@@ -62,16 +63,14 @@ public final class PagedKVStorage: KVStorage {
   func layerKeys(_ layer: Int) -> UnsafeMutableRawPointer { keys + layer * bytesPerLayer }
   func layerValues(_ layer: Int) -> UnsafeMutableRawPointer { values + layer * bytesPerLayer }
 
-  /// Byte offset, within a layer, of the token at `position` of a sequence with `blockTable`.
-  @inline(__always)
-  func slotOffset(position: Int, blockTable: UnsafePointer<Int32>) -> Int {
-    (Int(blockTable[position / blockSize]) * blockSize + position % blockSize) * tokenWidth * precision.bytesPerElement
-  }
-
-  /// Stores one token's keys and values (tokenWidth floats each) at a slot of a layer.
-  func store(layer: Int, slot: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
-    nd_kv_store(k, layerKeys(layer) + slot, Int64(tokenWidth), kernelFormat)
-    nd_kv_store(v, layerValues(layer) + slot, Int64(tokenWidth), kernelFormat)
+  /// Stores the keys and values (tokenWidth floats each) of the token at `position` of a sequence
+  /// with `blockTable` in a layer: values as one row, keys as one column of their block.
+  func store(layer: Int, position: Int, blockTable: UnsafePointer<Int32>,
+             keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+    let slot = Int(blockTable[position / blockSize]) * blockSize * tokenWidth, offset = position % blockSize
+    let bytes = precision.bytesPerElement
+    nd_kv_store_strided(k, layerKeys(layer) + (slot + offset) * bytes, Int64(tokenWidth), Int64(blockSize), kernelFormat)
+    nd_kv_store(v, layerValues(layer) + (slot + offset * tokenWidth) * bytes, Int64(tokenWidth), kernelFormat)
   }
 
   public func copyBlock(from source: Int32, to destination: Int32) {
