@@ -14,6 +14,9 @@ struct SubmitCommand: ParsableCommand {
       with its number and the rest are queued. Requests that share their leading messages \
       (system prompt and document) become one job, so a worker reads the document once.
 
+      With --idempotency-key, running the same submit again never queues a second copy: \
+      what the first run queued is kept and only the rest is added, to the same batch.
+
       --json prints exactly {"batch": ID, "jobs": N, "rejected": [{"line": L, \
       "error": "..."}]}. The exit status is 1 when nothing could be queued.
 
@@ -65,7 +68,11 @@ struct SubmitCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Do not start jobs after this long from now (e.g. 8h).", valueName: "duration"))
   var deadlineIn: String?
 
-  @Option(help: ArgumentHelp("Submitting the same key again returns the first job (--document only).", valueName: "key"))
+  @Option(help: ArgumentHelp(
+    "Makes the submission safe to repeat: submitting the same input again with the same key (after a crash, "
+      + "a timeout or a lost reply) queues only what is missing, into the same batch, and prints that batch. "
+      + "Different input under a used key is refused. Keys are remembered for the queue's retention (7 days).",
+    valueName: "key"))
   var idempotencyKey: String?
 
   @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "batch"))
@@ -81,6 +88,9 @@ struct SubmitCommand: ParsableCommand {
     if document == nil, !questions.isEmpty { throw ValidationError("--question goes with --document") }
     guard Priority(rawValue: priority) != nil else { throw ValidationError("--priority must be high, normal or low") }
     if let deadlineIn { _ = try parseDuration(deadlineIn, option: "--deadline-in") }
+    if let idempotencyKey {
+      do { try QueueClient.validateSubmissionKey(idempotencyKey) } catch { throw ValidationError("--idempotency-key: \(error)") }
+    }
   }
 
   func run() throws {
@@ -91,14 +101,16 @@ struct SubmitCommand: ParsableCommand {
     let input = try readInput(defaults: defaults)
     var batchID: String?
     var queued = 0
+    // Jobs an earlier submission under the same idempotency key had already queued.
+    var earlier = 0
     if !input.jobs.isEmpty {
       let client = try queue.client("submit")
-      let receipt = try client.submit(input.jobs, toBatch: batch)
+      let receipt = try idempotencyKey.map { key in
+        try client.submit(input.jobs, toBatch: batch, submissionKey: key)
+      } ?? client.submit(input.jobs, toBatch: batch)
       batchID = receipt.batch
       queued = receipt.jobs.filter { $0.status != .exists }.count
-      for job in receipt.jobs where job.status == .duplicate {
-        if !json { print("already submitted with this idempotency key: job \(job.id)") }
-      }
+      earlier = receipt.jobs.filter { $0.status == .duplicate }.count
     }
     if json {
       printJSON([
@@ -112,7 +124,8 @@ struct SubmitCommand: ParsableCommand {
       if let batchID {
         print(batchID)
         FileHandle.standardError.write(Data(
-          ("queued \(queued) job(s), \(input.requestCount) request(s) in batch \(batchID)"
+          ("queued \(queued - earlier) job(s), \(input.requestCount) request(s) in batch \(batchID)"
+           + (earlier == 0 ? "" : " (\(earlier) more were already there: submitted before under this idempotency key)")
            + (input.rejected.isEmpty ? "" : "; \(input.rejected.count) rejected") + "\n").utf8))
       }
     }
@@ -138,7 +151,7 @@ struct SubmitCommand: ParsableCommand {
       requests: questions.enumerated().map { index, question in
         ChatRequest(customID: "q\(index + 1)", messages: [.system(context), .user(question)], sampling: sampling)
       },
-      priority: defaults.priority, desk: defaults.desk, idempotencyKey: idempotencyKey, deadline: defaults.deadline,
+      priority: defaults.priority, desk: defaults.desk, deadline: defaults.deadline,
       maxAttempts: defaults.maxAttempts)
     do { try spec.validate() } catch { throw ValidationError("\(error)") }
     return SubmissionInput(jobs: [spec])

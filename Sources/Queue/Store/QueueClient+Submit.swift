@@ -25,6 +25,8 @@ public struct SubmitReceipt: Sendable, Equatable {
   public var batch: String
   /// One per submitted spec, in order.
   public var jobs: [SubmittedJob]
+  /// A keyed submission that was made before (perhaps in part): `batch` is its batch.
+  public var resumed = false
 
   public var queuedCount: Int { jobs.filter { $0.status == .new }.count }
 }

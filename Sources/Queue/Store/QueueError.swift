@@ -5,6 +5,8 @@ public struct QueueError: Error, Sendable, Equatable, CustomStringConvertible {
   public enum Kind: String, Sendable {
     case invalidArgument
     case notFound
+    /// A key already names something different (a keyed submission with other contents).
+    case conflict
     /// The Redis could lose queue keys (an evicting `maxmemory-policy`).
     case unsafeRedis
     /// Redis answered something the queue did not expect (a script's reply shape).

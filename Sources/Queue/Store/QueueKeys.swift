@@ -13,6 +13,7 @@
 /// | `batch:<id>:jobs` | list | the batch's job ids in submission order |
 /// | `batches` | sorted set | batch ids by creation time |
 /// | `idem:<key>` | string | the job an idempotency key made |
+/// | `submission:<key>` | string | `<batch> <fingerprint>` of a keyed submission (`submit(_:toBatch:submissionKey:)`) |
 /// | `delayed` | sorted set | jobs waiting out a retry backoff, by due time (ms) |
 /// | `dead` | stream | dead-lettered jobs and their last error |
 /// | `events` | stream | every state change, for watchers |
@@ -44,6 +45,7 @@ public struct QueueKeys: Sendable, Equatable {
   public func batch(_ id: String) -> String { prefix + "batch:" + id }
   public func batchJobs(_ id: String) -> String { prefix + "batch:" + id + ":jobs" }
   public var batches: String { prefix + "batches" }
+  public func submission(_ key: String) -> String { prefix + "submission:" + key }
   public var delayed: String { prefix + "delayed" }
   public var dead: String { prefix + "dead" }
   public var events: String { prefix + "events" }

@@ -1,0 +1,112 @@
+import Foundation
+@testable import NightdeskQueue
+import NightdeskRedis
+import NightdeskSupport
+import Testing
+
+/// Keyed submissions against a real redis-server: repeating a submission (after a crash
+/// halfway, or a lost reply) completes the first one instead of queueing a second copy.
+@Suite struct SubmissionKeyTests {
+  static let questions = (0..<5).map { "Question \($0)?" }
+
+  @Test func aSubmissionCutOffHalfwayIsCompletedByRunningItAgain() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let specs = Self.questions.map { chatJob($0) }
+    // The first run: the key is recorded and the first chunk is queued, then the process dies.
+    let claimed = try queue.claimSubmission(
+      key: "night-1", fingerprint: QueueClient.fingerprint(of: specs), batch: nil)
+    #expect(!claimed.resumed)
+    let partial = try queue.submit(Array(QueueClient.keyed(specs, by: "night-1").prefix(2)), toBatch: claimed.batch)
+    #expect(partial.queuedCount == 2)
+
+    let second = try queue.submit(specs, submissionKey: "night-1")
+    #expect(second.batch == claimed.batch && second.resumed)
+    #expect(second.jobs.map(\.status) == [.duplicate, .duplicate, .new, .new, .new])
+    #expect(Array(second.jobs.prefix(2)) == partial.jobs.map { SubmittedJob(id: $0.id, status: .duplicate) })
+
+    let third = try queue.submit(specs, submissionKey: "night-1")
+    #expect(third.batch == claimed.batch && third.jobs.allSatisfy { $0.status == .duplicate })
+    #expect(third.jobs.map(\.id) == second.jobs.map(\.id))
+
+    let status = try #require(try queue.batchStatus(claimed.batch))
+    #expect(status.total == 5 && status.count(.queued) == 5)
+    let work = try queue.claim(worker: "w", count: 20, leaseMilliseconds: 30_000, reclaim: false)
+    let asked = work.map { $0.spec.requests[0].messages.last?.content ?? "" }
+    #expect(asked.count == 5)
+    #expect(Set(asked) == Set(Self.questions.map { "The quarterly report.\n" + $0 }))
+  }
+
+  @Test func differentJobsUnderAUsedKeyAreRefusedButAMovedDeadlineIsNot() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let first = try queue.submit(Self.questions.map { chatJob($0) }, submissionKey: "desk-a/2026-12-05")
+    #expect(first.queuedCount == 5 && !first.resumed)
+
+    var changed = Self.questions.map { chatJob($0) }
+    changed[3] = chatJob("A different question?")
+    #expect {
+      _ = try queue.submit(changed, submissionKey: "desk-a/2026-12-05")
+    } throws: { error in
+      let error = error as? QueueError
+      return error?.kind == .conflict && error?.message.contains(first.batch) == true
+    }
+
+    // `--deadline-in 8h` run again a minute later: the same submission.
+    let later = Self.questions.map { question in
+      var spec = chatJob(question)
+      spec.deadline = Date().timeIntervalSince1970 + 8 * 3600
+      return spec
+    }
+    let again = try queue.submit(later, submissionKey: "desk-a/2026-12-05")
+    #expect(again.resumed && again.batch == first.batch && again.queuedCount == 0)
+    #expect(try #require(try queue.batchStatus(first.batch)).total == 5)
+  }
+
+  @Test func keysThatCannotBeStoredSafelyAreRejected() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    for key in ["", "has space", "tab\there", String(repeating: "k", count: QueueClient.maxSubmissionKeyBytes + 1)] {
+      #expect(throws: QueueError.self) { _ = try queue.submit([chatJob("q")], submissionKey: key) }
+    }
+    #expect(try queue.redis.command("DBSIZE").int == 0)
+  }
+
+  /// The real binary, run twice on one OpenAI batch file with one key.
+  @Test func theSubmitCommandRunTwiceQueuesTheFileOnce() throws {
+    let binary = WorkerProcessTests.binary
+    try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
+    let fixture = try QueueFixture()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nd-keyed-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let file = folder.appendingPathComponent("night.jsonl")
+    let lines = (1...6).map { SubmissionTests.line("r\($0)", system: "Doc \($0 % 2)", question: "Q\($0)?") }
+    try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+
+    func submit() throws -> (batch: String, jobs: Int) {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = [
+        "submit", "--openai-batch", file.path, "--idempotency-key", "night-2026-12-05", "--json",
+        "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace,
+      ]
+      let output = Pipe()
+      process.standardOutput = output
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      let data = output.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0)
+      let object = try JSONParser.parse(Array(data)).objectValue
+      return (object?["batch"]?.stringValue ?? "", object?["jobs"]?.intValue ?? -1)
+    }
+    let first = try submit()
+    let second = try submit()
+    #expect(first.jobs == 2 && second.jobs == 2)
+    #expect(!first.batch.isEmpty && second.batch == first.batch)
+    let queue = try fixture.client()
+    #expect(try #require(try queue.batchStatus(first.batch)).total == 2)
+    #expect(try queue.redis.command("ZCARD", fixture.keys.batches).int == 1)
+  }
+}
