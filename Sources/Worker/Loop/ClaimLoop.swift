@@ -8,6 +8,8 @@ struct ClaimLoop {
   let worker: Worker
   let queue: QueueClient
   let keeper: LeaseKeeper
+  /// The thread the loop's blocking Redis calls belong on (checked in debug builds).
+  let thread: DedicatedThreadExecutor?
   private var backlog = LocalBacklog()
   private var running: [String: ClaimedJob] = [:]
   private var runningRequests = 0
@@ -18,10 +20,11 @@ struct ClaimLoop {
   private var cancelledAt: ContinuousClock.Instant?
   private var averageRequests = 1.0
 
-  init(worker: Worker, queue: QueueClient, keeper: LeaseKeeper) {
+  init(worker: Worker, queue: QueueClient, keeper: LeaseKeeper, thread: DedicatedThreadExecutor? = nil) {
     self.worker = worker
     self.queue = queue
     self.keeper = keeper
+    self.thread = thread
   }
 
   private var configuration: WorkerConfiguration { worker.configuration }
@@ -29,6 +32,7 @@ struct ClaimLoop {
 
   mutating func run() async {
     while true {
+      assert(thread?.isCurrentThread ?? true, "the claim loop left its thread")
       unwritten += worker.outcomes.take()
       var redisHealthy = record()
       var claimedFull = false

@@ -87,8 +87,11 @@ public final class Worker: Sendable {
       log: log)
     keeper.start()
     // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
-    var loop = ClaimLoop(worker: self, queue: queue, keeper: keeper)
-    await loop.run()
+    // The loop's Redis calls block: they get a thread of their own, off the cooperative pool.
+    let claimThread = DedicatedThreadExecutor(name: "nd-claims")
+    var loop = ClaimLoop(worker: self, queue: queue, keeper: keeper, thread: claimThread)
+    await withTaskExecutorPreference(claimThread) { await loop.run() }
+    claimThread.shutdown()
     await keeper.stop()
     try? queue.unregister(worker: configuration.workerID)
     return summary
