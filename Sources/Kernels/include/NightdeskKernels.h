@@ -9,5 +9,6 @@
 #include "nd_quants.h"
 #include "nd_forward.h"
 #include "nd_q8act.h"
+#include "nd_cpu.h"
 
 #endif
