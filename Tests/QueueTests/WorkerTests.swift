@@ -64,7 +64,7 @@ import Testing
                         executor: EchoExecutor(capacity: 1, delay: .seconds(20)))
     let run = Task { try await worker.run() }
     // Wait until it runs, with some progress written.
-    let deadline = ContinuousClock.now + .seconds(10)
+    let deadline = ContinuousClock.now + .seconds(60)
     while try queue.jobStatus(receipt.jobs[0].id)?.progress.generatedTokens ?? 0 == 0, ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(50))
     }
@@ -86,10 +86,12 @@ import Testing
     config.prefetch = 1
     let worker = Worker(configuration: config, executor: EchoExecutor(capacity: 2, delay: .seconds(30)))
     let run = Task { try await worker.run() }
-    let deadline = ContinuousClock.now + .seconds(10)
+    // Generous: under the parallel suite the worker's task may wait for a cooperative thread.
+    let deadline = ContinuousClock.now + .seconds(60)
     while try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 < 3, ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(20))
     }
+    #expect(try queue.batchStatus(receipt.batch)?.count(.running) == 3, "the worker claimed two to run and one to hold")
     worker.requestStop()
     let summary = try await run.value
     #expect(summary.released == 3, "two running and one held job went back: \(summary)")

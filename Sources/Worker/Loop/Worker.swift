@@ -62,6 +62,14 @@ public final class Worker: Sendable {
   /// Runs until stopped (or, with `drain`, until the queue is empty and nothing is
   /// in flight). Throws only for a Redis that is unsafe or unreachable at start.
   public func run() async throws -> WorkerSummary {
+    // Every Redis call of the worker's loop blocks (hiredis): they get a thread of their
+    // own, off the cooperative pool, which carries the jobs' tasks.
+    let claimThread = DedicatedThreadExecutor(name: "nd-claims")
+    defer { claimThread.shutdown() }
+    return try await withTaskExecutorPreference(claimThread) { try await run(on: claimThread) }
+  }
+
+  private func run(on claimThread: DedicatedThreadExecutor) async throws -> WorkerSummary {
     let redis: RedisConnection
     do {
       redis = try RedisConnection(url: configuration.redisURL, options: .init(clientName: "nightdesk-\(configuration.workerID)"))
@@ -87,11 +95,8 @@ public final class Worker: Sendable {
       log: log)
     keeper.start()
     // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
-    // The loop's Redis calls block: they get a thread of their own, off the cooperative pool.
-    let claimThread = DedicatedThreadExecutor(name: "nd-claims")
     var loop = ClaimLoop(worker: self, queue: queue, keeper: keeper, thread: claimThread)
-    await withTaskExecutorPreference(claimThread) { await loop.run() }
-    claimThread.shutdown()
+    await loop.run()
     await keeper.stop()
     try? queue.unregister(worker: configuration.workerID)
     return summary
