@@ -9,7 +9,8 @@ struct WatchCommand: AsyncParsableCommand {
     usage: "nightdesk watch <batch> [--interval <seconds>] [<options>]",
     discussion: """
       On a terminal the bar redraws in place; otherwise (a pipe, a log file) one plain \
-      line is printed whenever progress changes. Returns once every job of the batch has \
+      line is printed whenever progress changes. It follows the queue's event stream: a \
+      job's change of state shows at once, token counts every --interval. Returns once every job of the batch has \
       finished (succeeded, failed, cancelled or dead).
 
       Examples:
@@ -19,13 +20,14 @@ struct WatchCommand: AsyncParsableCommand {
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A batch id, as submit printed it.", valueName: "batch")) var batch: String
-  @Option(help: ArgumentHelp("Seconds between updates.", valueName: "seconds")) var interval: Double = 1
+  @Option(help: ArgumentHelp("Seconds between updates of the token counts and ETA (a job's change of state shows at once).", valueName: "seconds")) var interval: Double = 1
 
   func run() async throws {
     let client = try queue.client("watch")
     let terminal = isatty(STDOUT_FILENO) == 1
     var rate = ProgressRate()
     var lastLine = ""
+    var cursor = try client.eventCursor()
     while true {
       guard let status = try client.batchStatus(batch) else { throw notFound("batch", batch) }
       rate.observe(finished: status.finished, tokens: status.generatedTokens, at: Date().timeIntervalSince1970)
@@ -42,7 +44,17 @@ struct WatchCommand: AsyncParsableCommand {
         if terminal { print("\n" + BatchText.line(status)) }
         return
       }
-      try await Task.sleep(for: .milliseconds(Int(max(0.1, interval) * 1000)))
+      // Redraw when one of the batch's jobs changes state, or after --interval for the
+      // token counts (progress is not an event); at most 10 times a second.
+      let period = Duration.milliseconds(Int(max(0.1, interval) * 1000))
+      let nextDraw = ContinuousClock.now + .milliseconds(100)
+      let until = ContinuousClock.now + period
+      while ContinuousClock.now < until {
+        let next = try client.events(after: cursor, timeout: until - ContinuousClock.now)
+        cursor = next.cursor
+        if next.events.contains(where: { $0.batch == batch }) { break }
+      }
+      if ContinuousClock.now < nextDraw { try await Task.sleep(until: nextDraw) }
     }
   }
 }
