@@ -73,7 +73,7 @@ import Testing
   }
 
   /// The real binary, run twice on one OpenAI batch file with one key.
-  @Test func theSubmitCommandRunTwiceQueuesTheFileOnce() throws {
+  @Test func theSubmitCommandRunTwiceQueuesTheFileOnce() async throws {
     let binary = WorkerProcessTests.binary
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
     let fixture = try QueueFixture()
@@ -84,7 +84,7 @@ import Testing
     let lines = (1...6).map { SubmissionTests.line("r\($0)", system: "Doc \($0 % 2)", question: "Q\($0)?") }
     try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
 
-    func submit() throws -> (batch: String, jobs: Int) {
+    func submit() async throws -> (batch: String, jobs: Int) {
       let process = Process()
       process.executableURL = binary
       process.arguments = [
@@ -95,14 +95,15 @@ import Testing
       process.standardOutput = output
       process.standardError = FileHandle.nullDevice
       try process.run()
+      // Waits without holding a cooperative thread; the reply is one short line, well within the pipe's buffer.
+      try await WorkerProcessTests.waitForExit(process)
       let data = output.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
       #expect(process.terminationStatus == 0)
       let object = try JSONParser.parse(Array(data)).objectValue
       return (object?["batch"]?.stringValue ?? "", object?["jobs"]?.intValue ?? -1)
     }
-    let first = try submit()
-    let second = try submit()
+    let first = try await submit()
+    let second = try await submit()
     #expect(first.jobs == 2 && second.jobs == 2)
     #expect(!first.batch.isEmpty && second.batch == first.batch)
     let queue = try fixture.client()
