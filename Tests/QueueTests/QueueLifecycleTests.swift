@@ -37,6 +37,27 @@ import Testing
     #expect(ttl > 0 && ttl <= Int64(QueueClient.defaultRetentionSeconds))
   }
 
+  @Test func aBatchNeverExpiresWhileAJobIsStillToRun() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client(retentionSeconds: 100)
+    let receipt = try queue.submit([chatJob("first"), chatJob("second"), chatJob("third")])
+    func ttl(_ key: String) throws -> Int64 { try queue.redis.command("TTL", key).int ?? -3 }
+    let claimed = try queue.claim(worker: "w", count: 2, leaseMilliseconds: 30_000, reclaim: false)
+    #expect(try queue.complete(claimed[0].lease, result: result(for: claimed[0], worker: "w")) == .stored)
+    // One finished, one running, one queued: the finished job's record expires, the batch does not.
+    #expect(try ttl(fixture.keys.job(claimed[0].lease.job)) > 0)
+    #expect(try ttl(fixture.keys.batch(receipt.batch)) == -1)
+    #expect(try ttl(fixture.keys.batchJobs(receipt.batch)) == -1)
+    _ = try queue.cancel(target: claimed[1].lease.job)
+    #expect(try ttl(fixture.keys.batch(receipt.batch)) == -1, "the third job is still queued")
+    let last = try #require(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
+    #expect(try queue.complete(last.lease, result: result(for: last, worker: "w")) == .stored)
+    for key in [fixture.keys.batch(receipt.batch), fixture.keys.batchJobs(receipt.batch)] {
+      let left = try ttl(key)
+      #expect(left > 0 && left <= 100, "\(key): the last job finished, so the batch lives for the retention")
+    }
+  }
+
   @Test func highPriorityIsClaimedFirst() throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()

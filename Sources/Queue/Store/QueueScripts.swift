@@ -40,11 +40,21 @@ enum QueueScripts {
     local function event(kind, id, batch)
       redis.call('XADD', P .. 'events', 'MAXLEN', '~', 100000, '*', 'event', kind, 'job', id, 'batch', batch)
     end
-    -- Finished records live for the retention; the batch lives as long as its last finished job.
+    -- Finished records live for the retention. The batch never expires while any of its
+    -- jobs is still to run (however long that takes), then lives for the retention after
+    -- its last one finished. Call after `move`, so the counters are current.
     local function finished(h, batch)
       redis.call('EXPIRE', h, RETENTION)
-      redis.call('EXPIRE', P .. 'batch:' .. batch, RETENTION)
-      redis.call('EXPIRE', P .. 'batch:' .. batch .. ':jobs', RETENTION)
+      local bkey = P .. 'batch:' .. batch
+      local open = redis.call('HMGET', bkey, 'queued', 'delayed', 'running')
+      local pending = (tonumber(open[1]) or 0) + (tonumber(open[2]) or 0) + (tonumber(open[3]) or 0)
+      if pending > 0 then
+        redis.call('PERSIST', bkey)
+        redis.call('PERSIST', bkey .. ':jobs')
+      else
+        redis.call('EXPIRE', bkey, RETENTION)
+        redis.call('EXPIRE', bkey .. ':jobs', RETENTION)
+      end
     end
     -- Puts a job (back) in its priority's stream, and in its prefix's index for affinity.
     local function enqueue(h, id, priority, prefix)
