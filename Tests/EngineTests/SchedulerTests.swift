@@ -96,6 +96,17 @@ import Testing
     #expect(state.sequences[RequestID(2)]!.blockTable.isEmpty)
   }
 
+  @Test func aPartlyCachedBlockCountsTowardsTheCachedPrefix() {
+    var state = makeState(blocks: 16)
+    let scheduler = Scheduler(configuration: .init(maxBatchTokens: 64))
+    state.enqueue(RequestID(1), prompt: Array(Int32(0)..<Int32(8)))
+    complete(scheduler.plan(&state), &state)
+    state.remove(RequestID(1))
+    state.enqueue(RequestID(3), prompt: [50, 51, 52, 53, 54])  // nothing cached, arrived first
+    state.enqueue(RequestID(2), prompt: [0, 1, 2, 9, 9])  // shares 3 tokens of a cached block
+    #expect(scheduler.waitingOrder(state) == [RequestID(2), RequestID(3)])
+  }
+
   @Test func agingLetsAnUncachedRequestOvertakeCachedOnes() {
     var state = makeState(blocks: 64)
     let scheduler = Scheduler(configuration: .init(agingTokensPerStep: 4))

@@ -184,7 +184,8 @@ struct Scheduler: Sendable {
   }
 
   /// Waiting sequences by priority: preempted ones first (they already streamed
-  /// output), then longest cached prefix plus aging, then arrival.
+  /// output), then longest cached prefix (to the token, partial blocks included) plus
+  /// aging, then arrival.
   func waitingOrder(_ state: SchedulerState) -> [RequestID] {
     struct Candidate {
       var id: RequestID
@@ -195,7 +196,10 @@ struct Scheduler: Sendable {
     let blockSize = state.blocks.blockSize
     let candidates = state.waiting.prefix(waitingScanLimit).compactMap { id -> Candidate? in
       guard let sequence = state.sequences[id] else { return nil }
-      let cached = state.blocks.cachedPrefix(of: sequence).count * blockSize
+      // Full cached blocks, plus what a cached block shares with the start of the next one.
+      let fullBlocks = state.blocks.cachedPrefix(of: sequence).count
+      let partial = state.blocks.partialMatch(of: sequence, after: fullBlocks)?.length ?? 0
+      let cached = fullBlocks * blockSize + partial
       let aging = (state.step - sequence.waitingSince) * configuration.agingTokensPerStep
       return Candidate(id: id, preempted: sequence.preemptions > 0, score: cached + aging, arrival: sequence.arrival)
     }
