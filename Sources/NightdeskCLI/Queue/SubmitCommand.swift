@@ -105,9 +105,12 @@ struct SubmitCommand: ParsableCommand {
     var earlier = 0
     if !input.jobs.isEmpty {
       let client = try queue.client("submit")
-      let receipt = try idempotencyKey.map { key in
-        try client.submit(input.jobs, toBatch: batch, submissionKey: key)
-      } ?? client.submit(input.jobs, toBatch: batch)
+      let receipt: SubmitReceipt
+      if let idempotencyKey {
+        receipt = try client.submit(input.jobs, toBatch: batch, submissionKey: idempotencyKey)
+      } else {
+        receipt = try client.submit(input.jobs, toBatch: batch)
+      }
       batchID = receipt.batch
       queued = receipt.jobs.filter { $0.status != .exists }.count
       earlier = receipt.jobs.filter { $0.status == .duplicate }.count

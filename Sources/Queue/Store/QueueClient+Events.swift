@@ -42,13 +42,7 @@ extension QueueClient {
     var last = cursor
     for entry in entries {
       guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
-      let fields = (parts[1].array ?? []).compactMap(\.string)
-      var values: [String: String] = [:]
-      var index = 0
-      while index + 1 < fields.count {
-        values[fields[index]] = fields[index + 1]
-        index += 2
-      }
+      let values = Self.hash(parts[1])
       events.append(QueueEvent(id: id, kind: values["event"] ?? "", job: values["job"], batch: values["batch"]))
       last = id
     }
