@@ -31,8 +31,13 @@ let package = Package(
                    providers: [.apt(["libjansson-dev"])]),
 
     // MARK: Hot numeric kernels (C with SIMD intrinsics, a scalar reference beside each).
+    // Compiled for the architecture's baseline: each kernel level (generic, x86/avx2,
+    // x86/avx512) sets its own instruction set with target attributes, and the level runs
+    // is chosen at run time from CPUID, so one binary serves every CPU of a fleet. No
+    // contraction: a fused multiply-add is written where the fixed orders want one, so
+    // every level computes the same bits.
     .target(name: "NightdeskKernels", path: "Sources/Kernels",
-            cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno"])]),
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
 
     // MARK: Swift modules.
     .target(name: "NightdeskSupport", dependencies: ["CJansson"], path: "Sources/Support"),

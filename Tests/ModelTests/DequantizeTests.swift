@@ -33,10 +33,8 @@ import NightdeskTestSupport
 
   static let fixtureTypes = TensorType.allCases.filter { $0 != .f32 }
 
-  /// Every implementation this machine can run, named for messages.
-  static var implementations: [(String, QuantKernels.Implementation)] {
-    [("fastest", .fastest), ("reference", .reference)] + (QuantKernels.avx2Supported ? [("avx2", .avx2)] : [])
-  }
+  /// Every kernel level this machine can run, named for messages.
+  static var implementations: [(String, KernelLevel)] { KernelLevel.supported.map { ($0.name, $0) } }
 
   static func mismatches(_ a: [Float], _ b: [Float]) -> [Int] {
     zip(a, b).enumerated().filter { $0.element.0.bitPattern != $0.element.1.bitPattern }.map(\.offset)
@@ -49,7 +47,7 @@ import NightdeskTestSupport
     for (label, implementation) in Self.implementations {
       var out = [Float](repeating: .nan, count: n)
       fx.bytes.withUnsafeBytes { src in
-        out.withUnsafeMutableBufferPointer { QuantKernels(type, implementation).dequantize(src.baseAddress, $0.baseAddress, Int64(n)) }
+        out.withUnsafeMutableBufferPointer { QuantKernels(type, level: implementation).dequantize(src.baseAddress, $0.baseAddress, Int64(n)) }
       }
       let bad = Self.mismatches(out, fx.expected)
       let badCount = bad.count
@@ -99,14 +97,11 @@ import NightdeskTestSupport
 
   @Test(arguments: TensorType.allCases)
   func dotsFollowTheFixedOrderInEveryImplementation(_ type: TensorType) throws {
-    if !QuantKernels.simdEnabled {
-      print("NOTE: built without AVX-512 or AVX2; the public kernels are the scalar references")
-    }
     var generator = SplitMix64(seed: 0x5EED &+ UInt64(type.blockBytes))
     let lengths = type.isQuantized ? [type.blockElements, 3 * type.blockElements]
                                    : [1, 5, 16, 17, 63, 64, 65, 200, 576]
-    let scalar = QuantKernels(type, .reference)
-    let all = Self.implementations.map { QuantKernels(type, $0.1) }
+    let scalar = QuantKernels(type, level: .generic)
+    let all = Self.implementations.map { QuantKernels(type, level: $0.1) }
     for n in lengths {
       let rows = 11  // a full group of eight (or two of four) interleaved rows plus a remainder
       let rowBytes = n / type.blockElements * type.blockBytes
@@ -141,12 +136,13 @@ import NightdeskTestSupport
     }
   }
 
-  @Test func f16ConversionIsExactForEveryHalf() {
+  @Test(arguments: KernelLevel.supported)
+  func f16ConversionIsExactForEveryHalf(level: KernelLevel) {
     var halves = (0..<65536).map { UInt16($0) }
     var simd = [Float](repeating: 0, count: 65536)
     var scalar = simd
     halves.withUnsafeMutableBytes { src in
-      simd.withUnsafeMutableBufferPointer { nd_dequantize_row_f16(src.baseAddress, $0.baseAddress, 65536) }
+      simd.withUnsafeMutableBufferPointer { QuantKernels(.f16, level: level).dequantize(src.baseAddress, $0.baseAddress, 65536) }
       scalar.withUnsafeMutableBufferPointer { nd_dequantize_row_f16_ref(src.baseAddress, $0.baseAddress, 65536) }
     }
     var wrong = 0

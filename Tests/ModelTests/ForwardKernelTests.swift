@@ -15,29 +15,34 @@ struct ForwardKernelTests {
     }
   }
 
-  @Test("fixed-order matmul: SIMD equals the scalar reference bit for bit; rows independent of m",
+  @Test("fixed-order matmul: every level equals the scalar reference bit for bit; rows independent of m",
         arguments: [(1, 5, 64), (7, 9, 576), (13, 6, 37), (64, 33, 1536), (37, 12, 1000), (100, 7, 1536)])
   func matmul(m: Int, n: Int, k: Int) {
+    for level in KernelLevel.supported { matmul(m: m, n: n, k: k, table: level.table) }
+  }
+
+  func matmul(m: Int, n: Int, k: Int, table: OpaquePointer?) {
     let a = randomFloats(m * k, seed: 1), w = randomFloats(n * k, seed: 2)
     var fast = [Float](repeating: 0, count: m * n), reference = fast
-    nd_matmul_nt(a, Int64(k), w, Int64(k), &fast, Int64(n), Int64(m), Int64(n), Int64(k), 0)
+    nd_matmul_nt_with(table, a, Int64(k), w, Int64(k), &fast, Int64(n), Int64(m), Int64(n), Int64(k), 0)
     nd_matmul_nt_ref(a, Int64(k), w, Int64(k), &reference, Int64(n), Int64(m), Int64(n), Int64(k), 0)
     #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern))
     // Each row alone gives the same bits as within the block of m rows.
     for row in 0..<m {
       var single = [Float](repeating: 0, count: n)
       a.withUnsafeBufferPointer { ap in
-        nd_matmul_nt(ap.baseAddress! + row * k, Int64(k), w, Int64(k), &single, Int64(n), 1, Int64(n), Int64(k), 0)
+        nd_matmul_nt_with(table, ap.baseAddress! + row * k, Int64(k), w, Int64(k), &single, Int64(n), 1, Int64(n), Int64(k), 0)
       }
       #expect(single.map(\.bitPattern) == Array(fast[(row * n)..<((row + 1) * n)]).map(\.bitPattern))
     }
   }
 
-  @Test("exponential: SIMD equals the scalar reference and stays within 2e-7 relative of exp")
-  func exponential() {
+  @Test("exponential: every level equals the scalar reference and stays within 2e-7 relative of exp",
+        arguments: KernelLevel.supported)
+  func exponential(level: KernelLevel) {
     let x = (0..<4000).map { Float($0) / 40 - 90 } + [-Float.infinity, -200, 100]
     var y = [Float](repeating: 0, count: x.count)
-    nd_exp(x, &y, Int64(x.count))
+    nd_exp_with(level.table, x, &y, Int64(x.count))
     for (xi, yi) in zip(x, y) {
       #expect(yi.bitPattern == nd_expf_ref(xi).bitPattern, "exp(\(xi))")
       if xi > -87, xi < 88 {
@@ -65,5 +70,8 @@ struct ForwardKernelTests {
     #expect(argmax(values) == expected)
     #expect(argmax([-Float.infinity, -Float.infinity]) == 0)
     #expect(argmax([Float.nan, 1, 2, 2]) == 2)
+    for level in KernelLevel.supported {
+      #expect(Int(nd_argmax_with(level.table, values, Int64(count))) == expected, "\(level)")
+    }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskKernels
+import NightdeskModel
 import NightdeskTestSupport
 import Testing
 
@@ -31,23 +32,34 @@ struct Q8ActivationKernelTests {
     return bytes
   }
 
-  func quantized(_ x: [Float], m: Int, k: Int, reference: Bool = false) -> [UInt8] {
+  /// `x` quantized by `level`'s kernel (nil: the reference).
+  func quantized(_ x: [Float], m: Int, k: Int, level: KernelLevel? = .generic) -> [UInt8] {
     var out = [UInt8](repeating: 0xA5, count: m * Int(nd_q8act_row_bytes(Int64(k))))
-    if reference {
-      nd_q8act_quantize_ref(x, Int64(k), Int64(m), Int64(k), &out)
+    if let level {
+      nd_q8act_quantize_with(level.table, x, Int64(k), Int64(m), Int64(k), &out)
     } else {
-      nd_q8act_quantize(x, Int64(k), Int64(m), Int64(k), &out)
+      nd_q8act_quantize_ref(x, Int64(k), Int64(m), Int64(k), &out)
     }
     return out
   }
 
-  @Test("activation quantizer: SIMD equals the reference byte for byte", arguments: [32, 96, 576, 1536])
+  @Test("activation quantizer: every level equals the reference byte for byte", arguments: [32, 96, 576, 1536])
   func quantizer(k: Int) {
     var rng = SplitMix64(seed: UInt64(k))
     var x = randomFloats(5 * k, &rng)
     for i in 0..<32 { x[i] = 0 }  // an all-zero block
     x[40] = 1e-30
-    #expect(quantized(x, m: 5, k: k) == quantized(x, m: 5, k: k, reference: true))
+    for level in KernelLevel.supported {
+      #expect(quantized(x, m: 5, k: k, level: level) == quantized(x, m: 5, k: k, level: nil), "\(level)")
+    }
+  }
+
+  @Test("where the CPU has AVX-512 VNNI, the AVX-512 level runs the VNNI product (so these tests cover it)")
+  func vnniIsUsedWhereThere() {
+    #expect(KernelLevel.generic.int8Kernel == "scalar")
+    if KernelLevel.avx512.isSupported && nd_cpu_has("avx512vnni") != 0 {
+      #expect(KernelLevel.avx512.int8Kernel == "avx512-vnni")
+    }
   }
 
   /// `rows` stored rows repacked into panels (nd_q8act_pack).
@@ -57,10 +69,14 @@ struct Q8ActivationKernelTests {
     return out
   }
 
-  @Test("integer-block products: packed VNNI panels equal the reference from the stored rows bit for bit; a row alone, or a panel range, equals it within m rows",
+  @Test("integer-block products: every level's packed panels equal the reference from the stored rows bit for bit; a row alone, or a panel range, equals it within m rows",
         arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32), (9, 48, 1536)])
   func products(m: Int, rows: Int, k: Int) {
-    #expect(nd_q8act_simd_enabled() == 1, "this machine has AVX-512 VNNI; the SIMD path must be tested")
+    for level in KernelLevel.supported { products(m: m, rows: rows, k: k, level: level) }
+  }
+
+  func products(m: Int, rows: Int, k: Int, level: KernelLevel) {
+    let table = level.table
     for format in Self.formats {
       var rng = SplitMix64(seed: UInt64(m * 1000 + rows + k))
       let type = nd_q8act_type_for_kernel_index(format.index)
@@ -68,32 +84,32 @@ struct Q8ActivationKernelTests {
       let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
       let panels = packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k)
       let x = randomFloats(m * k, &rng)
-      let xq = quantized(x, m: m, k: k)
+      let xq = quantized(x, m: m, k: k, level: level)
       for accumulate: Int32 in [0, 1] {
         let start = randomFloats(m * rows, &rng)
         var fast = start, scalar = start, reference = start
-        nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
+        nd_q8act_matmul_with(table, type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &fast, Int64(rows), accumulate)
         nd_q8act_matmul_packed_ref(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &scalar, Int64(rows), accumulate)
         nd_q8act_matmul_ref(type, w, Int64(rowBytes), Int64(rows), xq, Int64(m), Int64(k), &reference, Int64(rows), accumulate)
-        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) accumulate \(accumulate)")
+        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(level) \(format.name) accumulate \(accumulate)")
         #expect(scalar.map(\.bitPattern) == reference.map(\.bitPattern), "\(format.name) scalar accumulate \(accumulate)")
       }
       var all = [Float](repeating: 0, count: m * rows)
-      nd_q8act_matmul(type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)
+      nd_q8act_matmul_with(table, type, panels, 0, Int64(rows), xq, Int64(m), Int64(k), &all, Int64(rows), 0)
       let xrow = Int(nd_q8act_row_bytes(Int64(k)))
       for i in 0..<m {
         var single = [Float](repeating: 0, count: rows)
         xq.withUnsafeBufferPointer { xp in
-          nd_q8act_matmul(type, panels, 0, Int64(rows), xp.baseAddress! + i * xrow, 1, Int64(k), &single, Int64(rows), 0)
+          nd_q8act_matmul_with(table, type, panels, 0, Int64(rows), xp.baseAddress! + i * xrow, 1, Int64(k), &single, Int64(rows), 0)
         }
-        #expect(single.map(\.bitPattern) == all[(i * rows)..<((i + 1) * rows)].map(\.bitPattern), "\(format.name) row \(i)")
+        #expect(single.map(\.bitPattern) == all[(i * rows)..<((i + 1) * rows)].map(\.bitPattern), "\(level) \(format.name) row \(i)")
       }
       // Panel ranges, as the pool's tasks split a weight: each writes only its own columns.
       var pieces = [Float](repeating: .nan, count: m * rows)
       for r0 in stride(from: 0, to: rows, by: 16) {
-        nd_q8act_matmul(type, panels, Int64(r0), Int64(min(r0 + 16, rows)), xq, Int64(m), Int64(k), &pieces, Int64(rows), 0)
+        nd_q8act_matmul_with(table, type, panels, Int64(r0), Int64(min(r0 + 16, rows)), xq, Int64(m), Int64(k), &pieces, Int64(rows), 0)
       }
-      #expect(pieces.map(\.bitPattern) == all.map(\.bitPattern), "\(format.name) panel by panel")
+      #expect(pieces.map(\.bitPattern) == all.map(\.bitPattern), "\(level) \(format.name) panel by panel")
     }
   }
 
@@ -111,7 +127,7 @@ struct Q8ActivationKernelTests {
       let type = nd_q8act_type_for_kernel_index(format.index)
       var y = [Float](repeating: 0, count: rows)
       nd_q8act_matmul(type, packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k), 0, Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
-      let kernels = nd_quant_kernels_for(format.index, ND_KERNELS_REFERENCE)
+      let kernels = nd_quant_kernels_for(format.index, Int32(ND_LEVEL_GENERIC))
       for r in 0..<rows {
         var dequantized = [Float](repeating: 0, count: k)
         w.withUnsafeBytes { kernels.dequantize!($0.baseAddress! + r * rowBytes, &dequantized, Int64(k)) }
@@ -147,7 +163,7 @@ struct Q8ActivationKernelTests {
             bias.withUnsafeBufferPointer { bp in
               y.withUnsafeMutableBufferPointer { yp in
                 var job = nd_linear_job(
-                  weights: wp.baseAddress, row_bytes: Int64(k / 32 * 20), decode: nd_dequantize_row_q4_1, matvec: nd_matvec_q4_1,
+                  weights: wp.baseAddress, row_bytes: Int64(k / 32 * 20), decode: nd_dequantize_row_q4_1_ref, matvec: nd_matvec_q4_1_ref,
                   n: Int64(n), k: Int64(k), x: xp.baseAddress! + row * k, ldx: Int64(k), y: yp.baseAddress, ldy: Int64(n),
                   bias: bp.baseAddress, accumulate: 1, act_q8: nd_q8act_type_for_kernel_index(4), act_q8_panels: pp.baseAddress)
                 #expect(nd_linear(pool, &job, 1, Int64(rows), &scratch, scratchPerThread) == 0)

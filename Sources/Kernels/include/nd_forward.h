@@ -12,6 +12,16 @@
 
 #include <stdint.h>
 
+#include "nd_cpu.h"
+
+/// The kernels of one level (nd_cpu.h). Every function below without a table runs the
+/// process's level (nd_level_active); the `_with` forms run the given one (tests compare levels).
+typedef struct nd_kernel_table nd_kernel_table;
+/// The table of `level` (ND_LEVEL_ACTIVE: the process's), NULL when this CPU lacks it.
+const nd_kernel_table *nd_kernels_at(int level);
+/// The level a table runs.
+int nd_kernels_level(const nd_kernel_table *table);
+
 /// Turns one stored weight row of `n` elements into float32 (exactly).
 typedef void (*nd_row_decoder)(const void *src, float *dst, int64_t n);
 
@@ -33,12 +43,15 @@ void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks);
 
 /// sum_i a[i] * b[i] in the fixed 16-lane order.
 float nd_dot_fixed(const float *a, const float *b, int64_t n);
+float nd_dot_fixed_with(const nd_kernel_table *t, const float *a, const float *b, int64_t n);
 float nd_dot_fixed_ref(const float *a, const float *b, int64_t n);
 
 /// c[i * ldc + j] = dot_fixed(a + i * lda, w + j * ldw, k) for i < m, j < n
 /// (plus c's old value when `accumulate`).
 void nd_matmul_nt(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                   int64_t m, int64_t n, int64_t k, int accumulate);
+void nd_matmul_nt_with(const nd_kernel_table *t, const float *a, int64_t lda, const float *w, int64_t ldw, float *c,
+                       int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);
 void nd_matmul_nt_ref(const float *a, int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc,
                       int64_t m, int64_t n, int64_t k, int accumulate);
 
@@ -64,15 +77,17 @@ typedef struct {
 
 /// Weight rows are decoded tile by tile into per-thread scratch and multiplied
 /// with all `m` rows; tiles of all jobs are spread over the pool. Up to
-/// nd_linear_matvec_rows rows, when every job has a `matvec`, runs of stored rows
+/// ND_LINEAR_MATVEC_ROWS rows, when every job has a `matvec`, runs of stored rows
 /// are dotted in place instead (same bits), sized so the threads finish together. `scratch` holds
 /// `scratch_per_thread` floats per pool thread, at least nd_linear_scratch_floats(k)
 /// for every job with a decoder. Returns -1 (doing nothing) when it is too small.
 int64_t nd_linear_scratch_floats(int64_t k);
 /// Rows at most for which nd_linear uses `matvec` instead of decoding tiles.
-extern int64_t nd_linear_matvec_rows;
+enum { ND_LINEAR_MATVEC_ROWS = 4 };
 int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
               int64_t scratch_per_thread);
+int nd_linear_with(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
+                   float *scratch, int64_t scratch_per_thread);
 
 // MARK: Attention over a paged KV cache
 
@@ -107,6 +122,7 @@ int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_
 /// freely (GQA heads, prefill tiles, decode rows sharing prefix blocks), as each
 /// row's numbers do not depend on its task.
 void nd_attention(nd_pool *pool, const nd_attention_job *job);
+void nd_attention_with(const nd_kernel_table *t, nd_pool *pool, const nd_attention_job *job);
 /// One row and head at a time, scalar: the same bits as nd_attention.
 void nd_attention_ref(const nd_attention_job *job);
 
@@ -117,12 +133,15 @@ void nd_rmsnorm(const float *x, int64_t ldx, const float *w, float *out, int64_t
                 int64_t rows, int64_t n, float eps);
 /// g[i] = silu(g[i]) * u[i] over `count` elements.
 void nd_silu_mul(float *g, const float *u, int64_t count);
+void nd_silu_mul_with(const nd_kernel_table *t, float *g, const float *u, int64_t count);
 /// exp over `count` elements with the kernels' own (deterministic) exponential.
 void nd_exp(const float *x, float *y, int64_t count);
+void nd_exp_with(const nd_kernel_table *t, const float *x, float *y, int64_t count);
 float nd_expf_ref(float x);
 /// Index of the largest of `n` floats: the lowest index on a tie, NaN never
 /// chosen, 0 when none is above -infinity.
 int64_t nd_argmax(const float *x, int64_t n);
+int64_t nd_argmax_with(const nd_kernel_table *t, const float *x, int64_t n);
 /// Rotates `heads` vectors of head_dim at x with angles given by cos/sin [head_dim / 2].
 /// adjacent = 0: pairs (i, i + head_dim/2); adjacent = 1: pairs (2i, 2i + 1).
 void nd_rope(float *x, int64_t heads, int64_t head_dim, const float *cos_t, const float *sin_t, int adjacent);

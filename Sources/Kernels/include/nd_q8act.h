@@ -1,8 +1,8 @@
 // Optional 8-bit-activation products (as llama.cpp computes quantized weights):
 // each activation row is quantized per 32-element block to int8 with a float
 // scale (Q8_1-style: the block's scaled sum is kept for Q4_1's offset term),
-// and weight blocks are dotted with it in integers (AVX-512 VNNI dpbusd:
-// u8 × s8 → s32). Integer sums are exact and each row's quantization depends
+// and weight blocks are dotted with it in integers (AVX-512 VNNI or AVX-VNNI
+// dpbusd: u8 × s8 → s32; AVX2 maddubs; plain C at the generic level). Integer sums are exact and each row's quantization depends
 // only on that row, so with the fixed float order below a result is the same
 // alone, in any batch, on any thread split: this mode is batch-invariant too.
 // It is NOT the reference: results differ from float32 activations by the
@@ -46,6 +46,7 @@ int64_t nd_q8act_row_bytes(int64_t k);
 /// Quantizes `m` rows of `k` floats (stride ldx) into dst (nd_q8act_row_bytes(k) each):
 /// per block d = max|x| / 127, q = round-to-nearest-even(x / d), s = d · sum(q).
 void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
+void nd_q8act_quantize_with(const nd_kernel_table *t, const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
 void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
 
 /// Bytes of `n` stored weight rows of `k` elements repacked into panels (64-byte aligned
@@ -61,21 +62,21 @@ void nd_q8act_pack(int type, const void *w, int64_t row_bytes, int64_t n, int64_
 /// Every (r, i) result is the same whatever m, r0 and r1 are.
 void nd_q8act_matmul(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                      float *y, int64_t ldy, int accumulate);
-/// nd_q8act_matmul in scalar code (what runs without AVX-512 VNNI).
+void nd_q8act_matmul_with(const nd_kernel_table *t, int type, const void *packed, int64_t r0, int64_t r1, const void *xq,
+                          int64_t m, int64_t k, float *y, int64_t ldy, int accumulate);
+/// nd_q8act_matmul in scalar code (the generic level's).
 void nd_q8act_matmul_packed_ref(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
                                 int64_t k, float *y, int64_t ldy, int accumulate);
 /// The definition: the same products straight from the stored rows, one at a time.
 void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                          int64_t k, float *y, int64_t ldy, int accumulate);
 
-/// 1 when nd_q8act_matmul runs VNNI code, 0 when it runs the scalar fallback.
-int nd_q8act_simd_enabled(void);
 
 /// nd_linear's path for jobs with `act_q8` set (and `packed` weights): each distinct
 /// input is quantized once (rows spread over the pool) into a per-calling-thread
 /// buffer, then the jobs' panels are spread over the pool; jobs without `act_q8` run
 /// the float path. Returns what nd_linear returns.
-int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
-                    int64_t scratch_per_thread);
+int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
+                    float *scratch, int64_t scratch_per_thread);
 
 #endif

@@ -5,7 +5,7 @@ import Foundation
 public enum ModelLoader {
   public static func loadModel(path: String, threads: Int? = nil,
                                activations: ActivationPrecision = .float32) throws -> TransformerModel {
-    try CPUSupport.check()
+    try KernelLevel.checkEnvironment(ProcessInfo.processInfo.environment)
     let url = URL(fileURLWithPath: path)
     if isDirectory(url) {
       let config = try ModelConfig(huggingFaceConfig: url.appendingPathComponent("config.json"))

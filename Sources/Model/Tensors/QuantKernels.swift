@@ -10,42 +10,21 @@ public struct QuantKernels: Sendable {
   public typealias MatVec = @convention(c) (UnsafeRawPointer?, Int64, Int64, UnsafePointer<Float>?, Int64,
                                             UnsafeMutablePointer<Float>?) -> Void
 
-  /// Which implementation to run. All give the same bits; tests compare them.
-  public enum Implementation: Sendable {
-    /// What the build targets: AVX-512, else AVX2, else the references.
-    case fastest
-    /// The scalar references.
-    case reference
-    /// The AVX2 kernels, compiled into every x86-64 build (check `avx2Supported` first).
-    case avx2
-  }
-
   public let dequantize: Dequantize
   public let dot: Dot
   public let matvec: MatVec
 
-  /// 2 when the fast kernels are AVX-512, 1 AVX2, 0 the scalar references.
-  public static var simdLevel: Int { Int(nd_quants_simd_enabled()) }
-  public static var simdEnabled: Bool { simdLevel > 0 }
-  /// Whether this CPU can run `.avx2`.
-  public static var avx2Supported: Bool { nd_quants_avx2_supported() != 0 }
-
-  public init(_ type: TensorType, _ implementation: Implementation = .fastest) {
-    let choice: nd_kernel_choice
-    switch implementation {
-    case .fastest: choice = ND_KERNELS_FASTEST
-    case .reference: choice = ND_KERNELS_REFERENCE
-    case .avx2: choice = ND_KERNELS_AVX2
+  /// The kernels of `level` (nil: the process's level, `KernelLevel.active`). All levels
+  /// give the same bits; tests compare them. The level must be one this CPU supports.
+  public init(_ type: TensorType, level: KernelLevel? = nil) {
+    let table = nd_quant_kernels_for(Int32(Self.kernelIndex(type)), level?.rawValue ?? Int32(ND_LEVEL_ACTIVE))
+    // Every TensorType has an entry; a level the CPU lacks is a caller's bug.
+    guard let dequantize = table.dequantize, let dot = table.dot, let matvec = table.matvec else {
+      preconditionFailure("kernel level \(level?.name ?? "active") is not supported by this CPU")
     }
-    let table = nd_quant_kernels_for(Int32(Self.kernelIndex(type)), choice)
-    // Every TensorType has an entry, so the table is never empty (an internal invariant).
-    dequantize = table.dequantize!
-    dot = table.dot!
-    matvec = table.matvec!
-  }
-
-  public init(_ type: TensorType, reference: Bool) {
-    self.init(type, reference ? .reference : .fastest)
+    self.dequantize = dequantize
+    self.dot = dot
+    self.matvec = matvec
   }
 
   /// The type's position in `ND_QUANT_KERNELS`.

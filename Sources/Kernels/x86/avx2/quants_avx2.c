@@ -1,17 +1,15 @@
 // AVX2 (+FMA, F16C) dequantization and dot products for CPUs without AVX-512.
 // The 16 logical lanes of nd_quants.h live in two 8-lane registers (lanes 0-7
 // and 8-15), so every result is bit-identical to the AVX-512 kernels and the
-// scalar references. Compiled for AVX2 whatever -march says, so the tests can
-// hold these kernels to the references on any AVX2 machine; the public names
-// use them only when the build targets AVX2 but not AVX-512.
+// scalar references.
 #pragma clang fp contract(off)
 
-#include "quant_blocks.h"
-
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "../../kernel_table.h"
+#include "../../quant_blocks.h"
+#include "avx2.h"
 
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+ND_AVX2_BEGIN
 
 typedef struct { __m256 v[4]; } nd_w32x4;  // weights 0-7, 8-15, 16-23, 24-31 of a group
 
@@ -206,7 +204,14 @@ static inline void w16_bf16_avx2(const uint8_t *p, int64_t i, __m256 *a, __m256 
     for (int r = 0; r < R; r++) y[r] = tree16x2(lo[r], hi[r]);                                  \
   }                                                                                             \
   void nd_dequantize_row_##T##_avx2(const void *src, float *y, int64_t n) {                     \
-    nd_dequantize_row_##T##_ref(src, y, n);                                                     \
+    int64_t i = 0;                                                                              \
+    for (; i + 16 <= n; i += 16) {                                                              \
+      __m256 a, b;                                                                              \
+      w16_##T##_avx2(src, i, &a, &b);                                                           \
+      _mm256_storeu_ps(y + i, a);                                                               \
+      _mm256_storeu_ps(y + i + 8, b);                                                           \
+    }                                                                                           \
+    nd_dequantize_row_##T##_ref((const uint8_t *)src + i * (ELEMENT_BYTES), y + i, n - i);      \
   }
 
 #define ND_MATVEC_AVX2(T) ND_DEFINE_MATVEC(nd_matvec_##T##_avx2, nd_dot_##T##_f32_avx2, rows2_##T, 4)
@@ -223,21 +228,14 @@ ND_BLOCK_ROWS_AVX2(q4_K, ND_QK_K, ND_Q4_K_BYTES) ND_MATVEC_AVX2(q4_K)
 ND_BLOCK_ROWS_AVX2(q5_K, ND_QK_K, ND_Q5_K_BYTES) ND_MATVEC_AVX2(q5_K)
 ND_BLOCK_ROWS_AVX2(q6_K, ND_QK_K, ND_Q6_K_BYTES) ND_MATVEC_AVX2(q6_K)
 
-#pragma clang attribute pop
+ND_AVX2_END
 
-int nd_quants_avx2_supported(void) {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+/// The AVX2 kernels of every type.
+void nd_fill_quants_avx2(nd_quant_kernels *q) {
+  int index = 0;
+#define ND_ENTRY(T) q[index++] = (nd_quant_kernels){nd_dequantize_row_##T##_avx2, nd_dot_##T##_f32_avx2, nd_matvec_##T##_avx2};
+  ND_QUANT_KERNELS(ND_ENTRY)
+#undef ND_ENTRY
 }
-
-#else  // not x86-64: the AVX2 names run the references.
-
-int nd_quants_avx2_supported(void) { return 0; }
-#define ND_AVX2_FALLBACK(T)                                                                     \
-  void nd_dequantize_row_##T##_avx2(const void *src, float *dst, int64_t n) { nd_dequantize_row_##T##_ref(src, dst, n); } \
-  float nd_dot_##T##_f32_avx2(const void *row, const float *x, int64_t n) { return nd_dot_##T##_f32_ref(row, x, n); } \
-  void nd_matvec_##T##_avx2(const void *w, int64_t rb, int64_t rows, const float *x, int64_t n, float *y) { \
-    nd_matvec_##T##_ref(w, rb, rows, x, n, y);                                                  \
-  }
-ND_QUANT_KERNELS(ND_AVX2_FALLBACK)
 
 #endif

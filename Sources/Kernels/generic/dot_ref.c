@@ -4,7 +4,7 @@
 #pragma clang fp contract(off)
 
 #include <math.h>
-#include "quant_blocks.h"
+#include "../quant_blocks.h"
 
 typedef void (*nd_dequantize_fn)(const void *src, float *dst, int64_t n);
 

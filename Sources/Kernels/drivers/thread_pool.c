@@ -8,9 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <immintrin.h>
 
 #include "nd_forward.h"
+
+/// A hint to the core that this thread is spinning (lets the sibling hyperthread run).
+static inline void nd_spin_pause(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
 
 struct nd_pool {
   int threads;
@@ -54,7 +62,7 @@ static int64_t nd_now_ns(void) {
     if (!ok_ && (pool)->spin_ns > 0) {                              \
       int64_t end_ = nd_now_ns() + (pool)->spin_ns;                 \
       for (int i_ = 1; !(ok_ = (cond)); i_++) {                     \
-        _mm_pause();                                                \
+        nd_spin_pause();                                                \
         if ((i_ & 63) == 0 && nd_now_ns() > end_) break;            \
       }                                                             \
     }                                                               \

@@ -4,11 +4,12 @@
 // tasks and the number of rows never change a result.
 #include <stdlib.h>
 #include <string.h>
-#include "nd_q8act.h"
+#include "../kernel_table.h"
 
 enum { ND_QUANT_ROWS_PER_TASK = 8 };
 
 typedef struct {
+  const nd_kernel_table *t;
   const nd_linear_job *jobs[64];  // the jobs with 8-bit activations
   int input_of[64];               // which quantized input each job reads
   int count;
@@ -46,7 +47,7 @@ static void nd_q8_quantize_task(void *raw, int64_t task, int thread) {
   const int u = (int)(task / per_input);
   const int64_t i0 = (task % per_input) * ND_QUANT_ROWS_PER_TASK;
   const int64_t rows = ctx->m - i0 < ND_QUANT_ROWS_PER_TASK ? ctx->m - i0 : ND_QUANT_ROWS_PER_TASK;
-  nd_q8act_quantize(ctx->in_x[u] + i0 * ctx->in_ldx[u], ctx->in_ldx[u], rows, ctx->in_k[u],
+  ctx->t->q8_quantize(ctx->in_x[u] + i0 * ctx->in_ldx[u], ctx->in_ldx[u], rows, ctx->in_k[u],
                     ctx->in_q[u] + i0 * nd_q8act_row_bytes(ctx->in_k[u]));
 }
 
@@ -58,7 +59,7 @@ static void nd_q8_product_task(void *raw, int64_t task, int thread) {
   const nd_linear_job *job = ctx->jobs[j];
   const int64_t n0 = (task - ctx->start[j]) * ctx->tile[j];
   const int64_t n1 = job->n - n0 < ctx->tile[j] ? job->n : n0 + ctx->tile[j];
-  nd_q8act_matmul(job->act_q8, job->act_q8_panels, n0, n1, ctx->in_q[ctx->input_of[j]], ctx->m, job->k, job->y,
+  ctx->t->q8_matmul(job->act_q8, job->act_q8_panels, n0, n1, ctx->in_q[ctx->input_of[j]], ctx->m, job->k, job->y,
                   job->ldy, job->accumulate);
   if (job->bias)
     for (int64_t i = 0; i < ctx->m; i++)
@@ -78,9 +79,9 @@ static int64_t nd_q8_tile(const nd_linear_job *job, int64_t m, int threads) {
   return per * 16;
 }
 
-int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
-                    int64_t scratch_per_thread) {
-  nd_q8_ctx ctx = {.m = m};
+int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
+                    float *scratch, int64_t scratch_per_thread) {
+  nd_q8_ctx ctx = {.t = t, .m = m};
   nd_linear_job rest[64];
   int rest_count = 0;
   size_t bytes = 0;
@@ -125,5 +126,5 @@ int nd_linear_q8act(nd_pool *pool, const nd_linear_job *jobs, int job_count, int
     ctx.start[ctx.count] = tasks;
     nd_pool_run(pool, nd_q8_product_task, &ctx, tasks);
   }
-  return rest_count > 0 ? nd_linear(pool, rest, rest_count, m, scratch, scratch_per_thread) : 0;
+  return rest_count > 0 ? nd_linear_with(t, pool, rest, rest_count, m, scratch, scratch_per_thread) : 0;
 }

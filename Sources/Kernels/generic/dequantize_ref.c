@@ -3,7 +3,7 @@
 // contraction into fused multiply-adds would change the last bit.
 #pragma clang fp contract(off)
 
-#include "quant_blocks.h"
+#include "../quant_blocks.h"
 
 float nd_f16_to_f32(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;

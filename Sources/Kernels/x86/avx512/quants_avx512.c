@@ -1,15 +1,14 @@
 // AVX-512 dequantization and dot products. Each mirrors its scalar reference in
 // dequantize_ref.c / dot_ref.c operation for operation (same roundings, same
 // lane assignment and reduction order), so tests can demand bit equality.
-// Without AVX-512 the public names run the AVX2 kernels (quants_avx2.c) or the references.
 #pragma clang fp contract(off)
 
-#include "quant_blocks.h"
+#if defined(__x86_64__)
+#include "../../kernel_table.h"
+#include "../../quant_blocks.h"
+#include "avx512.h"
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-#include <immintrin.h>
-
-int nd_quants_simd_enabled(void) { return 2; }
+ND_AVX512_BEGIN
 
 // 16 bytes widened to 16 int32 lanes.
 static inline __m512i u8x16(const uint8_t *p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)); }
@@ -35,16 +34,16 @@ static inline __m512i q5_high(uint32_t qh, int shift) {
 
 // MARK: dequantization of plain float rows (block formats below, with the dot products)
 
-void nd_dequantize_row_f32(const void *src, float *dst, int64_t n) { nd_dequantize_row_f32_ref(src, dst, n); }
 
-void nd_dequantize_row_f16(const void *src, float *dst, int64_t n) {
+
+void nd_dequantize_row_f16_avx512(const void *src, float *dst, int64_t n) {
   const uint8_t *p = src;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p + 2 * i))));
   for (; i < n; i++) dst[i] = nd_half(p + 2 * i);
 }
 
-void nd_dequantize_row_bf16(const void *src, float *dst, int64_t n) {
+void nd_dequantize_row_bf16_avx512(const void *src, float *dst, int64_t n) {
   const uint8_t *p = src;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -214,12 +213,12 @@ static inline __attribute__((always_inline)) __m512 w16_bf16(const uint8_t *p, i
 
 // Eight rows at a time with 32 registers; the K-quant decoders need more registers
 // of their own, and four rows measured faster for them.
-#define ND_MATVEC(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T, 8)
-#define ND_MATVEC4(T) ND_DEFINE_MATVEC(nd_matvec_##T, nd_dot_##T##_f32, rows_##T, 4)
+#define ND_MATVEC(T) ND_DEFINE_MATVEC(nd_matvec_##T##_avx512, nd_dot_##T##_f32_avx512, rows_##T, 8)
+#define ND_MATVEC4(T) ND_DEFINE_MATVEC(nd_matvec_##T##_avx512, nd_dot_##T##_f32_avx512, rows_##T, 4)
 
 // Dequantization of block formats: the same group decoders, stored instead of dotted.
 #define ND_DEQUANTIZE(T, E, BYTES)                                                              \
-  void nd_dequantize_row_##T(const void *src, float *y, int64_t n) {                           \
+  void nd_dequantize_row_##T##_avx512(const void *src, float *y, int64_t n) {                           \
     for (int64_t b = 0; b < n / (E); b++) {                                                     \
       for (int g = 0; g < (E) / 32; g++) {                                                      \
         const nd_w32 v = w32_##T((const uint8_t *)src + b * (BYTES), g);                        \
@@ -229,6 +228,7 @@ static inline __attribute__((always_inline)) __m512 w16_bf16(const uint8_t *p, i
     }                                                                                           \
   }
 
+#define nd_dequantize_row_f32_avx512 nd_dequantize_row_f32_ref
 ND_PLAIN_ROWS(f32) ND_MATVEC(f32)
 ND_PLAIN_ROWS(f16) ND_MATVEC(f16)
 ND_PLAIN_ROWS(bf16) ND_MATVEC(bf16)
@@ -241,38 +241,14 @@ ND_BLOCK_ROWS(q4_K, ND_QK_K, ND_Q4_K_BYTES) ND_MATVEC4(q4_K) ND_DEQUANTIZE(q4_K,
 ND_BLOCK_ROWS(q5_K, ND_QK_K, ND_Q5_K_BYTES) ND_MATVEC4(q5_K) ND_DEQUANTIZE(q5_K, ND_QK_K, ND_Q5_K_BYTES)
 ND_BLOCK_ROWS(q6_K, ND_QK_K, ND_Q6_K_BYTES) ND_MATVEC4(q6_K) ND_DEQUANTIZE(q6_K, ND_QK_K, ND_Q6_K_BYTES)
 
-#elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)  // AVX2: quants_avx2.c
+ND_AVX512_END
 
-int nd_quants_simd_enabled(void) { return 1; }
-#define ND_FORWARD(T) ND_FORWARD_KERNELS(T, _avx2)
-ND_QUANT_KERNELS(ND_FORWARD)
-#undef ND_FORWARD
-
-#else  // no SIMD: the references are the implementation.
-
-int nd_quants_simd_enabled(void) { return 0; }
-#define ND_FORWARD(T) ND_FORWARD_KERNELS(T, _ref)
-ND_QUANT_KERNELS(ND_FORWARD)
-#undef ND_FORWARD
-
-#endif
-
-// MARK: run-time selection
-
-nd_quant_kernels nd_quant_kernels_for(int type, nd_kernel_choice choice) {
+/// The AVX-512 kernels of every type (plain float rows dequantize as the references do).
+void nd_fill_quants_avx512(nd_quant_kernels *q) {
   int index = 0;
-#define ND_ENTRY(T)                                                                          \
-  if (index++ == type) {                                                                     \
-    switch (choice) {                                                                        \
-      case ND_KERNELS_REFERENCE:                                                             \
-        return (nd_quant_kernels){nd_dequantize_row_##T##_ref, nd_dot_##T##_f32_ref, nd_matvec_##T##_ref}; \
-      case ND_KERNELS_AVX2:                                                                  \
-        return (nd_quant_kernels){nd_dequantize_row_##T##_avx2, nd_dot_##T##_f32_avx2, nd_matvec_##T##_avx2}; \
-      default:                                                                               \
-        return (nd_quant_kernels){nd_dequantize_row_##T, nd_dot_##T##_f32, nd_matvec_##T};   \
-    }                                                                                        \
-  }
+#define ND_ENTRY(T) q[index++] = (nd_quant_kernels){nd_dequantize_row_##T##_avx512, nd_dot_##T##_f32_avx512, nd_matvec_##T##_avx512};
   ND_QUANT_KERNELS(ND_ENTRY)
 #undef ND_ENTRY
-  return (nd_quant_kernels){0, 0, 0};
 }
+
+#endif
