@@ -113,6 +113,8 @@ struct BenchCommand: AsyncParsableCommand {
     var result = JSONObject()
     result["model"] = .string(model)
     result["threads"] = .int(Int64(loaded.threadCount))
+    result["kernels"] = .string(loaded.kernelLevel.name)
+    result["cpu"] = .string(KernelLevel.cpuName)
     result["activations"] = .string(precision.activations.rawValue)
     result["prompt_tokens"] = .int(Int64(promptTokens))
     result["gen_tokens"] = .int(Int64(genTokens))
@@ -127,7 +129,8 @@ struct BenchCommand: AsyncParsableCommand {
     } else {
       print(String(format: "prefill %d tokens: %.1f tok/s   decode %d tokens after %d: %.1f tok/s   threads %d   peak RSS %.1f MiB",
                    promptTokens, Self.median(prefill), genTokens, decodeContext, Self.median(decode), loaded.threadCount,
-                   Double(peak) / 1_048_576))
+                   Double(peak) / 1_048_576)
+            + "   kernels \(loaded.kernelLevel.name) on \(KernelLevel.cpuName)")
     }
   }
 

@@ -32,6 +32,7 @@ struct Nightdesk: AsyncParsableCommand {
         TokenizeCommand.self,
         BenchCommand.self,
         ComparePrecisionCommand.self,
+        KernelsCommand.self,
         TokenizerBenchCommand.self,
       ]),
       CommandGroup(name: "Admin", subcommands: [

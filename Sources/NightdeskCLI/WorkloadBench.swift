@@ -46,6 +46,7 @@ struct WorkloadOptions: ParsableArguments {
   func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, activations: ActivationPrecision,
            json: Bool) async throws {
     let model = try ModelLoader.loadModel(path: modelPath, threads: threads, activations: activations)
+    let kernels = model.kernelLevel.name  // read before the engine takes the model
     let vocabulary = Int32(model.config.vocabularySize)
     // Ordinary tokens: the middle of the vocabulary, away from the control tokens
     // that vocabularies put at either end.
@@ -57,12 +58,15 @@ struct WorkloadOptions: ParsableArguments {
     if json {
       var object = report.json.objectValue ?? JSONObject()
       object["model"] = .string(modelPath)
+      object["kernels"] = .string(kernels)
+      object["cpu"] = .string(KernelLevel.cpuName)
       object["max_batch_tokens"] = .int(Int64(engine.configuration.scheduler.maxBatchTokens))
       object["block_size"] = .int(Int64(engine.configuration.blockSize))
       object["prefix_caching"] = .bool(engine.configuration.prefixCaching)
       print(JSONWriter.string(.object(object)))
     } else {
       print(report.text)
+      print("kernels \(kernels) on \(KernelLevel.cpuName)")
     }
   }
 }

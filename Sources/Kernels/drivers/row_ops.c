@@ -7,10 +7,15 @@
 
 void nd_rmsnorm(const float *x, int64_t ldx, const float *w, float *out, int64_t ldo,
                 int64_t rows, int64_t n, float eps) {
+  nd_rmsnorm_with(nd_kernels_at(ND_LEVEL_ACTIVE), x, ldx, w, out, ldo, rows, n, eps);
+}
+
+void nd_rmsnorm_with(const nd_kernel_table *t, const float *x, int64_t ldx, const float *w, float *out, int64_t ldo,
+                     int64_t rows, int64_t n, float eps) {
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * ldx;
     float *o = out + r * ldo;
-    float mean = nd_dot_fixed(xr, xr, n) / (float)n;
+    float mean = nd_dot_fixed_with(t, xr, xr, n) / (float)n;
     float inv = 1.0f / sqrtf(mean + eps);
     for (int64_t i = 0; i < n; i++) o[i] = w[i] * (xr[i] * inv);
   }

@@ -131,6 +131,8 @@ void nd_attention_ref(const nd_attention_job *job);
 /// out[r][i] = w[i] * (x[r][i] / sqrt(mean_i(x[r][i]^2) + eps)), rows of length n with stride ld.
 void nd_rmsnorm(const float *x, int64_t ldx, const float *w, float *out, int64_t ldo,
                 int64_t rows, int64_t n, float eps);
+void nd_rmsnorm_with(const nd_kernel_table *t, const float *x, int64_t ldx, const float *w, float *out, int64_t ldo,
+                     int64_t rows, int64_t n, float eps);
 /// g[i] = silu(g[i]) * u[i] over `count` elements.
 void nd_silu_mul(float *g, const float *u, int64_t count);
 void nd_silu_mul_with(const nd_kernel_table *t, float *g, const float *u, int64_t count);

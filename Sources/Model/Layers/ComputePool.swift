@@ -4,14 +4,21 @@ import NightdeskKernels
 /// The threads one model computes with: the calling (step) thread plus
 /// `threads - 1` workers that spin briefly, then sleep (see `nd_pool_create`).
 /// Work is split over output columns, never over a reduction, so results do
-/// not depend on the thread count.
+/// not depend on the thread count. The pool also carries the kernel level its
+/// model computes with (every level gives the same bits).
 final class ComputePool {
   let raw: OpaquePointer?
   let threads: Int
+  let level: KernelLevel
+  /// The level's kernel table, for the `_with` calls.
+  let kernels: OpaquePointer?
 
-  init(threads: Int, spinMicroseconds: Int = 50) {
+  init(threads: Int, level: KernelLevel = .active, spinMicroseconds: Int = 50) {
     raw = nd_pool_create(Int32(max(1, threads)), Int32(spinMicroseconds))
     self.threads = Int(nd_pool_threads(raw))
+    self.level = level
+    kernels = level.table
+    precondition(kernels != nil, "kernel level \(level) is not supported by this CPU")
   }
 
   deinit { nd_pool_destroy(raw) }

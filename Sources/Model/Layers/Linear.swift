@@ -14,8 +14,13 @@ struct Linear {
   var outFeatures: Int { weight.rows }
   var inFeatures: Int { weight.columns }
 
-  init(_ weight: TensorView, bias: TensorView? = nil, activations: ActivationPrecision = .float32) {
+  /// The decode and dot kernels of the model's level.
+  let kernels: QuantKernels
+
+  init(_ weight: TensorView, bias: TensorView? = nil, activations: ActivationPrecision = .float32,
+       level: KernelLevel = .active) {
     self.weight = weight
+    kernels = QuantKernels(weight.type, level: level)
     let format = weight.columns % 32 == 0 ? activations.kernelFormat(for: weight.type) : 0
     activationFormat = format
     panels = format != 0 ? ActivationPanels(weight: weight, format: format) : nil
@@ -26,7 +31,7 @@ struct Linear {
   func job(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false) -> nd_linear_job {
     nd_linear_job(
       weights: UnsafeRawPointer(weight.data.baseAddress), row_bytes: Int64(weight.rowBytes),
-      decode: weight.type == .f32 ? nil : weight.kernels.dequantize, matvec: weight.kernels.matvec,
+      decode: weight.type == .f32 ? nil : kernels.dequantize, matvec: kernels.matvec,
       n: Int64(outFeatures), k: Int64(inFeatures), x: x, ldx: Int64(ldx), y: y, ldy: Int64(ldy),
       bias: bias.map { UnsafePointer($0.pointer) }, accumulate: accumulate ? 1 : 0, act_q8: activationFormat,
       act_q8_panels: panels.map { UnsafeRawPointer($0.pointer) })
@@ -40,7 +45,7 @@ struct Linear {
   /// Runs several independent products over the same `rows` in one parallel region.
   static func run(_ jobs: [nd_linear_job], rows: Int, pool: ComputePool, scratch: FloatBuffer, scratchPerThread: Int) {
     let status = jobs.withUnsafeBufferPointer {
-      nd_linear(pool.raw, $0.baseAddress, Int32($0.count), Int64(rows), scratch.pointer, Int64(scratchPerThread))
+      nd_linear_with(pool.kernels, pool.raw, $0.baseAddress, Int32($0.count), Int64(rows), scratch.pointer, Int64(scratchPerThread))
     }
     precondition(status == 0, "linear scratch too small: \(scratchPerThread) floats per thread")
   }

@@ -13,7 +13,8 @@ struct RMSNorm {
   }
 
   /// Normalises `rows` rows of `size` floats (stride `ldx`) into `out` (stride `ldo`); in place is fine.
-  func apply(_ x: UnsafePointer<Float>, ldx: Int, into out: UnsafeMutablePointer<Float>, ldo: Int, rows: Int) {
-    nd_rmsnorm(x, Int64(ldx), weight.pointer, out, Int64(ldo), Int64(rows), Int64(size), epsilon)
+  func apply(_ x: UnsafePointer<Float>, ldx: Int, into out: UnsafeMutablePointer<Float>, ldo: Int, rows: Int,
+             pool: ComputePool) {
+    nd_rmsnorm_with(pool.kernels, x, Int64(ldx), weight.pointer, out, Int64(ldo), Int64(rows), Int64(size), epsilon)
   }
 }

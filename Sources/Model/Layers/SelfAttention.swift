@@ -10,12 +10,13 @@ struct SelfAttention {
   let qNorm: RMSNorm?, kNorm: RMSNorm?
   let heads: Int, kvHeads: Int, headDim: Int
 
-  init(layer: Int, weights: LayerWeights, config: ModelConfig, activations: ActivationPrecision = .float32) {
+  init(layer: Int, weights: LayerWeights, config: ModelConfig, activations: ActivationPrecision = .float32,
+       level: KernelLevel = .active) {
     self.layer = layer
-    q = Linear(weights.q, bias: weights.qBias, activations: activations)
-    k = Linear(weights.k, bias: weights.kBias, activations: activations)
-    v = Linear(weights.v, bias: weights.vBias, activations: activations)
-    o = Linear(weights.o, activations: activations)
+    q = Linear(weights.q, bias: weights.qBias, activations: activations, level: level)
+    k = Linear(weights.k, bias: weights.kBias, activations: activations, level: level)
+    v = Linear(weights.v, bias: weights.vBias, activations: activations, level: level)
+    o = Linear(weights.o, activations: activations, level: level)
     qNorm = weights.qNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
     kNorm = weights.kNorm.map { RMSNorm($0, epsilon: config.rmsNormEpsilon) }
     heads = config.headCount
@@ -33,8 +34,8 @@ struct SelfAttention {
                 k.job(x: input, ldx: hidden, y: ws.k.pointer, ldy: kvWidth),
                 v.job(x: input, ldx: hidden, y: ws.v.pointer, ldy: kvWidth)],
                rows: rows, pool: step.pool, scratch: ws.linearScratch, scratchPerThread: step.linearScratchPerThread)
-    qNorm?.apply(ws.q.pointer, ldx: headDim, into: ws.q.pointer, ldo: headDim, rows: rows * heads)
-    kNorm?.apply(ws.k.pointer, ldx: headDim, into: ws.k.pointer, ldo: headDim, rows: rows * kvHeads)
+    qNorm?.apply(ws.q.pointer, ldx: headDim, into: ws.q.pointer, ldo: headDim, rows: rows * heads, pool: step.pool)
+    kNorm?.apply(ws.k.pointer, ldx: headDim, into: ws.k.pointer, ldo: headDim, rows: rows * kvHeads, pool: step.pool)
     step.rope.apply(ws.q.pointer, stride: qWidth, heads: heads, positions: step.layout.positions)
     step.rope.apply(ws.k.pointer, stride: kvWidth, heads: kvHeads, positions: step.layout.positions)
 
@@ -55,7 +56,7 @@ struct SelfAttention {
             k_cache: keys, v_cache: values, kv_format: kv.kernelFormat, positions: positions.baseAddress, block_tables: rowTables.baseAddress,
             scale: 1 / Float(headDim).squareRoot(), scratch: ws.attentionScratch.pointer,
             scratch_per_thread: Int64(ws.attentionScratchPerThread))
-          nd_attention(step.pool.raw, &job)
+          nd_attention_with(step.pool.kernels, step.pool.raw, &job)
         }
       }
     }

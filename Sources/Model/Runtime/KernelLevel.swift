@@ -1,3 +1,4 @@
+import Foundation
 import NightdeskKernels
 
 /// Which instruction set the kernels run (`nd_cpu.h`): every level is in every x86-64
@@ -45,6 +46,14 @@ public enum KernelLevel: Int32, Sendable, CaseIterable, CustomStringConvertible 
 
   /// The kernels' table for this level (nil when the CPU lacks it), for `_with` calls.
   public var table: OpaquePointer? { nd_kernels_at(rawValue) }
+
+  /// The CPU's model name (/proc/cpuinfo), for speed figures: every figure names its CPU.
+  public static var cpuName: String {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+  }
 
   /// Checks `NIGHTDESK_KERNELS` before a model loads: a name that is no level, or a level
   /// this CPU lacks, is refused with what is wrong (the kernels would otherwise quietly run

@@ -20,9 +20,9 @@ struct TransformerBlock {
 
   func forward(step: StepContext, hidden: Int) {
     let ws = step.workspace
-    attentionNorm.apply(ws.x.pointer, ldx: hidden, into: ws.normed.pointer, ldo: hidden, rows: step.rows)
+    attentionNorm.apply(ws.x.pointer, ldx: hidden, into: ws.normed.pointer, ldo: hidden, rows: step.rows, pool: step.pool)
     attention.forward(input: ws.normed.pointer, residual: ws.x.pointer, hidden: hidden, step: step)
-    ffnNorm.apply(ws.x.pointer, ldx: hidden, into: ws.normed.pointer, ldo: hidden, rows: step.rows)
+    ffnNorm.apply(ws.x.pointer, ldx: hidden, into: ws.normed.pointer, ldo: hidden, rows: step.rows, pool: step.pool)
     feedForward.forward(input: ws.normed.pointer, residual: ws.x.pointer, hidden: hidden, step: step)
   }
 }
@@ -51,8 +51,11 @@ public final class TransformerModel: LanguageModel {
   /// How activations meet quantized weights (`.float32`, the reference, unless asked otherwise).
   public let activations: ActivationPrecision
 
+  /// The kernel level the forward pass runs (every level gives the same bits).
+  public var kernelLevel: KernelLevel { pool.level }
+
   public init(config: ModelConfig, weights: ModelWeights, source: TensorSource, identity: String, threads: Int? = nil,
-              activations: ActivationPrecision = .float32) {
+              activations: ActivationPrecision = .float32, kernels: KernelLevel = .active) {
     self.config = config
     self.activations = activations
     // Prefix-cache keys: KV computed with 8-bit activations is not the reference's KV.
@@ -62,14 +65,14 @@ public final class TransformerModel: LanguageModel {
     blocks = weights.layers.enumerated().map { index, layer in
       TransformerBlock(
         attentionNorm: RMSNorm(layer.attentionNorm, epsilon: config.rmsNormEpsilon),
-        attention: SelfAttention(layer: index, weights: layer, config: config, activations: activations),
+        attention: SelfAttention(layer: index, weights: layer, config: config, activations: activations, level: kernels),
         ffnNorm: RMSNorm(layer.ffnNorm, epsilon: config.rmsNormEpsilon),
-        feedForward: FeedForward(weights: layer, activations: activations))
+        feedForward: FeedForward(weights: layer, activations: activations, level: kernels))
     }
     finalNorm = RMSNorm(weights.finalNorm, epsilon: config.rmsNormEpsilon)
-    lmHead = Linear(weights.lmHead, activations: activations)
+    lmHead = Linear(weights.lmHead, activations: activations, level: kernels)
     rope = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, layout: config.ropeLayout, yarn: config.yarn)
-    pool = ComputePool(threads: threads ?? ComputePool.defaultThreadCount)
+    pool = ComputePool(threads: threads ?? ComputePool.defaultThreadCount, level: kernels)
     let linears = blocks.flatMap { $0.attention.linears + $0.feedForward.linears } + [lmHead]
     linearScratchPerThread = Linear.scratchFloats(inFeatures: linears.map(\.inFeatures))
   }
@@ -109,7 +112,7 @@ public final class TransformerModel: LanguageModel {
     guard !logitRows.isEmpty else { return Logits(vocabularySize: vocabulary, values: []) }
     for (i, row) in logitRows.enumerated() {
       finalNorm.apply(workspace.x.pointer + row * hidden, ldx: hidden, into: workspace.normed.pointer + i * hidden,
-                      ldo: hidden, rows: 1)
+                      ldo: hidden, rows: 1, pool: pool)
     }
     Linear.run([lmHead.job(x: workspace.normed.pointer, ldx: hidden, y: workspace.logits.pointer, ldy: vocabulary)],
                rows: logitRows.count, pool: pool, scratch: workspace.linearScratch, scratchPerThread: linearScratchPerThread)

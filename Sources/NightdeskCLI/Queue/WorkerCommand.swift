@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
 import NightdeskSupport
@@ -86,8 +87,9 @@ struct WorkerCommand: AsyncParsableCommand {
       source.resume()
       return source
     }
-    FileHandle.standardError.write(Data(
-      "worker \(configuration.workerID): \(executor.identity.model), capacity \(executor.capacity) requests, queue \(configuration.keys.namespace)\n".utf8))
+    let kernels = echo ? "" : ", kernels \(KernelLevel.active.name) on \(KernelLevel.cpuName)"
+    FileHandle.standardError.write(Data(("worker \(configuration.workerID): \(executor.identity.model), capacity "
+      + "\(executor.capacity) requests, queue \(configuration.keys.namespace)\(kernels)\n").utf8))
     let started = ContinuousClock.now
     let summary = try await worker.run()
     let wall = ContinuousClock.now - started

@@ -1,0 +1,69 @@
+import Foundation
+import NightdeskModel
+import NightdeskTestSupport
+import Testing
+
+/// The promise a mixed fleet rests on: a job retried on a worker of another CPU gives the
+/// same text. Every kernel level this CPU has (generic, AVX2, AVX-512) computes the
+/// fixture prompts to the same logits, bit for bit, token for token, in one process.
+@Suite("Every kernel level gives the same logits")
+struct KernelLevelDeterminismTests {
+  /// Logits of the prompt's last position, then of `steps` greedy decode steps.
+  static func greedyLogits(_ model: TransformerModel, prompt: [Int32], steps: Int,
+                           chunkSize: Int = 512) throws -> (tokens: [Int32], logits: [[UInt32]]) {
+    let sequence = try SingleSequence(model: model, capacity: prompt.count + steps + 1)
+    var logits = try sequence.feed(prompt, chunkSize: chunkSize)
+    var tokens: [Int32] = [], rows: [[UInt32]] = [logits.map(\.bitPattern)]
+    for _ in 0..<steps {
+      let next = Int32(argmax(logits))
+      tokens.append(next)
+      logits = try sequence.feed([next])
+      rows.append(logits.map(\.bitPattern))
+    }
+    return (tokens, rows)
+  }
+
+  static func compareLevels(path: String, prompts: [(name: String, ids: [Int32])], steps: Int,
+                            activations: ActivationPrecision = .float32, chunkSize: Int = 512) throws {
+    let levels = KernelLevel.supported
+    var first: [(tokens: [Int32], logits: [[UInt32]])] = []
+    for level in levels {
+      let model = try ModelLoader.loadModel(path: path, threads: 2, activations: activations, kernels: level)
+      #expect(model.kernelLevel == level)
+      let runs = try prompts.map { try greedyLogits(model, prompt: $0.ids, steps: steps, chunkSize: chunkSize) }
+      guard !first.isEmpty else { first = runs; continue }
+      for (index, (run, expected)) in zip(runs, first).enumerated() {
+        #expect(run.tokens == expected.tokens, "\(prompts[index].name): \(level) tokens \(run.tokens) vs \(levels[0]) \(expected.tokens)")
+        for (step, (row, want)) in zip(run.logits, expected.logits).enumerated() {
+          let differing = zip(row, want).filter { $0 != $1 }.count
+          #expect(differing == 0, "\(prompts[index].name) step \(step): \(differing) logits differ between \(level) and \(levels[0])")
+        }
+      }
+    }
+  }
+
+  @Test("qwen3-tiny (bf16 folder, Q8_0 GGUF): every fixture prompt at every level, bit for bit")
+  func qwen3Tiny() throws {
+    let folder = TestPaths.fixture("qwen3-tiny")
+    let cases = try ReferenceCase.load("qwen3-tiny/reference.json").map { ($0.name, $0.promptIDs) }
+    try Self.compareLevels(path: folder.path, prompts: cases, steps: 4)
+    // The GGUF with chunked prefill: its longest prompts, whose keys span many blocks.
+    let longest = cases.sorted { $0.1.count > $1.1.count }.prefix(3)
+    try Self.compareLevels(path: folder.appendingPathComponent("qwen3-tiny-Q8_0.gguf").path, prompts: Array(longest),
+                           steps: 3, chunkSize: 7)
+  }
+
+  @Test("qwen3-tiny Q8_0 with 8-bit activations: every level, bit for bit")
+  func qwen3TinyInt8() throws {
+    let path = TestPaths.fixture("qwen3-tiny").appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
+    let cases = try ReferenceCase.load("qwen3-tiny/reference.json").prefix(3).map { ($0.name, $0.promptIDs) }
+    try Self.compareLevels(path: path, prompts: Array(cases), steps: 3, activations: .int8)
+  }
+
+  @Test("SmolLM2 Q4_1 (head_dim 64, 9/3 heads): the fixture prompts at every level, bit for bit")
+  func smolLM2() throws {
+    let path = TestPaths.smolLM2.path
+    let cases = try ReferenceCase.load("smollm2/reference.json").prefix(2).map { ($0.name, $0.promptIDs) }
+    try Self.compareLevels(path: path, prompts: Array(cases), steps: 3)
+  }
+}
