@@ -44,10 +44,9 @@ static inline void nibbles32(const uint8_t *qs, __m256i q[4]) {
 static inline nd_w32x4 scale_offset(const __m256i q[4], float d, float m, int hasMin) {
   nd_w32x4 w;
   const __m256 dv = _mm256_set1_ps(d), mv = _mm256_set1_ps(m);
-  for (int k = 0; k < 4; k++) {
-    w.v[k] = _mm256_mul_ps(ps8(q[k]), dv);
-    if (hasMin) w.v[k] = _mm256_add_ps(w.v[k], mv);
-  }
+  // q·d is exact in float32 (a 5-bit q times a half's 11-bit significand), so one fused
+  // multiply-add rounds q·d + m exactly as the reference's product-then-sum does.
+  for (int k = 0; k < 4; k++) w.v[k] = hasMin ? _mm256_fmadd_ps(ps8(q[k]), dv, mv) : _mm256_mul_ps(ps8(q[k]), dv);
   return w;
 }
 
@@ -108,7 +107,7 @@ static inline nd_w32x4 w32x4_k_scale_min(const uint8_t *blk, int g, int hasHigh)
       const __m256i h = _mm256_srlv_epi32(u8x8(blk + 16 + 8 * k), _mm256_set1_epi32(g));
       q = _mm256_or_si256(q, _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(1)), 4));
     }
-    w.v[k] = _mm256_sub_ps(_mm256_mul_ps(ds, ps8(q)), ms);
+    w.v[k] = _mm256_fmsub_ps(ds, ps8(q), ms);  // (d·sc)·q is exact (22 bits): one rounding, as the reference's
   }
   return w;
 }
@@ -139,6 +138,9 @@ static inline nd_w32x4 w32x4_q6_K(const uint8_t *blk, int g) {
     __m256 lo[4], hi[4];                                                                        \
     for (int r = 0; r < 4; r++) lo[r] = hi[r] = _mm256_setzero_ps();                             \
     for (int64_t b = 0; b < n / (E); b++) {                                                     \
+      /* The R rows after the next R, a block's share of them per block (see quants_avx512.c). */ \
+      for (int64_t o = b * R * (BYTES); o < (b + 1) * R * (BYTES); o += 64)                     \
+        _mm_prefetch((const char *)w + 2 * R * rb + o, _MM_HINT_T0);                            \
       for (int g = 0; g < (E) / 32; g++) {                                                      \
         const float *xg = x + b * (E) + 32 * g;                                                 \
         const __m256 x0 = _mm256_loadu_ps(xg), x1 = _mm256_loadu_ps(xg + 8);                    \
