@@ -94,7 +94,9 @@ struct GGUFBuilder {
   }
 
   /// A complete tiny model of `architecture` with F32 weights (all zeros).
-  static func tinyModel(architecture: String, extra: [(String, Value)] = [], tied: Bool = true) -> GGUFBuilder {
+  /// `biases`: q/k/v bias tensors (qwen2 always has them), each element i holding i + 1.
+  static func tinyModel(architecture: String, extra: [(String, Value)] = [], tied: Bool = true,
+                        biases: Bool = false) -> GGUFBuilder {
     let hidden: UInt64 = 32, heads: UInt64 = 2, kvHeads: UInt64 = 1, headDim: UInt64 = 16, ffn: UInt64 = 64
     let vocab = ["a", "b", "c", "ab", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>"]
     var b = GGUFBuilder()
@@ -132,9 +134,14 @@ struct GGUFBuilder {
       f32("blk.0.ffn_up.weight", [hidden, ffn]),
       f32("blk.0.ffn_down.weight", [ffn, hidden]),
     ]
-    if architecture == "qwen2" {
-      b.tensors += [f32("blk.0.attn_q.bias", [heads * headDim]), f32("blk.0.attn_k.bias", [kvHeads * headDim]),
-                    f32("blk.0.attn_v.bias", [kvHeads * headDim])]
+    if architecture == "qwen2" || biases {
+      func counting(_ name: String, _ count: UInt64) -> Tensor {
+        Tensor(name: name, ne: [count], ggmlType: 0, data: (0..<Int(count)).flatMap { i in
+          withUnsafeBytes(of: Float(i + 1).bitPattern.littleEndian) { Array($0) }
+        })
+      }
+      b.tensors += [counting("blk.0.attn_q.bias", heads * headDim), counting("blk.0.attn_k.bias", kvHeads * headDim),
+                    counting("blk.0.attn_v.bias", kvHeads * headDim)]
     }
     return b
   }

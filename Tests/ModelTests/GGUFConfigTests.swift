@@ -1,16 +1,13 @@
 import Foundation
 import Testing
 @testable import NightdeskModel
+import NightdeskSupport
 import NightdeskTokenizer
 import NightdeskTestSupport
 
 @Suite struct GGUFConfigTests {
-  static func smolLM2() throws -> GGUFFile? {
-    guard FileManager.default.fileExists(atPath: TestPaths.smolLM2.path) else {
-      print("SKIPPED: \(TestPaths.smolLM2.path) is missing; run Ops/setup to fetch SmolLM2")
-      return nil
-    }
-    return try GGUFFile(url: TestPaths.smolLM2)
+  static func smolLM2() throws -> GGUFFile {
+    try GGUFFile(url: TestPaths.requireSmolLM2())
   }
 
   @Test func qwen3TinyConfig() throws {
@@ -24,7 +21,7 @@ import NightdeskTestSupport
   }
 
   @Test func smolLM2Config() throws {
-    guard let gguf = try Self.smolLM2() else { return }
+    let gguf = try Self.smolLM2()
     let config = try ModelConfig(gguf: gguf)
     #expect(config == ModelConfig(
       architecture: .llama, vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
@@ -77,7 +74,7 @@ import NightdeskTestSupport
   }
 
   @Test func smolLM2TokenizerSpec() throws {
-    guard let gguf = try Self.smolLM2() else { return }
+    let gguf = try Self.smolLM2()
     let started = Date()
     let spec = try TokenizerSpec(gguf: gguf)
     print("SmolLM2 TokenizerSpec decoded in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
@@ -125,6 +122,48 @@ import NightdeskTestSupport
     #expect(config.vocabularySize == 8)
     #expect(config.yarn == nil)
     _ = try ModelWeights(source: gguf, config: config, naming: .gguf)
+  }
+
+  /// The two readers once disagreed: a llama GGUF's bias tensors were silently ignored.
+  @Test func aLlamaGGUFWithBiasesLoadsThem() throws {
+    let (config, gguf) = try Self.config(GGUFBuilder.tinyModel(architecture: "llama", biases: true))
+    #expect(config.hasQKVBias && !config.hasQKNorm)
+    let weights = try ModelWeights(source: gguf, config: config, naming: .gguf)
+    let q = try #require(weights.layers[0].qBias), v = try #require(weights.layers[0].vBias)
+    #expect(q.dequantizedRow(0) == (1...32).map(Float.init))
+    #expect(v.dequantizedRow(0) == (1...16).map(Float.init))
+    let (plain, _) = try Self.config(GGUFBuilder.tinyModel(architecture: "llama"))
+    #expect(!plain.hasQKVBias)
+  }
+
+  @Test func aLlamaConfigJSONWithAttentionBiasHasThem() throws {
+    var json = JSONObject()
+    for (key, value) in [("hidden_size", 32), ("num_attention_heads", 2), ("num_key_value_heads", 1), ("vocab_size", 8),
+                         ("intermediate_size", 64), ("num_hidden_layers", 1)] { json[key] = .int(Int64(value)) }
+    json["model_type"] = .string("llama")
+    #expect(try !ModelConfig(huggingFaceConfig: .object(json), path: "config.json").hasQKVBias)
+    json["attention_bias"] = .bool(true)
+    let config = try ModelConfig(huggingFaceConfig: .object(json), path: "config.json")
+    #expect(config.hasQKVBias && config.ropeLayout == .halves)
+  }
+
+  @Test func theArchitectureRulesAreCheckedOnceNamingTheField() {
+    let qwen2 = ModelConfig(
+      architecture: .qwen2, vocabularySize: 8, hiddenSize: 32, intermediateSize: 64, layerCount: 1, headCount: 3,
+      kvHeadCount: 2, headDim: 16, rmsNormEpsilon: 1e-6, ropeTheta: 1e4, maxPositions: 64, tieWordEmbeddings: true,
+      hasQKNorm: false, hasQKVBias: true)
+    func error(_ config: ModelConfig) -> ModelFileError? {
+      do { try config.validate(file: "m.gguf") { "key." + $0 }; return nil } catch { return error }
+    }
+    #expect(error(qwen2)?.key == "key.kvHeadCount")
+    var fixed = qwen2
+    fixed.headCount = 4
+    #expect(error(fixed) == nil)
+    fixed.hasQKVBias = false
+    #expect(error(fixed)?.key == "key.architecture")
+    fixed.hasQKVBias = true
+    fixed.headDim = 15
+    #expect(error(fixed)?.detail.contains("even head_dim") == true)
   }
 
   @Test func yarnWithoutItsOriginalLengthIsAnError() throws {

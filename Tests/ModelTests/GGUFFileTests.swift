@@ -63,11 +63,7 @@ import NightdeskTestSupport
   }
 
   @Test func smolLM2MetadataMatchesTheFixtureReadme() throws {
-    let url = TestPaths.smolLM2
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      print("SKIPPED: \(url.path) is missing; run Ops/setup to fetch SmolLM2")
-      return
-    }
+    let url = try TestPaths.requireSmolLM2()
     let started = Date()
     let gguf = try GGUFFile(url: url)
     print("SmolLM2 GGUF header parsed in \(Int(Date().timeIntervalSince(started) * 1000)) ms")

@@ -62,7 +62,7 @@ struct KernelLevelDeterminismTests {
 
   @Test("SmolLM2 Q4_1 (head_dim 64, 9/3 heads): the fixture prompts at every level, bit for bit")
   func smolLM2() throws {
-    let path = TestPaths.smolLM2.path
+    let path = try TestPaths.requireSmolLM2().path
     let cases = try ReferenceCase.load("smollm2/reference.json").prefix(2).map { ($0.name, $0.promptIDs) }
     try Self.compareLevels(path: path, prompts: Array(cases), steps: 3)
   }

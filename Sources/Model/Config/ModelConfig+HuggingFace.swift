@@ -28,9 +28,6 @@ extension ModelConfig {
     let hidden = try fields.positive("hidden_size")
     let heads = try fields.positive("num_attention_heads")
     let kvHeads = try fields.optionalPositive("num_key_value_heads") ?? heads
-    guard heads % kvHeads == 0 else {
-      throw fields.invalid("num_key_value_heads", "\(heads) attention heads are not a multiple of \(kvHeads) KV heads")
-    }
     let headDim: Int
     if let explicit = try fields.optionalPositive("head_dim") {
       headDim = explicit
@@ -40,14 +37,11 @@ extension ModelConfig {
       }
       headDim = hidden / heads
     }
-    guard headDim % 2 == 0 else { throw fields.invalid("head_dim", "RoPE needs an even head_dim, found \(headDim)") }
     let epsilon = try fields.optionalDouble("rms_norm_eps") ?? 1e-6
-    guard epsilon > 0, epsilon < 1 else { throw fields.invalid("rms_norm_eps", "expected a small positive number, found \(epsilon)") }
     // transformers 5 moved rope_theta and rope_scaling under rope_parameters.
     let ropeParameters = json["rope_parameters"]?.objectValue.map { JSONValue.object($0) }
     let theta = try fields.optionalDouble("rope_theta")
       ?? ropeParameters?["rope_theta"]?.doubleValue ?? 10_000
-    guard theta > 1, theta.isFinite else { throw fields.invalid("rope_theta", "expected a number > 1, found \(theta)") }
     let maxPositions = try fields.optionalPositive("max_position_embeddings") ?? 4096
     let scaling = json["rope_scaling"].flatMap { $0.isNull ? nil : $0 } ?? ropeParameters
     let yarn = try Self.yarn(scaling, maxPositions: maxPositions, fields: fields)
@@ -57,10 +51,17 @@ extension ModelConfig {
       architecture: architecture, vocabularySize: try fields.positive("vocab_size"), hiddenSize: hidden,
       intermediateSize: try fields.positive("intermediate_size"), layerCount: try fields.positive("num_hidden_layers"),
       headCount: heads, kvHeadCount: kvHeads, headDim: headDim, rmsNormEpsilon: Float(epsilon),
-      ropeTheta: theta, ropeLayout: .halves, yarn: yarn, maxPositions: maxPositions,
+      ropeTheta: theta, ropeLayout: architecture.ropeLayout(in: .huggingFace), yarn: yarn, maxPositions: maxPositions,
       tieWordEmbeddings: json["tie_word_embeddings"]?.boolValue ?? false,
-      hasQKNorm: architecture == .qwen3, hasQKVBias: architecture == .qwen2 || attentionBias)
+      hasQKNorm: architecture.hasQKNorm, hasQKVBias: architecture.hasQKVBias(declared: attentionBias))
+    try validate(file: path) { Self.huggingFaceKey[$0] ?? $0 }
   }
+
+  /// config.json's names of the settings `validate` checks.
+  static let huggingFaceKey = [
+    "kvHeadCount": "num_key_value_heads", "headDim": "head_dim", "rmsNormEpsilon": "rms_norm_eps",
+    "ropeTheta": "rope_theta", "yarn": "rope_scaling.factor", "architecture": "model_type",
+  ]
 
   private static func yarn(_ scaling: JSONValue?, maxPositions: Int, fields: HFConfigFields) throws -> YaRNScaling? {
     guard let scaling, scaling.objectValue != nil else { return nil }

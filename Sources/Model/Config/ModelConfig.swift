@@ -1,9 +1,45 @@
 /// The architecture families Nightdesk runs. They share one forward pass and
-/// differ in the switches of `ModelConfig`.
-public enum Architecture: String, Sendable, Codable {
+/// differ in the switches of `ModelConfig`, which both config readers take from here.
+public enum Architecture: String, Sendable, Codable, CaseIterable {
   case qwen3
   case qwen2
   case llama
+
+  /// Whether q/k/v projections carry biases.
+  public enum BiasRule: Sendable {
+    /// Always (Qwen2): a missing bias tensor is an error.
+    case always
+    /// When the checkpoint says so (Llama's `attention_bias`, or bias tensors in a GGUF).
+    case ifPresent
+    /// Never (Qwen3).
+    case never
+  }
+
+  /// Qwen3: per-head RMSNorm of q and k before RoPE.
+  public var hasQKNorm: Bool { self == .qwen3 }
+
+  public var qkvBias: BiasRule {
+    switch self {
+    case .qwen2: return .always
+    case .llama: return .ifPresent
+    case .qwen3: return .never
+    }
+  }
+
+  /// Which elements RoPE pairs in a file of `format`: llama.cpp's converter permutes
+  /// llama's q/k rows for adjacent pairs; everything else keeps Hugging Face's halves.
+  public func ropeLayout(in format: WeightNaming) -> RoPELayout {
+    self == .llama && format == .gguf ? .adjacent : .halves
+  }
+
+  /// Whether the q/k/v biases are loaded, given what the checkpoint declares.
+  public func hasQKVBias(declared: Bool) -> Bool {
+    switch qkvBias {
+    case .always: return true
+    case .ifPresent: return declared
+    case .never: return false
+    }
+  }
 }
 
 /// Which elements RoPE rotates together.
@@ -73,5 +109,30 @@ public struct ModelConfig: Sendable, Equatable {
     self.tieWordEmbeddings = tieWordEmbeddings
     self.hasQKNorm = hasQKNorm
     self.hasQKVBias = hasQKVBias
+  }
+
+  /// The invariants the forward pass relies on, checked once for both readers. `field`
+  /// names a setting in the file's own terms (config.json key or GGUF metadata key).
+  public func validate(file: String, field: (String) -> String) throws(ModelFileError) {
+    func invalid(_ setting: String, _ detail: String) -> ModelFileError {
+      ModelFileError(.malformed, file: file, key: field(setting), detail)
+    }
+    guard headCount % kvHeadCount == 0 else {
+      throw invalid("kvHeadCount", "\(headCount) attention heads are not a multiple of \(kvHeadCount) KV heads")
+    }
+    guard headDim % 2 == 0 else { throw invalid("headDim", "RoPE needs an even head_dim, found \(headDim)") }
+    guard rmsNormEpsilon > 0, rmsNormEpsilon < 1 else {
+      throw invalid("rmsNormEpsilon", "expected a small positive number, found \(rmsNormEpsilon)")
+    }
+    guard ropeTheta > 1, ropeTheta.isFinite else { throw invalid("ropeTheta", "expected a number > 1, found \(ropeTheta)") }
+    if let yarn, !(yarn.factor >= 1 && yarn.factor.isFinite) {
+      throw invalid("yarn", "expected a YaRN factor >= 1, found \(yarn.factor)")
+    }
+    guard hasQKNorm == architecture.hasQKNorm else {
+      throw invalid("architecture", "\(architecture.rawValue) \(architecture.hasQKNorm ? "has" : "has no") q/k norms")
+    }
+    if architecture.qkvBias == .always && !hasQKVBias || architecture.qkvBias == .never && hasQKVBias {
+      throw invalid("architecture", "\(architecture.rawValue) q/k/v projections \(hasQKVBias ? "have no" : "have") biases")
+    }
   }
 }

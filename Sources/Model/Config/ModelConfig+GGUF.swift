@@ -1,7 +1,6 @@
 /// Reads a model's hyper-parameters from GGUF metadata (`<arch>.block_count`, …),
-/// the keys llama.cpp's converter writes. The architecture decides the switches:
-/// qwen3 → q/k norm, qwen2 → qkv bias, llama → adjacent-pair RoPE (the converter
-/// permuted llama's q/k rows; qwen GGUFs keep Hugging Face's order).
+/// the keys llama.cpp's converter writes. The switches come from `Architecture`; a
+/// GGUF declares llama's optional q/k/v biases by carrying their tensors.
 extension ModelConfig {
   public init(gguf: GGUFFile) throws {
     let keys = GGUFConfigKeys(gguf: gguf)
@@ -13,9 +12,6 @@ extension ModelConfig {
     let hidden = try keys.positive("embedding_length")
     let heads = try keys.positive("attention.head_count")
     let kvHeads = try keys.optionalPositive("attention.head_count_kv") ?? heads
-    guard heads % kvHeads == 0 else {
-      throw keys.error("attention.head_count_kv", "\(heads) attention heads are not a multiple of \(kvHeads) KV heads")
-    }
     // Qwen3's head_dim is independent of hidden / heads: trust key_length when present.
     let headDim: Int
     if let keyLength = try keys.optionalPositive("attention.key_length") {
@@ -34,11 +30,7 @@ extension ModelConfig {
     }
     let epsilon = try keys.required(gguf.float(keys.name("attention.layer_norm_rms_epsilon")),
                                     keys.name("attention.layer_norm_rms_epsilon"))
-    guard epsilon > 0, epsilon < 1 else {
-      throw keys.error("attention.layer_norm_rms_epsilon", "expected a small positive number, found \(epsilon)")
-    }
     let theta = try gguf.float(keys.name("rope.freq_base")) ?? 10_000
-    guard theta > 1, theta.isFinite else { throw keys.error("rope.freq_base", "expected a number > 1, found \(theta)") }
 
     let vocabulary: Int
     if let size = try keys.optionalPositive("vocab_size") {
@@ -54,11 +46,23 @@ extension ModelConfig {
       architecture: architecture, vocabularySize: vocabulary, hiddenSize: hidden,
       intermediateSize: try keys.positive("feed_forward_length"), layerCount: try keys.positive("block_count"),
       headCount: heads, kvHeadCount: kvHeads, headDim: headDim, rmsNormEpsilon: Float(epsilon),
-      ropeTheta: theta, ropeLayout: architecture == .llama ? .adjacent : .halves,
+      ropeTheta: theta, ropeLayout: architecture.ropeLayout(in: .gguf),
       yarn: try Self.yarn(keys), maxPositions: try keys.positive("context_length"),
       tieWordEmbeddings: !gguf.hasTensor("output.weight"),
-      hasQKNorm: architecture == .qwen3, hasQKVBias: architecture == .qwen2)
+      hasQKNorm: architecture.hasQKNorm,
+      hasQKVBias: architecture.hasQKVBias(declared: gguf.hasTensor(WeightNaming.gguf.name(.qBias, layer: 0))))
+    try validate(file: gguf.sourceDescription) { setting in
+      let key = Self.ggufKey[setting] ?? setting
+      return key.hasPrefix("general.") ? key : keys.name(key)
+    }
   }
+
+  /// GGUF's names (after `<arch>.`) of the settings `validate` checks.
+  static let ggufKey = [
+    "kvHeadCount": "attention.head_count_kv", "headDim": "attention.key_length",
+    "rmsNormEpsilon": "attention.layer_norm_rms_epsilon", "ropeTheta": "rope.freq_base",
+    "yarn": "rope.scaling.factor", "architecture": "general.architecture",
+  ]
 
   private static func yarn(_ keys: GGUFConfigKeys) throws -> YaRNScaling? {
     let type = try keys.gguf.string(keys.name("rope.scaling.type"))
