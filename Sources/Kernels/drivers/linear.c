@@ -186,6 +186,9 @@ static int nd_linear_few_rows(nd_pool *pool, const nd_linear_job *jobs, int job_
   return 0;
 }
 
+static int nd_linear_float(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
+                           float *scratch, int64_t scratch_per_thread);
+
 int nd_linear(nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m, float *scratch,
               int64_t scratch_per_thread) {
   return nd_linear_with(nd_kernels_at(ND_LEVEL_ACTIVE), pool, jobs, job_count, m, scratch, scratch_per_thread);
@@ -198,8 +201,25 @@ int nd_linear_with(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job 
     if (nd_linear_with(t, pool, jobs, 64, m, scratch, scratch_per_thread)) return -1;
     return nd_linear_with(t, pool, jobs + 64, job_count - 64, m, scratch, scratch_per_thread);
   }
-  for (int j = 0; j < job_count; j++)
-    if (jobs[j].act_q8) return nd_linear_q8act(t, pool, jobs, job_count, m, scratch, scratch_per_thread);
+  // Jobs with 8-bit activations (nd_q8act.h) go to their own driver; the rest, and any
+  // that cannot take them, to the float path below.
+  nd_linear_job q8[64], plain[64];
+  int q8_count = 0, plain_count = 0;
+  for (int j = 0; j < job_count; j++) {
+    if (jobs[j].act_q8 && jobs[j].act_q8_panels && jobs[j].k % 32 == 0) {
+      q8[q8_count++] = jobs[j];
+    } else {
+      plain[plain_count] = jobs[j];
+      plain[plain_count++].act_q8 = 0;
+    }
+  }
+  if (q8_count > 0 && nd_linear_q8act(t, pool, q8, q8_count, m) != 0) return -1;
+  return plain_count > 0 ? nd_linear_float(t, pool, plain, plain_count, m, scratch, scratch_per_thread) : 0;
+}
+
+/// The float path: decoded tiles times the rows, or few rows dotted in place.
+static int nd_linear_float(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
+                           float *scratch, int64_t scratch_per_thread) {
   if (m <= ND_LINEAR_MATVEC_ROWS && nd_linear_few_rows(pool, jobs, job_count, m, scratch, scratch_per_thread) == 0) return 0;
   nd_linear_ctx ctx = {.t = t, .jobs = jobs, .job_count = job_count, .m = m, .scratch = scratch,
                        .scratch_per_thread = scratch_per_thread, .threads = nd_pool_threads(pool)};

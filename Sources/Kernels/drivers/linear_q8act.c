@@ -79,20 +79,12 @@ static int64_t nd_q8_tile(const nd_linear_job *job, int64_t m, int threads) {
   return per * 16;
 }
 
-int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
-                    float *scratch, int64_t scratch_per_thread) {
+int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m) {
   nd_q8_ctx ctx = {.t = t, .m = m};
-  nd_linear_job rest[64];
-  int rest_count = 0;
   size_t bytes = 0;
   size_t offset[64];
   for (int j = 0; j < job_count; j++) {
     const nd_linear_job *job = &jobs[j];
-    if (!job->act_q8 || !job->act_q8_panels || job->k % 32 != 0) {
-      rest[rest_count] = *job;
-      rest[rest_count++].act_q8 = 0;
-      continue;
-    }
     int u = 0;
     while (u < ctx.inputs && !(ctx.in_x[u] == job->x && ctx.in_ldx[u] == job->ldx && ctx.in_k[u] == job->k)) u++;
     if (u == ctx.inputs) {
@@ -126,5 +118,5 @@ int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job
     ctx.start[ctx.count] = tasks;
     nd_pool_run(pool, nd_q8_product_task, &ctx, tasks);
   }
-  return rest_count > 0 ? nd_linear_with(t, pool, rest, rest_count, m, scratch, scratch_per_thread) : 0;
+  return 0;
 }

@@ -2,8 +2,8 @@
 // each activation row is quantized per 32-element block to int8 with a float
 // scale (Q8_1-style: the block's scaled sum is kept for Q4_1's offset term),
 // and weight blocks are dotted with it in integers (AVX-512 VNNI or AVX-VNNI
-// dpbusd: u8 × s8 → s32; AVX2 maddubs; plain C at the generic level). Integer sums are exact and each row's quantization depends
-// only on that row, so with the fixed float order below a result is the same
+// dpbusd: u8 × s8 → s32; AVX2 maddubs; plain C at the generic level).
+// Integer sums are exact and each row's quantization depends only on that row, so with the fixed float order below a result is the same
 // alone, in any batch, on any thread split: this mode is batch-invariant too.
 // It is NOT the reference: results differ from float32 activations by the
 // activation rounding (measured by `nightdesk compare-precision`).
@@ -72,11 +72,10 @@ void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t row
                          int64_t k, float *y, int64_t ldy, int accumulate);
 
 
-/// nd_linear's path for jobs with `act_q8` set (and `packed` weights): each distinct
-/// input is quantized once (rows spread over the pool) into a per-calling-thread
-/// buffer, then the jobs' panels are spread over the pool; jobs without `act_q8` run
-/// the float path. Returns what nd_linear returns.
-int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m,
-                    float *scratch, int64_t scratch_per_thread);
+/// nd_linear's path for its jobs with `act_q8` set (at most 64, each with `act_q8_panels`
+/// and k a multiple of 32): each distinct input is quantized once (rows spread over the
+/// pool) into a per-calling-thread buffer, then the jobs' panels are spread over the pool.
+/// Returns -1 when the buffer cannot be allocated, else 0.
+int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job *jobs, int job_count, int64_t m);
 
 #endif
