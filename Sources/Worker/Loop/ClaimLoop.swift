@@ -1,17 +1,25 @@
 import Foundation
 import NightdeskQueue
 
-/// The worker's loop: write finished jobs' outcomes, start held jobs as capacity
-/// frees, claim more, and sleep until a job finishes or it is time to look again.
-/// It owns the claim connection (`queue`); nothing else touches it.
+/// The worker's loop, and the one owner of its work: it writes finished jobs' outcomes,
+/// stops attempts that are no longer the worker's, starts held jobs as capacity frees,
+/// claims more, and sleeps until a job finishes or it is time to look again. It owns
+/// the claim connection (`queue`), the backlog, the running attempts and their tasks,
+/// all keyed by attempt (job and token).
 struct ClaimLoop {
-  let worker: Worker
+  let configuration: WorkerConfiguration
+  let executor: any JobExecutor
   let queue: QueueClient
   let keeper: LeaseKeeper
+  let inbox: OutcomeInbox
+  let status: WorkerStatus
+  let stopDeadline: @Sendable () -> ContinuousClock.Instant?
+  let log: @Sendable (String) -> Void
   /// The thread the loop's blocking Redis calls belong on (checked in debug builds).
   let thread: DedicatedThreadExecutor?
   private var backlog = LocalBacklog()
-  private var running: [String: ClaimedJob] = [:]
+  private var running: [AttemptID: ClaimedJob] = [:]
+  private var tasks: [AttemptID: Task<Void, Never>] = [:]
   private var runningRequests = 0
   /// Outcomes not yet written (Redis was away); their leases are still renewed.
   private var unwritten: [JobOutcome] = []
@@ -20,30 +28,38 @@ struct ClaimLoop {
   private var cancelledAt: ContinuousClock.Instant?
   private var averageRequests = 1.0
 
-  init(worker: Worker, queue: QueueClient, keeper: LeaseKeeper, thread: DedicatedThreadExecutor? = nil) {
-    self.worker = worker
+  init(configuration: WorkerConfiguration, executor: any JobExecutor, queue: QueueClient, keeper: LeaseKeeper,
+       inbox: OutcomeInbox, status: WorkerStatus, stopDeadline: @escaping @Sendable () -> ContinuousClock.Instant?,
+       log: @escaping @Sendable (String) -> Void, thread: DedicatedThreadExecutor? = nil) {
+    self.configuration = configuration
+    self.executor = executor
     self.queue = queue
     self.keeper = keeper
+    self.inbox = inbox
+    self.status = status
+    self.stopDeadline = stopDeadline
+    self.log = log
     self.thread = thread
   }
 
-  private var configuration: WorkerConfiguration { worker.configuration }
-  private var capacity: Int { max(1, worker.jobExecutor.capacity) }
+  private var capacity: Int { max(1, executor.capacity) }
+  private var warmPrefixes: [String] { configuration.affinity ? status.snapshot.warm.recent : [] }
 
   mutating func run() async {
     while true {
       assert(thread?.isCurrentThread ?? true, "the claim loop left its thread")
-      unwritten += worker.outcomes.take()
+      stopLost(inbox.takeLost())
+      unwritten += inbox.take()
       var redisHealthy = record()
       var claimedFull = false
-      if let deadline = worker.stopDeadline {
+      if let deadline = stopDeadline() {
         if !backlog.isEmpty { giveBack(backlog.removeAll()) }
         if running.isEmpty && unwritten.isEmpty { return }
         let now = ContinuousClock.now
         if now >= deadline, cancelledAt == nil {
-          worker.say("grace period over: stopping \(running.count) job(s) and giving them back")
+          log("grace period over: stopping \(running.count) job(s) and giving them back")
           cancelledAt = now
-          worker.cancelAll()
+          for task in tasks.values { task.cancel() }
         }
         // A job that ignores cancellation must not keep the worker forever: its lease
         // goes back and its late result will be fenced.
@@ -63,7 +79,7 @@ struct ClaimLoop {
         }
       }
       if claimedFull && redisHealthy { continue }
-      await worker.outcomes.wait(timeout: redisHealthy ? configuration.pollInterval : .seconds(1))
+      await inbox.wait(timeout: redisHealthy ? configuration.pollInterval : .seconds(1))
     }
   }
 
@@ -79,24 +95,72 @@ struct ClaimLoop {
     if reclaim { lastReclaim = now }
     let claimed = try queue.claim(
       worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim,
-      preferring: configuration.affinity ? worker.warmPrefixes : [])
+      preferring: warmPrefixes)
     for job in claimed {
+      supersede(attemptsOf: job.lease.job)
       keeper.hold(job.lease)
       averageRequests = averageRequests * 0.9 + Double(job.spec.requests.count) * 0.1
     }
     backlog.add(claimed)
-    worker.update { $0.claimed += claimed.count }
+    status.update { $0.summary.claimed += claimed.count }
     return claimed.count == want
   }
 
+  /// A new claim of a job this worker already holds (it reclaimed its own expired entry,
+  /// or the job was cancelled and retried while held) makes the older attempt stale: its
+  /// result would be fenced. A held one is dropped; a running one is stopped, and stays
+  /// counted against capacity until its task ends.
+  private mutating func supersede(attemptsOf job: String) {
+    let stale = backlog.attempts(of: job) + running.keys.filter { $0.job == job }
+    guard !stale.isEmpty else { return }
+    log("job \(job) was claimed again: stopping its older attempt")
+    stopLost(stale)
+  }
+
+  /// Stops attempts that are no longer this worker's: held ones leave the backlog at
+  /// once, running ones are cancelled (their `.stopped` outcome then frees them).
+  private mutating func stopLost(_ attempts: [AttemptID]) {
+    for attempt in attempts {
+      keeper.drop(attempt)
+      if backlog.remove(attempt) != nil {
+        status.update { $0.summary.stopped += 1 }
+      } else {
+        tasks[attempt]?.cancel()
+      }
+    }
+    if attempts.contains(where: { running[$0] != nil }) { log("stopping \(attempts.count) job(s): cancelled, or lease taken over") }
+  }
+
   private mutating func startHeldJobs() {
-    while !backlog.isEmpty, runningRequests < capacity,
-      let job = backlog.next(warm: configuration.affinity ? worker.warmPrefixes : [])
-    {
-      running[job.lease.job] = job
+    while !backlog.isEmpty, runningRequests < capacity, let job = backlog.next(warm: warmPrefixes) {
+      running[job.attemptID] = job
       runningRequests += job.spec.requests.count
-      worker.started(job, running: running.count)
-      worker.launch(job, keeper: keeper)
+      let count = running.count
+      status.update { state in
+        state.warm.touch(job.prefixHash)
+        state.runningJobs = count
+      }
+      tasks[job.attemptID] = launch(job)
+    }
+  }
+
+  /// Runs `job` in its own task; its outcome goes to the inbox.
+  private func launch(_ job: ClaimedJob) -> Task<Void, Never> {
+    let (executor, inbox, keeper) = (self.executor, self.inbox, self.keeper)
+    return Task {
+      let startedAt = Date().timeIntervalSince1970
+      do {
+        let results = try await executor.execute(job) { progress in keeper.report(job.attemptID, progress) }
+        if Task.isCancelled {
+          inbox.post(.stopped(job))
+        } else {
+          inbox.post(.succeeded(job, results, startedAt: startedAt, finishedAt: Date().timeIntervalSince1970))
+        }
+      } catch let failure as ExecutionFailure {
+        inbox.post(Task.isCancelled ? .stopped(job) : .failed(job, failure))
+      } catch {
+        inbox.post(Task.isCancelled || error is CancellationError ? .stopped(job) : .failed(job, ExecutionFailure("\(error)")))
+      }
     }
   }
 
@@ -115,7 +179,7 @@ struct ClaimLoop {
       if case .succeeded(let job, let results, let startedAt, let finishedAt) = outcome {
         successes.append((job.lease, JobResult(
           job: job.lease.job, batch: job.lease.batch, attempt: job.lease.attempt, worker: configuration.workerID,
-          executor: worker.jobExecutor.identity, startedAt: startedAt, finishedAt: finishedAt, requests: results)))
+          executor: executor.identity, startedAt: startedAt, finishedAt: finishedAt, requests: results)))
       } else {
         rest.append(outcome)
       }
@@ -123,15 +187,15 @@ struct ClaimLoop {
     do {
       let stored = try queue.completeAll(successes)
       for ((lease, _), outcome) in zip(successes, stored) {
-        worker.update { summary in
-          if outcome == .stored { summary.succeeded += 1 } else { summary.fenced += 1 }
+        status.update { state in
+          if outcome == .stored { state.summary.succeeded += 1 } else { state.summary.fenced += 1 }
         }
-        done(lease.job)
+        done(lease.attemptID)
       }
       successes = []
       while let outcome = rest.first {
         try write(outcome)
-        done(outcome.job.lease.job)
+        done(outcome.job.attemptID)
         rest.removeFirst()
       }
       unwritten = []
@@ -153,47 +217,49 @@ struct ClaimLoop {
         : .retry(backoffMilliseconds: configuration.backoff.milliseconds(
           afterAttempt: job.lease.attempt, randomFraction: Double.random(in: 0...1)))
       let result = try queue.finish(job.lease, failure: failure.message, disposition: disposition)
-      worker.say("job \(job.lease.job) attempt \(job.lease.attempt) failed (\(result)): \(failure.message)")
-      worker.update { summary in
+      log("job \(job.lease.job) attempt \(job.lease.attempt) failed (\(result)): \(failure.message)")
+      status.update { state in
         switch result {
-        case .delayed: summary.retried += 1
-        case .dead: summary.dead += 1
-        case .failed: summary.failed += 1
-        case .fenced: summary.fenced += 1
+        case .delayed: state.summary.retried += 1
+        case .dead: state.summary.dead += 1
+        case .failed: state.summary.failed += 1
+        case .fenced: state.summary.fenced += 1
         case .stored: break
         }
       }
     case .stopped(let job):
       // Cancelled or taken over: the release is refused (token moved on). Stopping: it goes back.
       let released = try queue.release([job.lease])
-      worker.update { summary in
-        if released > 0 { summary.released += 1 } else { summary.stopped += 1 }
+      status.update { state in
+        if released > 0 { state.summary.released += 1 } else { state.summary.stopped += 1 }
       }
     }
   }
 
-  private mutating func done(_ job: String) {
-    keeper.drop(job)
-    worker.forget(job)
-    if let finished = running.removeValue(forKey: job) { runningRequests -= finished.spec.requests.count }
-    worker.setRunning(running.count)
+  /// The attempt's outcome is written (or it went back): forget it, and only it.
+  private mutating func done(_ attempt: AttemptID) {
+    keeper.drop(attempt)
+    tasks[attempt] = nil
+    if let finished = running.removeValue(forKey: attempt) { runningRequests -= finished.spec.requests.count }
+    let count = running.count
+    status.update { $0.runningJobs = count }
   }
 
   private mutating func giveBack(_ jobs: [ClaimedJob]) {
     guard !jobs.isEmpty else { return }
     do {
       let released = try queue.release(jobs.map(\.lease))
-      worker.update { $0.released += released }
+      status.update { $0.summary.released += released }
     } catch {
       complain("giving \(jobs.count) job(s) back failed; their leases will expire and another worker will take them: \(error)")
     }
-    for job in jobs { done(job.lease.job) }
+    for job in jobs { done(job.attemptID) }
   }
 
   private mutating func complain(_ message: String) {
     let now = ContinuousClock.now
     if lastComplaint.map({ now - $0 > .seconds(10) }) ?? true {
-      worker.say(message)
+      log(message)
       lastComplaint = now
     }
   }

@@ -8,8 +8,9 @@ import NightdeskSupport
 /// own Redis connection: a long engine step or a busy cooperative pool cannot
 /// starve it, so a healthy worker never loses a lease to a slow step.
 ///
-/// When a renewal finds a job is no longer this worker's (cancelled, or taken over
-/// after a stall), it calls `onLost` so the worker stops that job at once.
+/// When a renewal finds an attempt is no longer this worker's (cancelled, or taken over
+/// after a stall), it calls `onLost` so the worker stops it at once. Leases are held
+/// per attempt (job and token): two attempts of one job never share an entry.
 final class LeaseKeeper: Sendable {
   private struct Held {
     var lease: Lease
@@ -23,16 +24,16 @@ final class LeaseKeeper: Sendable {
   }
 
   private let configuration: WorkerConfiguration
-  private let held = LockedValue<[String: Held]>([:])
+  private let held = LockedValue<[AttemptID: Held]>([:])
   private let control = LockedValue(Control())
   private let condition = NSCondition()
-  private let onLost: @Sendable ([String]) -> Void
+  private let onLost: @Sendable ([AttemptID]) -> Void
   private let details: @Sendable () -> (info: [String: String], prefixes: [String])
   private let log: @Sendable (String) -> Void
   private let exited = DispatchSemaphore(value: 0)
 
   init(
-    configuration: WorkerConfiguration, onLost: @escaping @Sendable ([String]) -> Void,
+    configuration: WorkerConfiguration, onLost: @escaping @Sendable ([AttemptID]) -> Void,
     details: @escaping @Sendable () -> (info: [String: String], prefixes: [String]),
     log: @escaping @Sendable (String) -> Void
   ) {
@@ -70,13 +71,13 @@ final class LeaseKeeper: Sendable {
     condition.unlock()
   }
 
-  func hold(_ lease: Lease) { held.withLock { $0[lease.job] = Held(lease: lease) } }
+  func hold(_ lease: Lease) { held.withLock { $0[lease.attemptID] = Held(lease: lease) } }
 
-  func drop(_ job: String) { _ = held.withLock { $0.removeValue(forKey: job) } }
+  func drop(_ attempt: AttemptID) { _ = held.withLock { $0.removeValue(forKey: attempt) } }
 
-  func report(_ job: String, _ progress: JobProgress) {
+  func report(_ attempt: AttemptID, _ progress: JobProgress) {
     held.withLock { table in
-      if table[job] != nil { table[job]?.progress = progress }
+      if table[attempt] != nil { table[attempt]?.progress = progress }
     }
   }
 
@@ -125,16 +126,17 @@ final class LeaseKeeper: Sendable {
     }
     guard !snapshot.isEmpty else { return }
     let states = try queue.renew(worker: configuration.workerID, leases: snapshot)
-    var lost: [String] = []
+    var lost: [AttemptID] = []
     held.withLock { table in
       for ((lease, progress), state) in zip(snapshot, states) {
-        guard table[lease.job]?.lease == lease else { continue }
+        let id = lease.attemptID
+        guard table[id]?.lease == lease else { continue }
         if state != nil {
-          table[lease.job] = nil
-          lost.append(lease.job)
+          table[id] = nil
+          lost.append(id)
         } else if let progress {
-          table[lease.job]?.written = progress
-          table[lease.job]?.lastWrite = now
+          table[id]?.written = progress
+          table[id]?.lastWrite = now
         }
       }
     }

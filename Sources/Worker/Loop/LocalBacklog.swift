@@ -29,10 +29,14 @@ struct LocalBacklog {
     return jobs
   }
 
-  mutating func remove(job id: String) -> ClaimedJob? {
-    guard let index = jobs.firstIndex(where: { $0.lease.job == id }) else { return nil }
+  /// Removes and returns the held attempt `attempt`, if it is held.
+  mutating func remove(_ attempt: AttemptID) -> ClaimedJob? {
+    guard let index = jobs.firstIndex(where: { $0.attemptID == attempt }) else { return nil }
     return jobs.remove(at: index)
   }
+
+  /// The attempts held of `job` (at most one, unless a newer claim is being added).
+  func attempts(of job: String) -> [AttemptID] { jobs.filter { $0.lease.job == job }.map(\.attemptID) }
 }
 
 /// The prefixes the executor has used most recently (its KV cache likely still

@@ -15,11 +15,13 @@ enum JobOutcome: Sendable {
   }
 }
 
-/// Where job tasks drop their outcomes and the worker loop waits for them: the loop
-/// sleeps until an outcome arrives, `wake()` is called, or its timeout passes.
+/// Where job tasks drop their outcomes, the lease keeper the attempts it lost, and the
+/// worker loop waits for them: the loop sleeps until something arrives, `wake()` is
+/// called, or its timeout passes.
 final class OutcomeInbox: Sendable {
   private struct State {
     var items: [JobOutcome] = []
+    var lost: [AttemptID] = []
     var woken = false
     var waiter: CheckedContinuation<Void, Never>?
   }
@@ -33,6 +35,23 @@ final class OutcomeInbox: Sendable {
       return state.waiter
     }
     waiter?.resume()
+  }
+
+  /// Attempts that are no longer this worker's (cancelled, or taken over after a stall).
+  func postLost(_ attempts: [AttemptID]) {
+    let waiter = state.withLock { state in
+      state.lost += attempts
+      defer { state.waiter = nil }
+      return state.waiter
+    }
+    waiter?.resume()
+  }
+
+  func takeLost() -> [AttemptID] {
+    state.withLock { state in
+      defer { state.lost = [] }
+      return state.lost
+    }
   }
 
   func wake() {
@@ -59,7 +78,7 @@ final class OutcomeInbox: Sendable {
     }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let ready = state.withLock { state in
-        if !state.items.isEmpty || state.woken {
+        if !state.items.isEmpty || !state.lost.isEmpty || state.woken {
           state.woken = false
           return true
         }
