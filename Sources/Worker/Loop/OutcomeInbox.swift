@@ -28,24 +28,10 @@ final class OutcomeInbox: Sendable {
 
   private let state = LockedValue(State())
 
-  func post(_ outcome: JobOutcome) {
-    let waiter = state.withLock { state in
-      state.items.append(outcome)
-      defer { state.waiter = nil }
-      return state.waiter
-    }
-    waiter?.resume()
-  }
+  func post(_ outcome: JobOutcome) { deliver { $0.items.append(outcome) } }
 
   /// Attempts that are no longer this worker's (cancelled, or taken over after a stall).
-  func postLost(_ attempts: [AttemptID]) {
-    let waiter = state.withLock { state in
-      state.lost += attempts
-      defer { state.waiter = nil }
-      return state.waiter
-    }
-    waiter?.resume()
-  }
+  func postLost(_ attempts: [AttemptID]) { deliver { $0.lost += attempts } }
 
   func takeLost() -> [AttemptID] {
     state.withLock { state in
@@ -54,9 +40,12 @@ final class OutcomeInbox: Sendable {
     }
   }
 
-  func wake() {
+  func wake() { deliver { $0.woken = true } }
+
+  /// Changes the state and resumes the waiting loop, if any.
+  private func deliver(_ change: (inout State) -> Void) {
     let waiter = state.withLock { state in
-      state.woken = true
+      change(&state)
       defer { state.waiter = nil }
       return state.waiter
     }
