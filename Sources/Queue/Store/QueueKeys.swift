@@ -14,6 +14,7 @@
 /// | `batches` | sorted set | batch ids by creation time |
 /// | `idem:<key>` | string | the job an idempotency key made |
 /// | `submission:<key>` | string | `<batch> <fingerprint>` of a keyed submission (`submit(_:toBatch:submissionKey:)`) |
+/// | `reclaim:<lane>` | string | where the last reclaim's scan of the lane's pending entries stopped |
 /// | `delayed` | sorted set | jobs waiting out a retry backoff, by due time (ms) |
 /// | `dead` | stream | dead-lettered jobs and their last error |
 /// | `events` | stream | every state change, for watchers |

@@ -218,17 +218,26 @@ enum QueueScripts {
       got = got + 1
     end
 
+    -- XAUTOCLAIM looks at 10 x COUNT pending entries at most per call: each lane's scan
+    -- goes on from where the last claim left it (reclaim:<lane>), a few calls per claim,
+    -- so an expired entry behind many live ones is reached within a few claims.
     if reclaim then
       for _, lane in ipairs({'high', 'normal', 'low', 'affinity'}) do
         if got >= want then break end
-        local qkey = P .. 'q:' .. lane
+        local qkey, ckey = P .. 'q:' .. lane, P .. 'reclaim:' .. lane
         if redis.call('EXISTS', qkey) == 1 then
-          local r = redis.pcall('XAUTOCLAIM', qkey, GROUP, worker, lease, '0-0', 'COUNT', want - got)
-          if type(r) == 'table' and not r.err then
+          local cursor = redis.call('GET', ckey) or '0-0'
+          for _ = 1, 8 do
+            if got >= want then break end
+            local r = redis.pcall('XAUTOCLAIM', qkey, GROUP, worker, lease, cursor, 'COUNT', want - got)
+            if type(r) ~= 'table' or r.err then break end
             for _, e in ipairs(r[2]) do
               if type(e) == 'table' and type(e[2]) == 'table' then take(lane, e[1], e[2][2], true) end
             end
+            cursor = r[1]
+            if cursor == '0-0' then break end
           end
+          redis.call('SET', ckey, cursor)
         end
       end
     end
