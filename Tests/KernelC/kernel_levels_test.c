@@ -245,41 +245,115 @@ static void test_attention(int level) {
 
 // MARK: 8-bit activations
 
+#if defined(__x86_64__)
+// The AVX2 level's two products: its table holds only the one this CPU prefers, so the
+// maddubs one would go untested on a CPU with AVX-VNNI unless called by name.
+void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                          float *y, int64_t ldy, int accumulate);
+void nd_q8act_matmul_avxvnni(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                             int64_t k, float *y, int64_t ldy, int accumulate);
+#endif
+
+typedef void q8_product(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                        float *y, int64_t ldy, int accumulate);
+typedef struct {
+  const char *name;
+  q8_product *run;  // NULL: the level's table
+} q8_kernel;
+
+/// The products test_q8act checks at `level`: the table's, and at the AVX2 level every x86 one this CPU runs.
+static int q8_kernels(int level, q8_kernel out[3]) {
+  int count = 0;
+  out[count++] = (q8_kernel){nd_q8act_kernel_name(level), NULL};
+#if defined(__x86_64__)
+  if (level == ND_LEVEL_AVX2) {
+    out[count++] = (q8_kernel){"avx2 by name", nd_q8act_matmul_avx2};
+    if (nd_cpu_has("avxvnni")) out[count++] = (q8_kernel){"avx-vnni by name", nd_q8act_matmul_avxvnni};
+  }
+#endif
+  return count;
+}
+
+/// Random rows, plus the blocks the quantizer treats specially: row 1 has max 127 and halves
+/// (d = 1, so every code is a rounding tie), the last row ends in a zero block (d = 0), and
+/// row 2 is all codes ±127 (a block's sign alternating), the most an int16 sum takes.
+static void q8_activations(float *x, int64_t m, int64_t k) {
+  fill(x, m * k, 2);
+  if (m >= 2)
+    for (int64_t e = 0; e < k; e++) x[k + e] = e % 32 == 0 ? 127.0f : (float)(int)(rnd() * 126) + 0.5f;
+  if (m >= 4)
+    for (int64_t e = 0; e < k; e++) x[2 * k + e] = e / 32 % 2 ? -1.0f : 1.0f;
+  if (m >= 3) memset(x + m * k - 32, 0, sizeof(float) * 32);
+}
+
+/// Weight rows 0 and 1 at the integer extremes (Q8_0: 127 and -128; Q4: nibbles 15 and 0), where
+/// a product that saturates in int16 goes wrong.
+static void q8_extreme_weights(int type, uint8_t *w, int64_t rows, int64_t k) {
+  const int64_t row_bytes = k / 32 * block_bytes[type], head = type == 4 ? 4 : 2;
+  for (int64_t r = 0; r < 2 && r < rows; r++)
+    for (int64_t b = 0; b < k / 32; b++) {
+      uint8_t *q = w + r * row_bytes + b * block_bytes[type] + head;
+      memset(q, type == 7 ? (r ? 0x80 : 0x7F) : (r ? 0x00 : 0xFF), (size_t)(block_bytes[type] - head));
+    }
+}
+
 static void test_q8act(int level) {
   const nd_kernel_table *t = nd_kernels_at(level);
+  q8_kernel kernels[3];
+  const int kernel_count = q8_kernels(level, kernels);
   const int kernel_types[3] = {3, 4, 7};
-  for (int ti = 0; ti < 3; ti++) {
-    const int type = kernel_types[ti], q8 = nd_q8act_type_for_kernel_index(type);
-    const int64_t k = 256, rows = 37, row_bytes = k / 32 * block_bytes[type];
-    const int64_t ms[4] = {1, 3, 5, 9};
-    uint8_t *w = malloc((size_t)(rows * row_bytes));
-    random_rows(type, w, rows, k);
-    void *packed = aligned_alloc(64, (size_t)((nd_q8act_packed_bytes(q8, rows, k) + 63) & ~63));
-    nd_q8act_pack(q8, w, row_bytes, rows, k, packed);
-    for (int mi = 0; mi < 4; mi++) {
-      const int64_t m = ms[mi], xrow = nd_q8act_row_bytes(k);
-      float *x = malloc(sizeof(float) * m * k);
-      fill(x, m * k, 2);
-      uint8_t *xq = aligned_alloc(64, (size_t)(m * xrow)), *xr = aligned_alloc(64, (size_t)(m * xrow));
-      nd_q8act_quantize_with(t, x, k, m, k, xq);
-      nd_q8act_quantize_ref(x, k, m, k, xr);
-      checks++;
-      if (memcmp(xq, xr, (size_t)(m * xrow)) != 0) {
-        failures++;
-        printf("FAIL q8act quantize m=%lld at level %s\n", (long long)m, nd_level_name(level));
+  const int64_t ks[4] = {32, 256, 576, 1536}, row_counts[4] = {1, 16, 37, 70}, ms[7] = {1, 2, 3, 4, 5, 9, 13};
+  for (int ti = 0; ti < 3; ti++)
+    for (int ki = 0; ki < 4; ki++)
+      for (int ri = 0; ri < 4; ri++) {
+        const int type = kernel_types[ti], q8 = nd_q8act_type_for_kernel_index(type);
+        const int64_t k = ks[ki], rows = row_counts[ri], row_bytes = k / 32 * block_bytes[type];
+        uint8_t *w = malloc((size_t)(rows * row_bytes));
+        random_rows(type, w, rows, k);
+        q8_extreme_weights(type, w, rows, k);
+        void *packed = aligned_alloc(64, (size_t)((nd_q8act_packed_bytes(q8, rows, k) + 63) & ~63));
+        nd_q8act_pack(q8, w, row_bytes, rows, k, packed);
+        // All rows; a middle range ending inside a half panel; the last panel alone.
+        const int64_t mid = (rows - 1) / 2 / 16 * 16;
+        const int64_t ranges[3][2] = {{0, rows}, {mid, mid + (rows - mid + 1) / 2}, {rows / 16 * 16, rows}};
+        for (int mi = 0; mi < 7; mi++) {
+          const int64_t m = ms[mi], xrow = nd_q8act_row_bytes(k);
+          float *x = malloc(sizeof(float) * m * k);
+          q8_activations(x, m, k);
+          uint8_t *xq = aligned_alloc(64, (size_t)(m * xrow)), *xr = aligned_alloc(64, (size_t)(m * xrow));
+          nd_q8act_quantize_with(t, x, k, m, k, xq);
+          nd_q8act_quantize_ref(x, k, m, k, xr);
+          checks++;
+          if (memcmp(xq, xr, (size_t)(m * xrow)) != 0) {
+            failures++;
+            printf("FAIL q8act quantize k=%lld m=%lld at level %s\n", (long long)k, (long long)m, nd_level_name(level));
+          }
+          float *start = malloc(sizeof(float) * m * rows), *want = malloc(sizeof(float) * m * rows);
+          float *got = malloc(sizeof(float) * m * rows);
+          for (int ra = 0; ra < 3; ra++) {
+            const int64_t r0 = ranges[ra][0], r1 = ranges[ra][1];
+            if (r0 >= r1 || (ra > 0 && r0 == 0 && r1 == rows)) continue;
+            for (int accumulate = 0; accumulate < 2; accumulate++) {
+              // Outputs outside r0..r1 must keep their values: the whole matrix is compared.
+              fill(start, m * rows, 1);
+              memcpy(want, start, sizeof(float) * m * rows);
+              nd_q8act_matmul_ref(q8, w + r0 * row_bytes, row_bytes, r1 - r0, xr, m, k, want + r0, rows, accumulate);
+              for (int ki2 = 0; ki2 < kernel_count; ki2++) {
+                memcpy(got, start, sizeof(float) * m * rows);
+                if (kernels[ki2].run) kernels[ki2].run(q8, packed, r0, r1, xr, m, k, got, rows, accumulate);
+                else nd_q8act_matmul_with(t, q8, packed, r0, r1, xr, m, k, got, rows, accumulate);
+                char what[128];
+                snprintf(what, sizeof what, "q8act %s matmul (%s) k=%lld rows=%lld..%lld of %lld m=%lld accumulate=%d",
+                         type_names[type], kernels[ki2].name, (long long)k, (long long)r0, (long long)r1,
+                         (long long)rows, (long long)m, accumulate);
+                expect_same(what, level, got, want, m * rows);
+              }
+            }
+          }
+          free(x); free(xq); free(xr); free(start); free(want); free(got);
+        }
+        free(w); free(packed);
       }
-      float *y = malloc(sizeof(float) * m * rows), *z = malloc(sizeof(float) * m * rows);
-      fill(y, m * rows, 1);
-      memcpy(z, y, sizeof(float) * m * rows);
-      nd_q8act_matmul_with(t, q8, packed, 0, rows, xr, m, k, y, rows, 1);
-      nd_q8act_matmul_ref(q8, w, row_bytes, rows, xr, m, k, z, rows, 1);
-      char what[64];
-      snprintf(what, sizeof what, "q8act %s matmul m=%lld", type_names[type], (long long)m);
-      expect_same(what, level, y, z, m * rows);
-      free(x); free(xq); free(xr); free(y); free(z);
-    }
-    free(w); free(packed);
-  }
 }
 
 int main(void) {

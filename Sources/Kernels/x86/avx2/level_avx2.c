@@ -1,5 +1,5 @@
 // The AVX2 level's table: its own kernels over the generic level's (dispatch fills that
-// first).
+// first), with the AVX-VNNI 8-bit-activation product where CPUID reports AVX-VNNI.
 #if defined(__x86_64__)
 #include "../../kernel_table.h"
 
@@ -15,6 +15,11 @@ void nd_score_groups_avx2(const nd_attention_job *job, const float *const *q, co
                           int64_t count, const nd_key_group *g, int ng);
 void nd_pv_avx2(const nd_attention_job *job, const nd_query *qs, int64_t count, int64_t kvh, const int32_t *table,
                 int64_t j0, int64_t j1);
+void nd_q8act_quantize_avx2(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
+void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
+                          float *y, int64_t ldy, int accumulate);
+void nd_q8act_matmul_avxvnni(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                             int64_t k, float *y, int64_t ldy, int accumulate);
 
 void nd_fill_avx2(nd_kernel_table *t) {
   t->level = ND_LEVEL_AVX2;
@@ -27,6 +32,9 @@ void nd_fill_avx2(nd_kernel_table *t) {
   t->softmax_row = nd_softmax_row_avx2;
   t->score_groups = nd_score_groups_avx2;
   t->pv = nd_pv_avx2;
+  t->q8_quantize = nd_q8act_quantize_avx2;
+  t->q8_matmul = nd_cpu_has("avxvnni") ? nd_q8act_matmul_avxvnni : nd_q8act_matmul_avx2;
+  t->q8act_name = nd_cpu_has("avxvnni") ? "avx-vnni" : "avx2";
 }
 
 #endif
