@@ -50,16 +50,12 @@ extension QueueClient {
       var generator = SystemRandomNumberGenerator()
       batchID = QueueIDs.newBatchID(nowMilliseconds: try serverTimeMilliseconds(), using: &generator)
     }
-    var firstIndex = 0
-    if batch != nil {
-      firstIndex = Int(try command(RedisCommand("LLEN", keys.batchJobs(batchID))).int ?? 0)
-    }
     var calls: [(RedisScript, [any RedisArgumentConvertible])] = []
     var start = 0
     while start < specs.count {
       let end = min(start + Self.submitChunk, specs.count)
       var arguments: [any RedisArgumentConvertible] = [batchID, specs[start].desk, end - start]
-      arguments.reserveCapacity(3 + (end - start) * 8)
+      arguments.reserveCapacity(3 + (end - start) * 7)
       for index in start..<end {
         let spec = specs[index]
         do throws(JobSpecError) {
@@ -72,7 +68,6 @@ extension QueueClient {
           throw QueueError(.invalidArgument,
             "job \(index + 1) is \(encoded.utf8.count) bytes as JSON; at most \(JobSpec.maxEncodedBytes) are allowed")
         }
-        arguments.append(QueueIDs.jobID(batch: batchID, index: firstIndex + index))
         arguments.append(spec.priority.rawValue)
         arguments.append(encoded)
         arguments.append(spec.prefixHash)

@@ -10,7 +10,6 @@ public enum QueueIDs {
     return "b" + String(nowMilliseconds, radix: 36) + suffix
   }
 
-  public static func jobID(batch: String, index: Int) -> String { "\(batch).\(index)" }
 
   public static func isJobID(_ id: String) -> Bool { id.contains(".") }
 

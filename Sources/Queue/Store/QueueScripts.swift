@@ -80,27 +80,43 @@ enum QueueScripts {
 
     """#
 
-  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 8 per job: id, priority,
-  /// spec, prefix hash, request count, max attempts, deadline ms (''), idempotency key ('').
+  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 7 per job: priority, spec,
+  /// prefix hash, request count, max attempts, deadline ms (''), idempotency key ('').
+  /// A new job's id is `<batch>.<n>`, n given out here from the batch's `seq` (so two
+  /// submissions appending to one batch at once never pick the same id).
   /// Returns 2 per job: the job id and `new`, `duplicate` (the key's earlier job id) or `exists`.
   static let submit = RedisScript(prelude + #"""
     local batch, desk, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
     local now = now_ms()
     local bkey = P .. 'batch:' .. batch
     local out, added, requests, ensured = {}, {}, 0, {}
+    -- The next free id of the batch; a record left from an expired batch is skipped.
+    local function next_id()
+      if redis.call('HEXISTS', bkey, 'seq') == 0 then
+        redis.call('HSET', bkey, 'seq', redis.call('LLEN', bkey .. ':jobs'))
+      end
+      for _ = 1, 1000 do
+        local id = batch .. '.' .. (redis.call('HINCRBY', bkey, 'seq', 1) - 1)
+        if redis.call('EXISTS', P .. 'job:' .. id) == 0 then return id end
+      end
+      return nil
+    end
     for i = 0, n - 1 do
-      local a = 6 + i * 8
-      local id, priority, spec, prefix = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-      local nreq, maxa, deadline, idem = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
-      local h = P .. 'job:' .. id
-      local status = 'new'
+      local a = 6 + i * 7
+      local priority, spec, prefix = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+      local nreq, maxa, deadline, idem = ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+      local id, status = nil, 'new'
       if idem ~= '' then
         local prior = redis.call('GET', P .. 'idem:' .. idem)
         if prior then
           id, status = prior, 'duplicate'
         end
       end
-      if status == 'new' and redis.call('EXISTS', h) == 1 then status = 'exists' end
+      if status == 'new' then
+        id = next_id()
+        if not id then id, status = batch .. '.?', 'exists' end
+      end
+      local h = P .. 'job:' .. id
       if status == 'new' then
         if idem ~= '' then redis.call('SET', P .. 'idem:' .. idem, id, 'EX', RETENTION) end
         local qkey = P .. 'q:' .. priority
