@@ -230,17 +230,76 @@ static void test_attention_shape(int level, shape s, int threads) {
 static void test_attention(int level) {
   const int64_t head_dims[] = {64, 80, 128, 32, 40};
   const int64_t block_sizes[] = {16, 32, 5};
-  const int64_t groups[] = {1, 2, 3, 4, 8};
+  const int64_t groups[] = {1, 2, 3, 4, 5, 6, 7, 8};
   int formats[] = {ND_KV_F32, ND_KV_F16, ND_KV_BF16};
   int count = 0;
   for (size_t h = 0; h < 5; h++)
     for (size_t b = 0; b < 3; b++)
-      for (size_t g = 0; g < 5; g++) {
+      for (size_t g = 0; g < 8; g++) {
         const int64_t kv = g % 2 ? 1 : 2;
         shape s = {.head_dim = head_dims[h], .heads = groups[g] * kv, .kv_heads = kv, .block_size = block_sizes[b],
                    .format = formats[count++ % 3]};
         test_attention_shape(level, s, 1 + (int)(count % 2));
       }
+}
+
+// MARK: Linear layers
+
+/// nd_linear at `level` (decoded tiles, few rows dotted in place, bias, accumulate, several
+/// jobs in one region, 1 and 2 threads) against the fixed-order product of the
+/// dequantized weights, computed here one output at a time.
+static void test_linear(int level) {
+  const nd_kernel_table *t = nd_kernels_at(level);
+  const int types[] = {0, 2, 4, 7, 8, 10};
+  const int64_t ms[] = {1, 3, 4, 5, 37, 130};
+  for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+    const int type = types[ti];
+    const int64_t k = 256, n = 45, row_bytes = k / block_elems[type] * block_bytes[type];
+    uint8_t *w = malloc((size_t)(n * row_bytes));
+    random_rows(type, w, n, k);
+    nd_quant_kernels q = nd_quant_kernels_for(type, level);
+    float *decoded = malloc(sizeof(float) * n * k), *bias = malloc(sizeof(float) * n);
+    nd_quant_kernels ref = nd_quant_kernels_for(type, ND_LEVEL_GENERIC);
+    for (int64_t r = 0; r < n; r++) ref.dequantize(w + r * row_bytes, decoded + r * k, k);
+    fill(bias, n, 1);
+    for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+      const int64_t m = ms[mi];
+      for (int threads = 1; threads <= 2; threads++) {
+        float *x = malloc(sizeof(float) * m * k), *y = malloc(sizeof(float) * m * 2 * n);
+        float *want = malloc(sizeof(float) * m * 2 * n);
+        fill(x, m * k, 1);
+        fill(y, m * 2 * n, 1);
+        memcpy(want, y, sizeof(float) * m * 2 * n);
+        // Two jobs over the same rows: one accumulating with a bias into columns [0, n), one plain into [n, 2n).
+        nd_linear_job jobs[2] = {
+          {.weights = w, .row_bytes = row_bytes, .decode = type == 0 ? NULL : q.dequantize, .matvec = q.matvec,
+           .n = n, .k = k, .x = x, .ldx = k, .y = y, .ldy = 2 * n, .bias = bias, .accumulate = 1},
+          {.weights = w, .row_bytes = row_bytes, .decode = type == 0 ? NULL : q.dequantize, .matvec = q.matvec,
+           .n = n, .k = k, .x = x, .ldx = k, .y = y + n, .ldy = 2 * n, .bias = NULL, .accumulate = 0},
+        };
+        const int64_t per_thread = nd_linear_scratch_floats(k);
+        float *scratch = malloc(sizeof(float) * per_thread * threads);
+        nd_pool *pool = nd_pool_create(threads, 0);
+        checks++;
+        if (nd_linear_with(t, pool, jobs, 2, m, scratch, per_thread) != 0) {
+          failures++;
+          printf("FAIL linear: nd_linear refused its scratch at level %s\n", nd_level_name(level));
+        }
+        nd_pool_destroy(pool);
+        for (int64_t i = 0; i < m; i++)
+          for (int64_t j = 0; j < n; j++) {
+            const float d = nd_dot_fixed_ref(x + i * k, decoded + j * k, k);
+            want[i * 2 * n + j] = (want[i * 2 * n + j] + d) + bias[j];
+            want[i * 2 * n + n + j] = d;
+          }
+        char what[64];
+        snprintf(what, sizeof what, "linear %s m=%lld, %d threads", type_names[type], (long long)m, threads);
+        expect_same(what, level, y, want, m * 2 * n);
+        free(x); free(y); free(want); free(scratch);
+      }
+    }
+    free(w); free(decoded); free(bias);
+  }
 }
 
 // MARK: 8-bit activations
@@ -369,6 +428,7 @@ int main(void) {
     test_quants(level);
     test_rows(level);
     test_attention(level);
+    test_linear(level);
     test_q8act(level);
     printf("level %s (8-bit activations: %s): %d checks, %d failed\n", nd_level_name(level),
            nd_q8act_kernel_name(level), checks - before, failures - failed);
