@@ -8,7 +8,8 @@ import NightdeskRedis
 /// Job hash fields the scripts agree on: `state`, `batch`, `priority`, `lane` (the
 /// stream the job's entry is in: its priority's, or `affinity` when a worker holding
 /// its prefix pulled it ahead), `entry` (the stream entry of the current delivery), `attempts` (claims since submission or
-/// the last `retry`), `max_attempts`, `token` (claims ever: the fencing token),
+/// the last `retry`), `max_attempts`, `token` (the fencing token: grows with every claim
+/// and cancel, and is at least the server clock in µs at the claim),
 /// `worker`, `deadline` (ms), `p_prompt`/`p_generated`/`p_done` (progress of the
 /// running attempt, also summed into the batch), `error`.
 enum QueueScripts {
@@ -204,7 +205,11 @@ enum QueueScripts {
         return
       end
       local attempts = tonumber(f[3]) + 1
-      local token = tonumber(f[5]) + 1
+      -- A token is never handed out twice, even when Redis lost acknowledged writes (AOF
+      -- everysec on a host crash, failover to a replica behind): it is at least the
+      -- server clock in microseconds, which a rollback does not turn back.
+      local clock = redis.call('TIME')
+      local token = string.format('%.0f', math.max(tonumber(f[5]) + 1, tonumber(clock[1]) * 1000000 + tonumber(clock[2])))
       if attempts > tonumber(f[4]) then
         local why = 'lease expired on the last of ' .. f[4] .. ' attempts (worker died or stalled)'
         remove_entry(lane, entry)
