@@ -146,3 +146,31 @@ import Testing
     await executor.engine.shutdown()
   }
 }
+
+/// A request's failure is its own: one request of a job too long for the KV cache fails
+/// with its reason, its siblings are answered, and the job succeeds.
+extension EngineWorkerTests {
+  @Test func aRequestTooLongForTheCacheFailsAloneAndItsSiblingsFinish() async throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let long = String(repeating: "The quarterly figures were revised again. ", count: 500)  // > the 96 MB cache's tokens
+    let spec = JobSpec(requests: [
+      ChatRequest(customID: "short-1", messages: [.user("What is two plus two?")], sampling: Sampling(temperature: 0, maxTokens: 4)),
+      ChatRequest(customID: "too-long", messages: [.user(long + "Summarise.")], sampling: Sampling(temperature: 0, maxTokens: 4)),
+      ChatRequest(customID: "short-2", messages: [.user("Name a colour.")], sampling: Sampling(temperature: 0, maxTokens: 4)),
+    ])
+    let receipt = try queue.submit([spec])
+    let summary = try await Worker(configuration: Self.configuration(fixture), executor: try Self.executor()).run()
+    #expect(summary.succeeded == 1 && summary.failed == 0 && summary.dead == 0, "\(summary)")
+    let result = try #require(try queue.records([receipt.jobs[0].id]).first?.result)
+    #expect(result.requests.map(\.customID) == ["short-1", "too-long", "short-2"])
+    #expect(result.requests[0].error == nil && result.requests[0].generatedTokens >= 1)
+    #expect(result.requests[2].error == nil && result.requests[2].generatedTokens >= 1)
+    #expect(result.requests[1].finishReason == "error")
+    #expect(result.requests[1].error?.contains("KV cache holds") == true, "\(result.requests[1].error ?? "no error")")
+    let lines = ResultFormat.openai.render(try queue.records([receipt.jobs[0].id])).split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines[1].contains("\"response\": null") && lines[1].contains("invalid_request"), "\(lines[1])")
+    #expect(lines[0].contains("\"status_code\": 200") && lines[2].contains("\"status_code\": 200"))
+  }
+}

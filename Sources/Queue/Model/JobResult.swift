@@ -4,7 +4,7 @@ import NightdeskSupport
 public struct RequestResult: Sendable, Equatable {
   public var customID: String?
   public var text: String
-  /// "stop", "length" (OpenAI's names) or "cancelled".
+  /// "stop", "length" (OpenAI's names), "cancelled", or "error" (see `error`).
   public var finishReason: String
   public var promptTokens: Int
   /// Prompt tokens whose KV came from the engine's prefix cache.
@@ -15,10 +15,14 @@ public struct RequestResult: Sendable, Equatable {
   public var queueSeconds: Double
   public var firstTokenSeconds: Double?
   public var totalSeconds: Double
+  /// Why this request alone failed (it could not be encoded, was too long, ...), with
+  /// `finishReason` "error" and no text; its siblings in the job are unaffected.
+  public var error: String?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
-    sampling: Sampling, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0
+    sampling: Sampling, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0,
+    error: String? = nil
   ) {
     self.customID = customID
     self.text = text
@@ -30,6 +34,13 @@ public struct RequestResult: Sendable, Equatable {
     self.queueSeconds = queueSeconds
     self.firstTokenSeconds = firstTokenSeconds
     self.totalSeconds = totalSeconds
+    self.error = error
+  }
+
+  /// A request that failed on its own: no text, the reason kept.
+  public static func failed(customID: String?, sampling: Sampling, error: String) -> RequestResult {
+    RequestResult(customID: customID, text: "", finishReason: "error", promptTokens: 0, reusedTokens: 0,
+                  generatedTokens: 0, sampling: sampling, error: error)
   }
 
   public var json: JSONValue {
@@ -47,6 +58,7 @@ public struct RequestResult: Sendable, Equatable {
     if let firstTokenSeconds { timings["first_token_s"] = .double(firstTokenSeconds) }
     timings["total_s"] = .double(totalSeconds)
     object["timings"] = .object(timings)
+    if let error { object["error"] = .string(error) }
     return .object(object)
   }
 
@@ -62,7 +74,7 @@ public struct RequestResult: Sendable, Equatable {
       generatedTokens: usage?["generated_tokens"]?.intValue ?? 0,
       sampling: try Sampling(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
-      totalSeconds: timings?["total_s"]?.doubleValue ?? 0)
+      totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue)
   }
 }
 

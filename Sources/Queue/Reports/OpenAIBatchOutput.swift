@@ -6,8 +6,8 @@ import NightdeskSupport
 ///      "response": {"status_code": 200, "request_id": "...", "body": <chat.completion>},
 ///      "error": null}
 ///
-/// and, for a request whose job failed, was cancelled or dead-lettered,
-/// `"response": null` with `"error": {"code": ..., "message": ...}`.
+/// and, for a request whose job failed, was cancelled or dead-lettered, or that failed
+/// on its own (`invalid_request`), `"response": null` with `"error": {"code": ..., "message": ...}`.
 enum OpenAIBatchOutput {
   static func lines(_ record: JobRecord) -> [JSONValue] {
     guard record.state.isFinished, let spec = record.spec else { return [] }
@@ -16,7 +16,12 @@ enum OpenAIBatchOutput {
       var line = JSONObject()
       line["id"] = .string("batch_req_" + requestID)
       line["custom_id"] = request.customID.map { .string($0) } ?? .null
-      if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index] {
+      if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index],
+        let error = answer.error
+      {
+        line["response"] = .null
+        line["error"] = ["code": "invalid_request", "message": .string(error)]
+      } else if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index] {
         line["response"] = [
           "status_code": 200, "request_id": .string(requestID),
           "body": completion(answer, id: requestID, result: result, requestedModel: request.model),

@@ -39,6 +39,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     (record.spec?.requests ?? []).enumerated().map { index, request in
       let name = request.customID ?? "\(record.id)#\(index + 1)"
       if let answer = record.result?.requests[safe: index] {
+        if let error = answer.error { return "\(name): [error] \(error)\n" }
         return "\(name): " + MarkdownReport.excerpt(answer.text.trimmingTrailingWhitespace, 110) + "\n"
       }
       return "\(name): [\(record.state.rawValue)]" + (record.error.isEmpty ? "" : " \(record.error)") + "\n"
@@ -57,6 +58,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
         object["finish_reason"] = .string(answer.finishReason)
         object["usage"] = answer.json["usage"] ?? .null
         object["seed"] = answer.sampling.seed.map { .int(Int64(bitPattern: $0)) } ?? .null
+        if let error = answer.error { object["error"] = .string(error) }
       } else {
         object["text"] = .null
       }
@@ -85,7 +87,9 @@ enum MarkdownReport {
         let question = request.messages.last?.content ?? ""
         out += "### " + (request.customID ?? "request \(index + 1)") + "\n\n"
         out += "**Question:** " + excerpt(lastLine(question), 400) + "\n\n"
-        if let answer = record.result?.requests[safe: index] {
+        if let answer = record.result?.requests[safe: index], let error = answer.error {
+          out += "**Error:** \(error)\n\n"
+        } else if let answer = record.result?.requests[safe: index] {
           out += answer.text.trimmingTrailingWhitespace + "\n\n"
           out += "_\(answer.generatedTokens) tokens, \(answer.finishReason), seed \(answer.sampling.seed.map(String.init) ?? "-")_\n\n"
         } else if !record.error.isEmpty {

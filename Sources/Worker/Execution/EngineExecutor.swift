@@ -23,53 +23,79 @@ public struct EngineExecutor: JobExecutor {
   }
 
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult] {
-    var prepared: [GenerationRequest] = []
+    // A request that cannot run (unencodable, invalid sampling, too long) fails alone:
+    // its result says why, and its siblings run.
+    var failures: [Int: String] = [:]
+    var prepared: [(index: Int, request: GenerationRequest)] = []
     for (index, request) in job.spec.requests.enumerated() {
       let prompt: [Int32]
       do { prompt = try encode(request.messages) } catch {
-        throw ExecutionFailure("request \(index + 1) cannot be encoded for this model: \(error)", permanent: true)
+        failures[index] = "request \(index + 1) cannot be encoded for this model: \(error)"
+        continue
       }
       let sampling = Self.parameters(request.sampling)
       do { try sampling.validate() } catch {
-        throw ExecutionFailure("request \(index + 1): \(error.message)", permanent: true)
+        failures[index] = "request \(index + 1): \(error.message)"
+        continue
       }
-      prepared.append(GenerationRequest(prompt: prompt, sampling: sampling))
+      prepared.append((index, GenerationRequest(prompt: prompt, sampling: sampling)))
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))
-    let generations = prepared.map { engine.submit($0) }
-    let completed = try await withThrowingTaskGroup(of: (Int, Collected).self) { group in
-      for (index, generation) in generations.enumerated() {
+    let generations = prepared.map { engine.submit($0.request) }
+    let completed = try await withThrowingTaskGroup(of: (Int, Result<Collected, EngineError>).self) { group in
+      for (slot, generation) in generations.enumerated() {
         group.addTask {
-          let result = try await Self.collect(generation) { update in
-            let total = perRequest.withLock { table in
-              table[index] = update
-              return table.reduce(into: JobProgress()) { sum, item in
-                sum.promptTokens += item.promptTokens
-                sum.generatedTokens += item.generatedTokens
-                sum.requestsDone += item.requestsDone
+          do {
+            let result = try await Self.collect(generation) { update in
+              let total = perRequest.withLock { table in
+                table[slot] = update
+                return table.reduce(into: JobProgress()) { sum, item in
+                  sum.promptTokens += item.promptTokens
+                  sum.generatedTokens += item.generatedTokens
+                  sum.requestsDone += item.requestsDone
+                }
               }
+              progress(total)
             }
-            progress(total)
+            return (slot, .success(result))
+          } catch let error as EngineError where error.isRequestsOwn {
+            return (slot, .failure(error))
           }
-          return (index, result)
         }
       }
-      var results = [Collected?](repeating: nil, count: generations.count)
+      var results = [Result<Collected, EngineError>?](repeating: nil, count: generations.count)
       do {
-        for try await (index, result) in group { results[index] = result }
+        for try await (slot, result) in group { results[slot] = result }
       } catch {
         group.cancelAll()
         for generation in generations { engine.cancel(generation.id) }
         if Task.isCancelled { throw CancellationError() }
-        if let engineError = error as? EngineError {
-          throw ExecutionFailure(engineError.message, permanent: engineError.code == .invalidRequest || engineError.code == .tooLong)
-        }
+        if let engineError = error as? EngineError { throw ExecutionFailure(engineError.message) }
         throw error
       }
       return results.compactMap { $0 }
     }
-    if Task.isCancelled || completed.contains(where: { $0.summary.reason == .cancelled }) { throw CancellationError() }
-    return zip(job.spec.requests, completed).map { request, generation in
+    if Task.isCancelled
+      || completed.contains(where: { if case .success(let done) = $0 { done.summary.reason == .cancelled } else { false } })
+    {
+      throw CancellationError()
+    }
+    for (slot, outcome) in completed.enumerated() {
+      if case .failure(let error) = outcome { failures[prepared[slot].index] = "request \(prepared[slot].index + 1): \(error.message)" }
+    }
+    // Nothing ran: the job itself fails, for good (the same input fails the same way again).
+    if failures.count == job.spec.requests.count, let first = failures.keys.min().flatMap({ failures[$0] }) {
+      throw ExecutionFailure(first, permanent: true)
+    }
+    var answers: [Int: Collected] = [:]
+    for (slot, outcome) in completed.enumerated() {
+      if case .success(let done) = outcome { answers[prepared[slot].index] = done }
+    }
+    return job.spec.requests.enumerated().map { index, request in
+      guard let generation = answers[index] else {
+        return RequestResult.failed(customID: request.customID, sampling: request.sampling,
+                                    error: failures[index] ?? "request \(index + 1) did not run")
+      }
       let usage = generation.summary.usage
       var sampling = request.sampling
       sampling.seed = usage.seed
@@ -120,4 +146,9 @@ public struct EngineExecutor: JobExecutor {
       temperature: Float(sampling.temperature), topP: Float(sampling.topP), seed: sampling.seed,
       maxTokens: sampling.maxTokens, stopStrings: sampling.stop)
   }
+}
+
+extension EngineError {
+  /// Errors that belong to one request (its input), not to the engine or the job.
+  var isRequestsOwn: Bool { code == .invalidRequest || code == .tooLong }
 }
