@@ -63,6 +63,17 @@ import Testing
     #expect(try #require(try queue.batchStatus(first.batch)).total == 5)
   }
 
+  @Test func anInvalidFirstTryDoesNotUseTheKeyUp() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    var invalid = Self.questions.map { chatJob($0) }
+    invalid[2] = chatJob("q", maxAttempts: 0)
+    #expect(throws: QueueError.self) { _ = try queue.submit(invalid, submissionKey: "desk-b/night") }
+    #expect(try queue.redis.command("DBSIZE").int == 0, "nothing written, the key not taken")
+    let corrected = try queue.submit(Self.questions.map { chatJob($0) }, submissionKey: "desk-b/night")
+    #expect(corrected.queuedCount == 5 && !corrected.resumed)
+  }
+
   @Test func keysThatCannotBeStoredSafelyAreRejected() throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()

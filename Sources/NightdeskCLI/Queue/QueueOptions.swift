@@ -48,5 +48,9 @@ func parseDuration(_ text: String, option: String) throws -> Double {
   guard let value = Double(number), value.isFinite, value > 0 else {
     throw ValidationError("\(option) '\(text)' is not a duration such as 90s, 45m, 8h or 2d")
   }
+  // Ten years at most: beyond that a duration is a typo, and overflows the milliseconds it becomes.
+  guard value * scale <= 10 * 365 * 86400 else {
+    throw ValidationError("\(option) '\(text)' is longer than ten years")
+  }
   return value * scale
 }

@@ -55,8 +55,12 @@ struct WorkerCommand: AsyncParsableCommand {
   func validate() throws {
     guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
     _ = try parseDuration(retention, option: "--retention")
-    guard grace >= 0, lease >= 1, backoff > 0, prefetch >= 0 else {
-      throw ValidationError("--grace must be >= 0, --lease >= 1, --backoff > 0 and --prefetch >= 0")
+    // A day at most each: larger values are typos, and would overflow their milliseconds.
+    guard (0...86400).contains(grace), (1...86400).contains(lease), backoff > 0, backoff <= 86400,
+      (0...4096).contains(prefetch)
+    else {
+      throw ValidationError("--grace must be in 0...86400 s, --lease in 1...86400 s, --backoff in (0, 86400] s "
+                            + "and --prefetch in 0...4096")
     }
   }
 
@@ -72,7 +76,7 @@ struct WorkerCommand: AsyncParsableCommand {
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
       grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
     if let workerID { configuration.workerID = workerID }
-    configuration.retentionSeconds = Int(try parseDuration(retention, option: "--retention"))
+    configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))

@@ -124,10 +124,17 @@ public struct JobSpec: Sendable, Equatable {
     if let key = idempotencyKey, key.isEmpty || key.utf8.count > Self.maxKeyBytes {
       throw JobSpecError("\(path).idempotency_key", "must be 1...\(Self.maxKeyBytes) bytes")
     }
-    if let deadline, !deadline.isFinite || deadline <= 0 {
-      throw JobSpecError("\(path).deadline", "must be a positive Unix time in seconds")
+    // Up to the year 9999: beyond that a deadline is a mistake (and overflows milliseconds).
+    if let deadline, !deadline.isFinite || deadline <= 0 || deadline > Self.latestDeadline {
+      throw JobSpecError("\(path).deadline", "must be a Unix time in seconds, after 1970 and before the year 10000")
+    }
+    for (index, request) in requests.enumerated() {
+      try request.sampling.validate(at: "\(path).requests[\(index)].sampling")
     }
   }
+
+  /// 9999-12-31 as a Unix time in seconds.
+  public static let latestDeadline: Double = 253_402_300_799
 }
 
 /// Envelope values a submission applies to jobs that do not set their own.

@@ -54,23 +54,12 @@ public struct Sampling: Sendable, Equatable, Hashable {
       guard let number = value.intValue else { throw JobSpecError("\(path).\(key)", "must be an integer, found \(value.kindName)") }
       return number
     }
-    if let value = try number("temperature") {
-      guard (0...2).contains(value) else { throw JobSpecError("\(path).temperature", "is \(value); it must be in 0...2") }
-      temperature = value
-    }
-    if let value = try number("top_p") {
-      guard value > 0, value <= 1 else { throw JobSpecError("\(path).top_p", "is \(value); it must be in (0, 1]") }
-      topP = value
-    }
+    if let value = try number("temperature") { temperature = value }
+    if let value = try number("top_p") { topP = value }
     if let value = try integer("seed") { seed = UInt64(bitPattern: Int64(value)) }
     var maxTokens = try integer("max_completion_tokens")
     if maxTokens == nil { maxTokens = try integer("max_tokens") }
-    if let value = maxTokens {
-      guard (1...Self.maxTokensLimit).contains(value) else {
-        throw JobSpecError("\(path).max_tokens", "is \(value); it must be in 1...\(Self.maxTokensLimit)")
-      }
-      self.maxTokens = value
-    }
+    if let value = maxTokens { self.maxTokens = value }
     switch object["stop"] {
     case nil, .null?: break
     case .string(let text)?: stop = [text]
@@ -82,6 +71,19 @@ public struct Sampling: Sendable, Equatable, Hashable {
       }
       stop = strings
     case let other?: throw JobSpecError("\(path).stop", "must be a string or a list of strings, found \(other.kindName)")
+    }
+    try validate(at: path)
+  }
+
+  /// The bounds every request's sampling keeps, however it was made (a JSON line, the
+  /// command line's flags): checked when it is read and again before it is queued.
+  public func validate(at path: String) throws(JobSpecError) {
+    guard temperature.isFinite, (0...2).contains(temperature) else {
+      throw JobSpecError("\(path).temperature", "is \(temperature); it must be in 0...2")
+    }
+    guard topP.isFinite, topP > 0, topP <= 1 else { throw JobSpecError("\(path).top_p", "is \(topP); it must be in (0, 1]") }
+    guard (1...Self.maxTokensLimit).contains(maxTokens) else {
+      throw JobSpecError("\(path).max_tokens", "is \(maxTokens); it must be in 1...\(Self.maxTokensLimit)")
     }
     guard stop.count <= Self.maxStopStrings else {
       throw JobSpecError("\(path).stop", "has \(stop.count) strings; at most \(Self.maxStopStrings) are allowed")

@@ -18,6 +18,8 @@ extension QueueClient {
     _ specs: [JobSpec], toBatch batch: String? = nil, submissionKey key: String
   ) throws(QueueError) -> SubmitReceipt {
     try Self.validateSubmissionKey(key)
+    // Checked before the key is taken: an invalid first try must not use the key up.
+    _ = try Self.validated(Self.keyed(specs, by: key))
     let fingerprint = Self.fingerprint(of: specs)
     let claimed = try claimSubmission(key: key, fingerprint: fingerprint, batch: batch)
     var receipt = try submit(Self.keyed(specs, by: key), toBatch: claimed.batch)

@@ -38,8 +38,29 @@ extension QueueClient {
   /// Script calls per round trip.
   static let submitCallsPerPipeline = 8
 
-  /// Queues `specs` as one batch (new, or appended to `batch`), in order. Each spec
-  /// must already be valid (`JobSpec.validate`).
+  /// Every spec checked (`JobSpec.validate`, the size limit) and encoded, before anything
+  /// is written: one bad entry refuses the submission, naming it, and leaves Redis untouched.
+  static func validated(_ specs: [JobSpec]) throws(QueueError) -> [String] {
+    var encoded: [String] = []
+    encoded.reserveCapacity(specs.count)
+    for (index, spec) in specs.enumerated() {
+      do throws(JobSpecError) {
+        try spec.validate(at: "job \(index + 1)")
+      } catch {
+        throw QueueError(.invalidArgument, error.description)
+      }
+      let text = JSONWriter.string(spec.json)
+      guard text.utf8.count <= JobSpec.maxEncodedBytes else {
+        throw QueueError(.invalidArgument,
+          "job \(index + 1) is \(text.utf8.count) bytes as JSON; at most \(JobSpec.maxEncodedBytes) are allowed")
+      }
+      encoded.append(text)
+    }
+    return encoded
+  }
+
+  /// Queues `specs` as one batch (new, or appended to `batch`), in order; refuses them
+  /// all when one is invalid (`validated`).
   public func submit(_ specs: [JobSpec], toBatch batch: String? = nil) throws(QueueError) -> SubmitReceipt {
     let batchID: String
     if let batch {
@@ -50,6 +71,7 @@ extension QueueClient {
       var generator = SystemRandomNumberGenerator()
       batchID = QueueIDs.newBatchID(nowMilliseconds: try serverTimeMilliseconds(), using: &generator)
     }
+    let encoded = try Self.validated(specs)
     var calls: [(RedisScript, [any RedisArgumentConvertible])] = []
     var start = 0
     while start < specs.count {
@@ -58,18 +80,8 @@ extension QueueClient {
       arguments.reserveCapacity(3 + (end - start) * 7)
       for index in start..<end {
         let spec = specs[index]
-        do throws(JobSpecError) {
-          try spec.validate(at: "job \(index + 1)")
-        } catch {
-          throw QueueError(.invalidArgument, error.description)
-        }
-        let encoded = JSONWriter.string(spec.json)
-        guard encoded.utf8.count <= JobSpec.maxEncodedBytes else {
-          throw QueueError(.invalidArgument,
-            "job \(index + 1) is \(encoded.utf8.count) bytes as JSON; at most \(JobSpec.maxEncodedBytes) are allowed")
-        }
         arguments.append(spec.priority.rawValue)
-        arguments.append(encoded)
+        arguments.append(encoded[index])
         arguments.append(spec.prefixHash)
         arguments.append(spec.requests.count)
         arguments.append(spec.maxAttempts)
