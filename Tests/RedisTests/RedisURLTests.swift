@@ -79,4 +79,15 @@ struct RedisURLTests {
       #expect(error.message.contains("port 'bad'"))
     }
   }
+
+  /// A base64 password holds '/' and '?': it parses, and no message ever shows it.
+  @Test func aPasswordWithSlashesParsesAndStaysHidden() throws {
+    let url = try RedisURL(parsing: "redis://:ab/cd?ef@db:6379/3")
+    #expect(url.password == "ab/cd?ef" && url.endpoint == .tcp(host: "db", port: 6379) && url.database == 3)
+    do { _ = try RedisURL(parsing: "redis://:ab/cd@h:bad/0") } catch {
+      #expect(!error.description.contains("ab/cd"), "\(error.description)")
+      #expect(error.message.contains("port 'bad'"))
+    }
+    #expect(!RedisURL.redact("redis://:ab/cd@db:6379/0").contains("ab/cd"))
+  }
 }

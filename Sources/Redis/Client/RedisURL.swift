@@ -91,18 +91,19 @@ extension RedisURL {
     }
 
     func parseTCP(_ rest: String) throws(RedisError) -> RedisURL {
-      let (beforeQuery, query) = split(rest, at: "?")
-      let (authority, path) = split(beforeQuery, at: "/")
-      var hostPort = authority
+      // The user info runs to the last '@': a password may hold '/' or '?' (base64 does).
       var username: String?
       var password: String?
-      if let at = authority.lastIndex(of: "@") {
-        let userInfo = String(authority[..<at])
-        hostPort = String(authority[authority.index(after: at)...])
+      var afterUserInfo = rest
+      if let at = rest.lastIndex(of: "@") {
+        let userInfo = String(rest[..<at])
+        afterUserInfo = String(rest[rest.index(after: at)...])
         let (user, secret) = split(userInfo, at: ":")
         username = user.isEmpty ? nil : try decode(user, part: "user")
         password = try secret.map { secret throws(RedisError) in try decode(secret, part: "password") }
       }
+      let (beforeQuery, query) = split(afterUserInfo, at: "?")
+      let (hostPort, path) = split(beforeQuery, at: "/")
       let (host, portText) = try splitHostPort(hostPort)
       guard !host.isEmpty else { throw fail("host", "is empty") }
       guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:".contains($0) }) else {
@@ -198,11 +199,10 @@ extension RedisURL {
   public static func redact(_ text: String) -> String {
     var result = text
     // redis://user:secret@host → redis://user:***@host
+    // (the user info runs to the last '@', as the parser reads it: a password may hold '/').
     if let schemeEnd = result.firstRange(of: "://") {
       let afterScheme = result[schemeEnd.upperBound...]
-      let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-      if let at = afterScheme[..<authorityEnd].lastIndex(of: "@"),
-         let colon = afterScheme[..<at].firstIndex(of: ":") {
+      if let at = afterScheme.lastIndex(of: "@"), let colon = afterScheme[..<at].firstIndex(of: ":") {
         result.replaceSubrange(result.index(after: colon)..<at, with: "***")
       }
     }
