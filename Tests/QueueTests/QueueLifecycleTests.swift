@@ -179,6 +179,10 @@ import Testing
     let receipt = try queue.submit([spec])
     #expect(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).isEmpty)
     #expect(try queue.jobStatus(receipt.jobs[0].id)?.state == .failed)
+    // A retry asks for it to run: the passed deadline goes, so it does not fail again at once.
+    #expect(try queue.retry(target: receipt.jobs[0].id).map(\.previous) == ["failed"])
+    let claimed = try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false)
+    #expect(claimed.map(\.lease.job) == [receipt.jobs[0].id])
   }
 
   @Test func refusesAnEvictingRedis() throws {

@@ -119,17 +119,21 @@ extension QueueScripts {
     """#)
 
   /// ARGV[3...] job ids. Failed, dead and cancelled jobs go back to their queue with
-  /// fresh attempts (the token keeps counting). Returns each job's previous state.
+  /// fresh attempts (the token keeps counting); a deadline already passed is dropped (a
+  /// retry asks for the job to run, and it would fail again at once). Returns each job's
+  /// previous state.
   static let retry = RedisScript(prelude + #"""
     local out = {}
+    local now = now_ms()
     for i = 3, #ARGV do
       local id = ARGV[i]
       local h = P .. 'job:' .. id
-      local f = redis.call('HMGET', h, 'state', 'batch', 'priority', 'prefix')
+      local f = redis.call('HMGET', h, 'state', 'batch', 'priority', 'prefix', 'deadline')
       local state = f[1]
       if state == 'failed' or state == 'dead' or state == 'cancelled' then
         enqueue(h, id, f[3], f[4])
         redis.call('HSET', h, 'attempts', 0, 'error', '')
+        if f[5] and f[5] ~= '' and now > tonumber(f[5]) then redis.call('HSET', h, 'deadline', '') end
         redis.call('PERSIST', h)
         redis.call('PERSIST', P .. 'batch:' .. f[2])
         redis.call('PERSIST', P .. 'batch:' .. f[2] .. ':jobs')
