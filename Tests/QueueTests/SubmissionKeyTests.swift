@@ -122,3 +122,23 @@ import Testing
     #expect(try queue.redis.command("ZCARD", fixture.keys.batches).int == 1)
   }
 }
+
+/// A job's own idempotency key promises its content: the same key with different content,
+/// or from another desk, is refused (`conflict`), never answered with someone else's job.
+extension SubmissionKeyTests {
+  @Test func aJobKeyReusedForDifferentContentIsAConflictNotADuplicate() throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let first = try queue.submit([chatJob("What was revenue?", key: "desk-a/q1")])
+    #expect(first.jobs.map(\.status) == [.new])
+    var later = chatJob("What was revenue?", key: "desk-a/q1")
+    later.deadline = Date().timeIntervalSince1970 + 3600  // a moved deadline is the same content
+    #expect(try queue.submit([later]).jobs.map(\.status) == [.duplicate])
+    let other = try queue.submit([chatJob("What was the margin?", key: "desk-a/q1")])
+    #expect(other.jobs.map(\.status) == [.conflict] && other.jobs[0].id == first.jobs[0].id)
+    var otherDesk = chatJob("What was revenue?", key: "desk-a/q1")
+    otherDesk.desk = "rates"
+    #expect(try queue.submit([otherDesk]).jobs.map(\.status) == [.conflict])
+    #expect(try queue.batchStatus(first.batch)?.total == 1)
+  }
+}

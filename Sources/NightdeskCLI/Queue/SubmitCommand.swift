@@ -103,6 +103,7 @@ struct SubmitCommand: ParsableCommand {
     var queued = 0
     // Jobs an earlier submission under the same idempotency key had already queued.
     var earlier = 0
+    var conflicted = false
     if !input.jobs.isEmpty {
       let client = try queue.client("submit")
       let receipt: SubmitReceipt
@@ -112,8 +113,16 @@ struct SubmitCommand: ParsableCommand {
         receipt = try client.submit(input.jobs, toBatch: batch)
       }
       batchID = receipt.batch
-      queued = receipt.jobs.filter { $0.status != .exists }.count
+      queued = receipt.jobs.filter { $0.status == .new || $0.status == .duplicate }.count
       earlier = receipt.jobs.filter { $0.status == .duplicate }.count
+      let conflicts = receipt.jobs.filter { $0.status == .conflict }
+      if !conflicts.isEmpty {
+        FileHandle.standardError.write(Data(
+          ("not queued: \(conflicts.count) job(s) whose idempotency keys name earlier jobs with different content "
+           + "(\(conflicts.prefix(3).map(\.id).joined(separator: ", "))\(conflicts.count > 3 ? ", ..." : "")); "
+           + "use new keys for new content\n").utf8))
+        conflicted = true
+      }
     }
     if json {
       printJSON([
@@ -132,7 +141,7 @@ struct SubmitCommand: ParsableCommand {
            + (input.rejected.isEmpty ? "" : "; \(input.rejected.count) rejected") + "\n").utf8))
       }
     }
-    if batchID == nil { throw ExitCode(1) }
+    if batchID == nil || conflicted { throw ExitCode(1) }
   }
 
   private func readInput(defaults: JobDefaults) throws -> SubmissionInput {

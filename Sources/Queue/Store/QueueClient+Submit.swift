@@ -8,7 +8,10 @@ public struct SubmittedJob: Sendable, Equatable {
     case new
     /// Its idempotency key was used before: `id` is the earlier job, nothing new was queued.
     case duplicate
-    /// The id is taken (another submitter appended to the same batch at once); not queued.
+    /// Its idempotency key names an earlier job with different content (or another
+    /// desk's): not queued, and `id` is that job.
+    case conflict
+    /// The id is taken; not queued.
     case exists
   }
 
@@ -37,6 +40,14 @@ extension QueueClient {
   static let submitChunk = 128
   /// Script calls per round trip.
   static let submitCallsPerPipeline = 8
+
+  /// What an idempotency key promises about its job: the spec (desk included) without its
+  /// deadline, which moves with the clock between reruns.
+  static func contentFingerprint(_ spec: JobSpec) -> String {
+    var spec = spec
+    spec.deadline = nil
+    return PrefixHash.digest(JSONWriter.string(spec.json))
+  }
 
   /// Every spec checked (`JobSpec.validate`, the size limit) and encoded, before anything
   /// is written: one bad entry refuses the submission, naming it, and leaves Redis untouched.
@@ -77,7 +88,7 @@ extension QueueClient {
     while start < specs.count {
       let end = min(start + Self.submitChunk, specs.count)
       var arguments: [any RedisArgumentConvertible] = [batchID, specs[start].desk, end - start]
-      arguments.reserveCapacity(3 + (end - start) * 7)
+      arguments.reserveCapacity(3 + (end - start) * 8)
       for index in start..<end {
         let spec = specs[index]
         arguments.append(spec.priority.rawValue)
@@ -87,6 +98,7 @@ extension QueueClient {
         arguments.append(spec.maxAttempts)
         arguments.append(spec.deadline.map { String(Int64(($0 * 1000).rounded())) } ?? "")
         arguments.append(spec.idempotencyKey ?? "")
+        arguments.append(spec.idempotencyKey == nil ? "" : Self.contentFingerprint(spec))
       }
       calls.append((QueueScripts.submit, arguments))
       start = end

@@ -81,11 +81,13 @@ enum QueueScripts {
 
     """#
 
-  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 7 per job: priority, spec,
-  /// prefix hash, request count, max attempts, deadline ms (''), idempotency key ('').
+  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 8 per job: priority, spec,
+  /// prefix hash, request count, max attempts, deadline ms (''), idempotency key (''),
+  /// content fingerprint (what the key promises: the spec without its deadline).
   /// A new job's id is `<batch>.<n>`, n given out here from the batch's `seq` (so two
   /// submissions appending to one batch at once never pick the same id).
-  /// Returns 2 per job: the job id and `new`, `duplicate` (the key's earlier job id) or `exists`.
+  /// Returns 2 per job: the job id and `new`, `duplicate` (the key's earlier job id, same
+  /// content), `conflict` (the key's earlier job, different content: not queued) or `exists`.
   static let submit = RedisScript(prelude + #"""
     local batch, desk, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
     local now = now_ms()
@@ -103,14 +105,16 @@ enum QueueScripts {
       return nil
     end
     for i = 0, n - 1 do
-      local a = 6 + i * 7
+      local a = 6 + i * 8
       local priority, spec, prefix = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-      local nreq, maxa, deadline, idem = ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+      local nreq, maxa, deadline, idem, content = ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
       local id, status = nil, 'new'
       if idem ~= '' then
         local prior = redis.call('GET', P .. 'idem:' .. idem)
         if prior then
           id, status = prior, 'duplicate'
+          local known = redis.call('HGET', P .. 'job:' .. prior, 'content')
+          if known and known ~= '' and known ~= content then status = 'conflict' end
         end
       end
       if status == 'new' then
@@ -128,7 +132,7 @@ enum QueueScripts {
         local entry = redis.call('XADD', qkey, '*', 'job', id)
         redis.call('HSET', h, 'id', id, 'batch', batch, 'desk', desk, 'priority', priority, 'lane', priority,
           'state', 'queued', 'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0,
-          'token', 0, 'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem)
+          'token', 0, 'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem, 'content', content)
         if prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, now, id) end
         added[#added + 1] = id
         requests = requests + tonumber(nreq)
