@@ -87,6 +87,7 @@ final class LeaseKeeper: Sendable {
     defer { exited.signal() }
     var queue: QueueClient?
     var lastError: ContinuousClock.Instant?
+    var lastTidy: ContinuousClock.Instant?
     while true {
       condition.lock()
       if !isStopped { _ = condition.wait(until: Date().addingTimeInterval(seconds(configuration.renewInterval))) }
@@ -103,6 +104,11 @@ final class LeaseKeeper: Sendable {
         let (info, prefixes) = details()
         let ttl = max(3, Int(seconds(configuration.renewInterval) * 5) + 1)
         try queue.heartbeat(worker: configuration.workerID, details: info, heldPrefixes: prefixes, ttlSeconds: ttl)
+        // Now and then, forget what dead workers and expired batches left behind.
+        if lastTidy.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
+          lastTidy = ContinuousClock.now
+          _ = try? queue.tidy()
+        }
       } catch {
         // Redis away (restarting, network): keep trying every interval; say so now and then.
         let now = ContinuousClock.now
