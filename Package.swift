@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 // The folder layout is the architecture: C libraries are wrapped once each
-// (CHiredis, COpenBLAS, CJansson); numeric kernels live in one small C target;
+// (CHiredis, COpenBLAS, CJansson; a module depends on one only where it imports it:
+// the engine's products are the kernels' own fixed-order GEMM, so none imports OpenBLAS
+// today); numeric kernels live in one small C target;
 // Model, Tokenizer and Engine never see Redis; Queue and Worker never see a kernel.
 import PackageDescription
 
@@ -18,7 +20,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
@@ -45,11 +46,10 @@ let package = Package(
     .target(name: "NightdeskTokenizer", dependencies: ["NightdeskSupport"], path: "Sources/Tokenizer",
             swiftSettings: optimisedSwift),
     .target(name: "NightdeskModel",
-            dependencies: ["NightdeskKernels", "COpenBLAS", "NightdeskSupport", "NightdeskTokenizer"],
+            dependencies: ["NightdeskKernels", "NightdeskSupport", "NightdeskTokenizer"],
             path: "Sources/Model", swiftSettings: optimisedSwift),
     .target(name: "NightdeskEngine",
-            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskSupport",
-                           .product(name: "Collections", package: "swift-collections")],
+            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
             path: "Sources/Engine", swiftSettings: optimisedSwift),
     .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskSupport"], path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
