@@ -100,16 +100,25 @@ extension CorruptModelFileTests {
     try Self.expectError(b.build().bytes, .unsupportedArchitecture, key: "llama.rope.scaling.type")
   }
 
-  /// Every truncation that cuts into the header or a tensor's data is an error.
-  @Test func everyTruncationPointIsAnError() throws {
+  /// Truncations are errors: at every byte of the header and tensor table (where the parser
+  /// works), at both sides of every tensor's data boundary, and every 61st byte of the data.
+  @Test func truncationsAtEveryHeaderByteAndEveryTensorBoundaryAreErrors() throws {
     let (bytes, layout) = Self.tiny.build()
-    let dataEnd = layout.data + Self.tiny.tensors.dropLast().reduce(0) { $0 + ($1.data.count + 31) / 32 * 32 }
-      + Self.tiny.tensors.last!.data.count
+    var boundaries: [Int] = []
+    var offset = layout.data
+    for tensor in Self.tiny.tensors {
+      boundaries += [offset, offset + 1, offset + tensor.data.count - 1]
+      offset += (tensor.data.count + 31) / 32 * 32
+    }
+    let dataEnd = offset - (Self.tiny.tensors.last.map { ($0.data.count + 31) / 32 * 32 - $0.data.count } ?? 0)
+    let cuts = Set(Array(0..<layout.data) + boundaries + Array(stride(from: layout.data, to: dataEnd, by: 61)))
+      .filter { $0 < dataEnd }.sorted()
+    #expect(cuts.count > layout.data, "every header byte is a cut point")
     let dir = try TestPaths.temporaryDirectory("truncations")
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("t.gguf")
     var unexpected: [String] = []
-    for length in stride(from: 0, to: dataEnd, by: length(dataEnd)) {
+    for length in cuts {
       try Data(bytes.prefix(length)).write(to: url)
       do {
         try Self.loadEverything(url)
@@ -121,9 +130,6 @@ extension CorruptModelFileTests {
     }
     #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
   }
-
-  /// About 500 cut points spread over the file keep the test fast on a loaded machine.
-  private func length(_ total: Int) -> Int { max(1, total / 500) }
 
   /// Random damage to the header either loads or gives a ModelFileError — nothing else.
   @Test func randomHeaderDamageNeverCrashes() throws {
