@@ -44,8 +44,13 @@ import NightdeskTestSupport
     }
   }
 
-  static let qwen3Tiny: [UInt8] = (try? [UInt8](Data(contentsOf: GGUFFileTests.qwen3TinyURL))) ?? []
-  static let qwen3TinyFile = try? GGUFFile(url: GGUFFileTests.qwen3TinyURL)
+  /// The fixture's bytes; a missing or unreadable fixture fails the test that reads it
+  /// (by name), instead of trapping on an empty array and taking the whole run down.
+  static func qwen3TinyBytes() throws -> [UInt8] {
+    let bytes = [UInt8](try Data(contentsOf: GGUFFileTests.qwen3TinyURL))
+    try #require(bytes.count > 4096, "the qwen3-tiny fixture is too short: \(bytes.count) bytes")
+    return bytes
+  }
 
   static func firstIndex(of needle: String, in haystack: [UInt8]) -> Int? {
     let n = Array(needle.utf8)
@@ -56,8 +61,8 @@ import NightdeskTestSupport
   // MARK: the real qwen3-tiny Q8_0 GGUF, corrupted
 
   @Test func truncatedAtEveryStage() throws {
-    let bytes = Self.qwen3Tiny
-    let gguf = try #require(Self.qwen3TinyFile)
+    let bytes = try Self.qwen3TinyBytes()
+    let gguf = try GGUFFile(url: GGUFFileTests.qwen3TinyURL)
     try Self.expectError(Array(bytes.prefix(3)), .truncated, mentioning: "too few for a GGUF header")
     try Self.expectError(Array(bytes.prefix(6)), .truncated, mentioning: "the GGUF version")
     try Self.expectError(Array(bytes.prefix(12)), .truncated, mentioning: "the tensor count")
@@ -74,28 +79,30 @@ import NightdeskTestSupport
   }
 
   @Test func wrongMagicAndVersions() throws {
-    var bytes = Self.qwen3Tiny
+    let original = try Self.qwen3TinyBytes()
+    var bytes = original
     bytes[0] = UInt8(ascii: "X")
     try Self.expectError(bytes, .badMagic, mentioning: "58 47 55 46")
     for (version, message) in [(UInt32(1), "version 1"), (4, "version 4"), (UInt32(3).byteSwapped, "big-endian")] {
-      var copy = Self.qwen3Tiny
+      var copy = original
       copy.patch(version, at: 4)
       try Self.expectError(copy, .unsupportedVersion, mentioning: message)
     }
   }
 
   @Test func unknownTensorTypeAndOffsetsPastTheEnd() throws {
-    let gguf = try #require(Self.qwen3TinyFile)
+    let gguf = try GGUFFile(url: GGUFFileTests.qwen3TinyURL)
     let first = gguf.tensorInfos[0]
     // name length, name, n_dims, dims, then the type and the offset.
     let typeField = gguf.tensorTableOffset + 8 + first.name.utf8.count + 4 + 8 * first.shape.count
-    var bytes = Self.qwen3Tiny
+    let original = try Self.qwen3TinyBytes()
+    var bytes = original
     bytes.patch(UInt32(16), at: typeField)
     try Self.expectError(bytes, .unsupportedTensorType, tensor: first.name, mentioning: "IQ2_XXS")
-    bytes = Self.qwen3Tiny
+    bytes = original
     bytes.patch(UInt32(99), at: typeField)
     try Self.expectError(bytes, .unsupportedTensorType, tensor: first.name, mentioning: "ggml type 99")
-    bytes = Self.qwen3Tiny
+    bytes = original
     bytes.patch(UInt64(bytes.count / 32 * 32), at: typeField + 4)
     try Self.expectError(bytes, .outOfBounds, tensor: first.name)
     bytes.patch(UInt64.max - 31, at: typeField + 4)
@@ -103,13 +110,13 @@ import NightdeskTestSupport
     bytes.patch(UInt64(7), at: typeField + 4)
     try Self.expectError(bytes, .malformed, tensor: first.name, mentioning: "alignment")
     // A dimension so large that the tensor cannot fit.
-    bytes = Self.qwen3Tiny
+    bytes = original
     bytes.patch(UInt64(1) << 40, at: typeField - 8)
     try Self.expectError(bytes, .outOfBounds, tensor: first.name)
   }
 
   @Test func shapesThatDisagreeWithTheMetadata() throws {
-    var bytes = Self.qwen3Tiny
+    var bytes = try Self.qwen3TinyBytes()
     for key in ["qwen3.attention.key_length", "qwen3.attention.value_length"] {
       let at = try #require(Self.firstIndex(of: key, in: bytes)) + key.utf8.count
       #expect(bytes[at] == 4)  // uint32
@@ -119,7 +126,7 @@ import NightdeskTestSupport
   }
 
   @Test func missingTensorRequested() throws {
-    let gguf = try #require(Self.qwen3TinyFile)
+    let gguf = try GGUFFile(url: GGUFFileTests.qwen3TinyURL)
     #expect(throws: ModelFileError(.missingTensor, file: gguf.path, tensor: "output.weight",
                                    "the file has no tensor of this name (it has 35 tensors)")) {
       try gguf.tensor(named: "output.weight")
