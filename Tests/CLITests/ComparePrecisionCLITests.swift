@@ -21,6 +21,9 @@ import Testing
     let result = try NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1,2,3", "--max-tokens", "3",
                                           "--activations", "int8", "--json"])
     #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["prompt_ids"] as? [Int] == [1, 2, 3])
+    #expect((object["tokens"] as? [Int])?.count == 3, "\(result.stdout)")
     let bad = try NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1", "--activations", "int4"])
     #expect(bad.status != 0 && bad.stderr.contains("--activations"), "\(bad.stderr)")
   }
