@@ -25,3 +25,17 @@ import Testing
     #expect(reclaimed.first?.lease.attempt == 2)
   }
 }
+
+/// A lease is the holder's: a worker started with a shorter `--lease` does not take jobs
+/// from a healthy worker whose own, longer lease has not run out.
+extension ReclaimCursorTests {
+  @Test func aShortLeasedReclaimerLeavesALongLeasedHoldersJobAlone() async throws {
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    _ = try queue.submit([chatJob("slow")])
+    let held = try #require(try queue.claim(worker: "holder", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
+    try await Task.sleep(for: .milliseconds(1300))  // idle past the eager worker's 1 s lease, within the holder's 30 s
+    #expect(try queue.claim(worker: "eager", count: 1, leaseMilliseconds: 1000, reclaim: true).isEmpty)
+    #expect(try queue.complete(held.lease, result: result(for: held, worker: "holder")) == .stored)
+  }
+}

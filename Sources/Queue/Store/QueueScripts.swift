@@ -185,7 +185,7 @@ enum QueueScripts {
       local qkey = P .. 'q:' .. lane
       local h = P .. 'job:' .. id
       local f = redis.call('HMGET', h, 'state', 'entry', 'attempts', 'max_attempts', 'token', 'deadline', 'batch',
-        'p_prompt', 'p_generated', 'spec', 'prefix')
+        'p_prompt', 'p_generated', 'spec', 'prefix', 'worker', 'lease', 'renewed')
       local state, batch = f[1], f[7]
       -- An entry that no longer stands for its job (record expired, job re-queued,
       -- finished): acknowledge it and move on.
@@ -196,6 +196,12 @@ enum QueueScripts {
       end
       if (reclaimed and state ~= 'running') or (not reclaimed and state ~= 'queued') then
         redis.call('XACK', qkey, GROUP, entry)
+        return
+      end
+      -- The lease is the holder's: idle past the reclaimer's lease but renewed within the
+      -- holder's own, the entry goes back to its holder untouched.
+      if reclaimed and f[12] and f[13] and f[14] and now - tonumber(f[14]) < tonumber(f[13]) then
+        redis.call('XCLAIM', qkey, GROUP, f[12], 0, entry, 'JUSTID')
         return
       end
       if f[6] and f[6] ~= '' and now > tonumber(f[6]) then
@@ -229,7 +235,8 @@ enum QueueScripts {
       end
       drop_progress(h, batch, f[8], f[9])
       unindex(id, f[11])
-      redis.call('HSET', h, 'state', 'running', 'worker', worker, 'attempts', attempts, 'token', token, 'started', now)
+      redis.call('HSET', h, 'state', 'running', 'worker', worker, 'attempts', attempts, 'token', token, 'started', now,
+        'lease', lease, 'renewed', now)
       move(batch, state, 'running')
       if reclaimed then event('reclaimed', id, batch) end
       out[#out + 1] = id
@@ -351,6 +358,7 @@ enum QueueScripts {
       local f = redis.call('HMGET', h, 'state', 'token', 'batch', 'p_prompt', 'p_generated')
       if f[1] == 'running' and f[2] == token then
         redis.call('XCLAIM', P .. 'q:' .. lane, GROUP, worker, 0, entry, 'JUSTID')
+        redis.call('HSET', h, 'renewed', now)
         if ARGV[a + 4] ~= '' then
           local prompt, generated = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
           local bkey = P .. 'batch:' .. f[3]
