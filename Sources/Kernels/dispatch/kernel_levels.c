@@ -18,15 +18,16 @@ static void nd_fill(int level, nd_kernel_table *t) {
 
 const nd_kernel_table *nd_kernels_at(int level) {
   if (level == ND_LEVEL_ACTIVE) level = nd_level_active();
+  if (level < 0 || level >= ND_LEVEL_COUNT) return NULL;
+  // The common case, every call after the first: a filled table (the CPU can run it).
+  if (atomic_load_explicit(&filled[level], memory_order_acquire)) return &tables[level];
   if (!nd_level_supported(level)) return NULL;
-  if (!atomic_load_explicit(&filled[level], memory_order_acquire)) {
-    // Racing first callers fill the same entries with the same values; the flag orders
-    // the complete table before any reader that sees it set.
-    nd_kernel_table fresh;
-    nd_fill(level, &fresh);
-    tables[level] = fresh;
-    atomic_store_explicit(&filled[level], 1, memory_order_release);
-  }
+  // Racing first callers fill the same entries with the same values; the flag orders
+  // the complete table before any reader that sees it set.
+  nd_kernel_table fresh;
+  nd_fill(level, &fresh);
+  tables[level] = fresh;
+  atomic_store_explicit(&filled[level], 1, memory_order_release);
   return &tables[level];
 }
 
