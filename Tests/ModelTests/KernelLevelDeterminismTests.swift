@@ -63,7 +63,8 @@ struct KernelLevelDeterminismTests {
   @Test("SmolLM2 Q4_1 (head_dim 64, 9/3 heads): the fixture prompts at every level, bit for bit")
   func smolLM2() throws {
     let path = try TestPaths.requireSmolLM2().path
-    let cases = try ReferenceCase.load("smollm2/reference.json").prefix(2).map { ($0.name, $0.promptIDs) }
-    try Self.compareLevels(path: path, prompts: Array(cases), steps: 3)
+    // One short prompt: the generic level computes 135M parameters per token in plain C.
+    let cases = try ReferenceCase.load("smollm2/reference.json").prefix(1).map { ($0.name, Array($0.promptIDs.prefix(20))) }
+    try Self.compareLevels(path: path, prompts: cases, steps: 3)
   }
 }
