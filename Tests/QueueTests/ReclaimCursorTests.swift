@@ -33,8 +33,9 @@ extension ReclaimCursorTests {
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     _ = try queue.submit([chatJob("slow")])
-    let held = try #require(try queue.claim(worker: "holder", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
-    try await Task.sleep(for: .milliseconds(1300))  // idle past the eager worker's 1 s lease, within the holder's 30 s
+    // The holder's lease is an hour, so a test delayed by a busy machine still finds it running.
+    let held = try #require(try queue.claim(worker: "holder", count: 1, leaseMilliseconds: 3_600_000, reclaim: false).first)
+    try await Task.sleep(for: .milliseconds(1300))  // idle past the eager worker's 1 s lease, within the holder's
     #expect(try queue.claim(worker: "eager", count: 1, leaseMilliseconds: 1000, reclaim: true).isEmpty)
     #expect(try queue.complete(held.lease, result: result(for: held, worker: "holder")) == .stored)
   }
