@@ -49,6 +49,29 @@ extension QueueClient {
     ])
   }
 
+  /// A worker beats at least once a second (`LeaseKeeper`, every min(1 s, lease / 4)) and
+  /// its `worker:<id>` hash expires 6 s after a beat at most; after that much silence it is
+  /// taken for gone (killed, crashed or cut off from Redis), as `watch` reports.
+  public static let heartbeatLapseSeconds = 6.0
+
+  /// Seconds since the newest heartbeat of any worker of this queue, by the server's
+  /// clock; nil when no worker is registered. A worker that stops cleanly unregisters;
+  /// one that dies stays registered with its last beat, so the age keeps growing.
+  public func newestHeartbeatAge() throws(QueueError) -> Double? {
+    let replies = try pipeline([
+      RedisCommand("ZREVRANGE", keys.workers, 0, 0, "WITHSCORES"), RedisCommand("TIME"),
+    ])
+    guard let newest = replies[0].array, newest.count == 2 else { return nil }
+    guard let beat = newest[1].string.flatMap(Double.init), let time = replies[1].array, time.count == 2,
+      let seconds = time[0].int, let micros = time[1].int
+    else {
+      throw QueueError(.protocolError, "reading the newest heartbeat: ZREVRANGE answered \(replies[0].summary), "
+        + "TIME answered \(replies[1].summary)")
+    }
+    let now = Double(seconds * 1000 + micros / 1000)
+    return max(0, now - beat) / 1000
+  }
+
   /// Prefix hashes held by other live workers, for affinity: a worker leaves those
   /// jobs for their holders when it has other work.
   public func prefixesHeldElsewhere(than worker: String, aliveWithinSeconds: Double) throws(QueueError) -> Set<String> {
