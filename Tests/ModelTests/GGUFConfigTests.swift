@@ -166,6 +166,16 @@ import NightdeskTestSupport
     #expect(error(fixed)?.detail.contains("even head_dim") == true)
   }
 
+  /// Found by the reliability suite's model fuzzing: a block count of 2^31 made the loader
+  /// reserve a terabyte and abort. Absurd sizes are refused, naming the key.
+  @Test func absurdSizesAreRefusedBeforeAnythingIsReserved() throws {
+    var b = GGUFBuilder.tinyModel(architecture: "llama")
+    b.set("llama.block_count", .u32(2_147_483_647))
+    #expect { try Self.config(b) } throws: { error in
+      (error as? ModelFileError)?.key == "llama.block_count" && "\(error)".contains("at most 4096")
+    }
+  }
+
   @Test func yarnWithoutItsOriginalLengthIsAnError() throws {
     var b = GGUFBuilder.tinyModel(architecture: "qwen3")
     b.set("qwen3.rope.scaling.type", .string("yarn"))

@@ -62,6 +62,8 @@ extension ModelConfig {
     "kvHeadCount": "attention.head_count_kv", "headDim": "attention.key_length",
     "rmsNormEpsilon": "attention.layer_norm_rms_epsilon", "ropeTheta": "rope.freq_base",
     "yarn": "rope.scaling.factor", "architecture": "general.architecture",
+    "layerCount": "block_count", "hiddenSize": "embedding_length", "intermediateSize": "feed_forward_length",
+    "headCount": "attention.head_count", "vocabularySize": "vocab_size",
   ]
 
   private static func yarn(_ keys: GGUFConfigKeys) throws -> YaRNScaling? {

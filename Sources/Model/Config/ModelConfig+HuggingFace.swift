@@ -61,6 +61,8 @@ extension ModelConfig {
   static let huggingFaceKey = [
     "kvHeadCount": "num_key_value_heads", "headDim": "head_dim", "rmsNormEpsilon": "rms_norm_eps",
     "ropeTheta": "rope_theta", "yarn": "rope_scaling.factor", "architecture": "model_type",
+    "layerCount": "num_hidden_layers", "hiddenSize": "hidden_size", "intermediateSize": "intermediate_size",
+    "headCount": "num_attention_heads", "vocabularySize": "vocab_size",
   ]
 
   private static func yarn(_ scaling: JSONValue?, maxPositions: Int, fields: HFConfigFields) throws -> YaRNScaling? {

@@ -117,6 +117,14 @@ public struct ModelConfig: Sendable, Equatable {
     func invalid(_ setting: String, _ detail: String) -> ModelFileError {
       ModelFileError(.malformed, file: file, key: field(setting), detail)
     }
+    // Sizes beyond any real checkpoint are a damaged or hostile file: refused here, before
+    // a loader reserves memory for them (a block count of 2^31 asked for a terabyte).
+    for (setting, value, limit) in [("layerCount", layerCount, 4096), ("hiddenSize", hiddenSize, 1 << 17),
+                                    ("intermediateSize", intermediateSize, 1 << 20), ("headCount", headCount, 4096),
+                                    ("kvHeadCount", kvHeadCount, 4096), ("headDim", headDim, 4096),
+                                    ("vocabularySize", vocabularySize, 1 << 24)] where value > limit {
+      throw invalid(setting, "is \(value); at most \(limit) is supported")
+    }
     guard headCount % kvHeadCount == 0 else {
       throw invalid("kvHeadCount", "\(headCount) attention heads are not a multiple of \(kvHeadCount) KV heads")
     }
