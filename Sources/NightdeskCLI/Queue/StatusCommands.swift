@@ -131,7 +131,8 @@ struct ResultsCommand: ParsableCommand {
       }
       FileHandle.standardError.write(Data("wrote \(records.count) job(s) to \(output)\n".utf8))
     } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+      // A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do.
+      do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch { throw ExitCode(141) }
     }
   }
 }
