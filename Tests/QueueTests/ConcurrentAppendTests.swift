@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import NightdeskQueue
 import NightdeskRedis
+import NightdeskSupport
 import Testing
 
 /// Two submissions appending to one batch at the same time: job ids are given out inside
@@ -10,20 +11,21 @@ import Testing
   @Test func twoSubmittersAppendingToOneBatchQueueEveryJob() throws {
     let fixture = try QueueFixture()
     let first = try fixture.client().submit([chatJob("opening")])
-    let receipts = LockedReceipts()
-    let errors = LockedReceipts()
+    let receipts = LockedValue<[SubmitReceipt]>([])
+    let errors = LockedValue<[String]>([])
     let (url, keys) = (fixture.server.url, fixture.keys)
     DispatchQueue.concurrentPerform(iterations: 2) { submitter in
       do {
         let queue = QueueClient(redis: try RedisConnection(url: url), keys: keys)
         let specs = (0..<300).map { chatJob("submitter \(submitter) question \($0)") }
-        receipts.append(try queue.submit(specs, toBatch: first.batch))
+        let receipt = try queue.submit(specs, toBatch: first.batch)
+        receipts.withLock { $0.append(receipt) }
       } catch {
-        errors.fail("\(error)")
+        errors.withLock { $0.append("\(error)") }
       }
     }
-    #expect(errors.failures.isEmpty, "\(errors.failures)")
-    let all = receipts.values.flatMap(\.jobs)
+    #expect(errors.current.isEmpty, "\(errors.current)")
+    let all = receipts.current.flatMap(\.jobs)
     #expect(all.count == 600)
     #expect(all.allSatisfy { $0.status == .new }, "\(all.filter { $0.status != .new }.count) jobs were not queued")
     #expect(Set(all.map(\.id)).count == 600)
@@ -31,16 +33,4 @@ import Testing
     #expect(try queue.jobIDs(ofBatch: first.batch).count == 601)
     #expect(try queue.batchStatus(first.batch)?.count(.queued) == 601)
   }
-}
-
-/// Receipts collected from concurrent submitters.
-final class LockedReceipts: @unchecked Sendable {
-  private let lock = NSLock()
-  private var receipts: [SubmitReceipt] = []
-  private var messages: [String] = []
-
-  func append(_ receipt: SubmitReceipt) { lock.withLock { receipts.append(receipt) } }
-  func fail(_ message: String) { lock.withLock { messages.append(message) } }
-  var values: [SubmitReceipt] { lock.withLock { receipts } }
-  var failures: [String] { lock.withLock { messages } }
 }

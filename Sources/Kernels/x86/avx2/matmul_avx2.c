@@ -9,14 +9,6 @@
 
 ND_AVX2_BEGIN
 
-/// The pairwise tree over lanes 0-7 (lo) and 8-15 (hi): l + l+8, l + l+4, l + l+2, 0 + 1.
-static inline float nd_tree16x2(__m256 lo, __m256 hi) {
-  const __m256 s8 = _mm256_add_ps(lo, hi);
-  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-}
-
 /// Lanes [0, count) set (count may exceed 8: all set, or be <= 0: none).
 static inline __m256i nd_lanes_below(int64_t count) {
   const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);

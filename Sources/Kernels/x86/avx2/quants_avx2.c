@@ -20,14 +20,6 @@ static inline __m256i low4x8(__m256i v) { return _mm256_and_si256(v, _mm256_set1
 static inline __m256i high4x8(__m256i v) { return _mm256_srli_epi32(v, 4); }
 static inline float half2(const uint8_t *p) { return _cvtsh_ss(nd_rd16(p)); }
 
-// The pairwise tree over lanes 0-7 (lo) and 8-15 (hi).
-static inline float tree16x2(__m256 lo, __m256 hi) {
-  __m256 s8 = _mm256_add_ps(lo, hi);
-  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-}
-
 // Bits `first` .. `first + 7` of qh as 0 or 16 in eight lanes.
 static inline __m256i q5_high8(uint32_t qh, int first) {
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -152,7 +144,7 @@ static inline nd_w32x4 w32x4_q6_K(const uint8_t *blk, int g) {
         }                                                                                       \
       }                                                                                         \
     }                                                                                           \
-    for (int r = 0; r < R; r++) y[r] = tree16x2(lo[r], hi[r]);                                  \
+    for (int r = 0; r < R; r++) y[r] = nd_tree16x2(lo[r], hi[r]);                                  \
   }                                                                                             \
   void nd_dequantize_row_##T##_avx2(const void *src, float *y, int64_t n) {                     \
     for (int64_t b = 0; b < n / (E); b++)                                                       \
@@ -203,7 +195,7 @@ static inline void w16_bf16_avx2(const uint8_t *p, int64_t i, __m256 *a, __m256 
         hi[r] = _mm256_fmadd_ps(b, x1, hi[r]);                                                  \
       }                                                                                         \
     }                                                                                           \
-    for (int r = 0; r < R; r++) y[r] = tree16x2(lo[r], hi[r]);                                  \
+    for (int r = 0; r < R; r++) y[r] = nd_tree16x2(lo[r], hi[r]);                                  \
   }                                                                                             \
   void nd_dequantize_row_##T##_avx2(const void *src, float *y, int64_t n) {                     \
     int64_t i = 0;                                                                              \
