@@ -59,9 +59,16 @@ import Testing
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<40).map { chatJob("q\($0)") })
-    let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 30, lease: 1.5, drain: false)
-    try await ConditionPoller.waitFor("the first worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0 }
-    kill(doomed.processIdentifier, SIGKILL)
+    // The kill happens on the polling thread the moment a claim is seen: on a busy
+    // cooperative pool the test itself may resume long after, when an echo delay of
+    // seconds would have let the doomed worker finish everything.
+    let (doomed, _) = try Self.startWorker(fixture, id: "doomed", echoDelay: 600, lease: 1.5, drain: false)
+    let doomedPID = doomed.processIdentifier
+    try await ConditionPoller.waitFor("the first worker to claim") {
+      try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 > 0
+    } then: {
+      kill(doomedPID, SIGKILL)
+    }
     try await Self.waitForExit(doomed)
     let held = try queue.batchStatus(receipt.batch)?.count(.running) ?? 0
     #expect(held > 0)
@@ -117,13 +124,18 @@ import Testing
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit((0..<5).map { chatJob("q\($0)") })
-    let (worker, output) = try Self.startWorker(fixture, id: "w", echoDelay: 60, lease: 30, drain: false,
+    let (worker, output) = try Self.startWorker(fixture, id: "w", echoDelay: 600, lease: 30, drain: false,
                                                 extra: ["--grace", "0.5", "--max-sequences", "2", "--prefetch", "1"])
-    try await ConditionPoller.waitFor("the worker to claim") { try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3 }
-    let signalled = ContinuousClock.now
-    kill(worker.processIdentifier, SIGTERM)
+    let workerPID = worker.processIdentifier
+    let signalled = LockedValue(ContinuousClock.now)
+    try await ConditionPoller.waitFor("the worker to claim") {
+      try queue.batchStatus(receipt.batch)?.count(.running) ?? 0 == 3
+    } then: {
+      signalled.withLock { $0 = .now }
+      kill(workerPID, SIGTERM)
+    }
     let exited = try await Self.waitForExit(worker)
-    #expect(exited - signalled < .seconds(10))
+    #expect(exited - signalled.current < .seconds(10))
     #expect(worker.terminationStatus == 0)
     let summary = try JSONParser.parse(output.fileHandleForReading.readDataToEndOfFile().map { $0 })
     #expect(summary["released"]?.intValue == 3 && summary["succeeded"]?.intValue == 0)
