@@ -6,6 +6,8 @@ public enum PreTokenizerKind: String, Sendable, Codable {
   case gpt2
   /// llama.cpp's `smollm`: every `\p{N}` character isolated first, then GPT-2's pattern.
   case smollm
+  /// Llama 3's pattern: Qwen2's, but digits in runs of up to three (llama.cpp's `llama-bpe`).
+  case llama3
 }
 
 /// A token the tokenizer matches whole in raw text, before any splitting.

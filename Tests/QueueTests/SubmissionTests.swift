@@ -79,6 +79,11 @@ import Testing
     #expect(summary.count == 12 && summary.filter { $0.hasSuffix("[cancelled]") }.count == 4)
     let jsonl = ResultFormat.jsonl.render(records).split(separator: "\n")
     #expect(jsonl.count == 12 && jsonl.allSatisfy { (try? JSONParser.parse(String($0))) != nil })
+    let csv = ResultFormat.csv.render(records)
+    let rows = csv.split(separator: "\r\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    #expect(rows.first?.first == "job" && rows.count == 13)
+    #expect(rows.dropFirst().filter { $0[3] == "cancelled" && $0[4].isEmpty }.count == 4)
+    #expect(rows.dropFirst().filter { $0[3] == "succeeded" && $0[4] == "stop" }.count == 8)
     let output = ResultFormat.openai.render(records)
     let lines = output.split(separator: "\n").map(String.init)
     #expect(lines.count == 12)

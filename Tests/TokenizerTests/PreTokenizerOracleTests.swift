@@ -11,10 +11,12 @@ import Testing
 @Suite struct PreTokenizerOracleTests {
   static let qwenPattern =
     #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+  static let llama3Pattern =
+    #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
   static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
   static let alphabet: [String] = [
-    "a", "Z", "é", "中", "ß", "1", "٣", "Ⅱ", "½", " ", " ", " ", "\t", "\n", "\r", "\r\n", "\u{3000}", "\u{00A0}",
+    "a", "Z", "é", "中", "ß", "1", "42", "٣", "Ⅱ", "½", " ", " ", " ", "\t", "\n", "\r", "\r\n", "\u{3000}", "\u{00A0}",
     "\u{2028}", "'", "'", "'s", "'S", "'t", "'ll", "'LL", "'Re", "'ve", "'m", "'d", "'x", ".", "!", ",", "-", "😀",
     "\u{0301}", "\u{200D}", "<", "|", "ſ",
   ]
@@ -56,7 +58,7 @@ import Testing
     return pieces + (try regexPieces(gpt2Pattern, stretch))
   }
 
-  @Test(arguments: [PreTokenizerKind.qwen2, .gpt2, .smollm])
+  @Test(arguments: [PreTokenizerKind.qwen2, .gpt2, .smollm, .llama3])
   func scannerAgreesWithTheRegexOnRandomText(kind: PreTokenizerKind) throws {
     var generator = SplitMix64(seed: 2024)
     for _ in 0..<1500 {
@@ -67,6 +69,7 @@ import Testing
       case .qwen2: expected = try Self.regexPieces(Self.qwenPattern, text)
       case .gpt2: expected = try Self.regexPieces(Self.gpt2Pattern, text)
       case .smollm: expected = try Self.smollmRegexPieces(text)
+      case .llama3: expected = try Self.regexPieces(Self.llama3Pattern, text)
       }
       let pieces = Self.scannerPieces(kind, text)
       #expect(pieces == expected, "\(kind) \(text.debugDescription)")

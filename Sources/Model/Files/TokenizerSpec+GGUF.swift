@@ -37,10 +37,11 @@ extension TokenizerSpec {
     switch try gguf.string("tokenizer.ggml.pre") {
     case "qwen2": pre = .qwen2
     case "smollm": pre = .smollm
+    case "llama-bpe", "llama3": pre = .llama3
     case nil, "gpt2", "default": pre = .gpt2
     case let other?:
       throw gguf.error(.unsupportedArchitecture, key: "tokenizer.ggml.pre",
-                       "pre-tokenizer '\(other)' is not supported (known: qwen2, smollm, gpt2, default)")
+                       "pre-tokenizer '\(other)' is not supported (known: qwen2, smollm, llama-bpe, gpt2, default)")
     }
 
     func tokenID(_ key: String) throws -> Int32? {

@@ -102,11 +102,12 @@ struct ResultsCommand: ParsableCommand {
       Examples:
         nightdesk results b1kz3x9q2abcd --format markdown
         nightdesk results b1kz3x9q2abcd --format openai --output out.jsonl
+        nightdesk results b1kz3x9q2abcd --format csv --output night.csv
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
-  @Option(help: "json, jsonl, markdown, openai or summary.") var format: String = "json"
+  @Option(help: "json, jsonl, markdown, openai, summary or csv (one row per request, RFC 4180).") var format: String = "json"
   @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
 
   func validate() throws {

@@ -12,6 +12,8 @@ public enum ResultFormat: String, Sendable, CaseIterable {
   case openai
   /// One short line per request: its name, state and the start of its answer.
   case summary
+  /// One CSV row per request (RFC 4180, with a header), for spreadsheets.
+  case csv
 
   /// The formatted text. Unfinished jobs appear in `json`, `jsonl` and `markdown`
   /// with their state; `openai` holds finished jobs only (as OpenAI's output does).
@@ -22,6 +24,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     case .markdown: return MarkdownReport.render(records)
     case .openai: return records.flatMap(OpenAIBatchOutput.lines).map { JSONWriter.string($0) + "\n" }.joined()
     case .summary: return records.flatMap(Self.summaryLines).joined()
+    case .csv: return RequestCSV.table(records).text
     }
   }
 

@@ -7,10 +7,18 @@ public enum ChatFormat: String, Sendable, CaseIterable {
   case chatml
   /// ChatML that adds SmolLM2's default system prompt when the chat has none.
   case smollm2
+  /// Llama 3's header and `<|eot_id|>` turns (Llama 3.0 and its fine-tunes).
+  case llama3
+  /// Llama 3.1 and later: the same turns, opened by a dated system turn.
+  case llama31 = "llama3.1"
 
   /// The format of a model's stored Jinja template.
   public init(template: String?) throws {
     guard let template, !template.isEmpty else { throw ChatTemplateError.noTemplate }
+    if template.contains("<|start_header_id|>") && template.contains("<|eot_id|>") {
+      self = template.contains("Cutting Knowledge Date") ? .llama31 : .llama3
+      return
+    }
     guard template.contains("<|im_start|>") else { throw ChatTemplateError.unknownTemplate }
     if template.contains("enable_thinking") || template.contains("<think>") {
       self = .qwen3
@@ -24,6 +32,9 @@ public enum ChatFormat: String, Sendable, CaseIterable {
       self = .chatml
     }
   }
+
+  /// The `--chat-format` values, for help and error texts.
+  public static var names: String { allCases.map(\.rawValue).joined(separator: "|") }
 
   enum SmolLM2 {
     static let defaultSystemPrompt = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"

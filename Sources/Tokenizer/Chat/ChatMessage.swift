@@ -57,9 +57,9 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Sendable, Equatab
   public var description: String {
     switch self {
     case .noTemplate:
-      return "the model has no chat template; pass --chat-format qwen3|chatml|smollm2"
+      return "the model has no chat template; pass --chat-format \(ChatFormat.names)"
     case .unknownTemplate:
-      return "the model's chat template is not one Nightdesk knows; pass --chat-format qwen3|chatml|smollm2"
+      return "the model's chat template is not one Nightdesk knows; pass --chat-format \(ChatFormat.names)"
     case .invalidMessages(let message):
       return "invalid chat messages: \(message)"
     }

@@ -26,6 +26,8 @@ public struct ChatTemplate: Sendable {
     switch format {
     case .qwen3:
       Qwen3ChatRenderer(messages: messages).render(into: &chat)
+    case .llama3, .llama31:
+      try Llama3ChatRenderer(messages: messages, datedSystemTurn: format == .llama31).render(into: &chat)
     case .chatml, .smollm2:
       if format == .smollm2, messages[0].role != "system" {
         chat.template("<|im_start|>system\n\(ChatFormat.SmolLM2.defaultSystemPrompt)<|im_end|>\n")
@@ -36,7 +38,9 @@ public struct ChatTemplate: Sendable {
         chat.template("<|im_end|>\n")
       }
     }
-    if addGenerationPrompt {
+    if addGenerationPrompt, format == .llama3 || format == .llama31 {
+      chat.template(Llama3ChatRenderer.generationPrompt)
+    } else if addGenerationPrompt {
       chat.template("<|im_start|>assistant\n")
       if format == .qwen3, enableThinking == false { chat.template("<think>\n\n</think>\n\n") }
     }

@@ -7,6 +7,7 @@
 ///
 /// Qwen2 (`qwen2`), one digit per piece, case-insensitive contractions:
 ///   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+/// Llama 3 (`llama3`), Qwen2's with `\p{N}{1,3}` for `\p{N}`.
 /// GPT-2 (`gpt2`):
 ///   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 /// llama.cpp's `smollm`: every `\p{N}` scalar is a piece of its own, and GPT-2's
@@ -18,10 +19,11 @@ struct PreTokenizer: Sendable {
   func split(_ text: UnsafeBufferPointer<UInt8>, _ piece: (Int, Int) -> Void) {
     let scanner = Scanner(bytes: text)
     switch kind {
-    case .qwen2:
+    case .qwen2, .llama3:
+      let digits = kind == .llama3 ? 3 : 1
       var position = 0
       while position < text.count {
-        let end = scanner.qwenPieceEnd(from: position)
+        let end = scanner.qwenPieceEnd(from: position, digitsPerPiece: digits)
         piece(position, end)
         position = end
       }
@@ -147,7 +149,8 @@ struct Scanner {
 
   // MARK: Qwen2
 
-  func qwenPieceEnd(from i: Int) -> Int {
+  /// `digitsPerPiece` is 1 for Qwen2's `\p{N}` and 3 for Llama 3's `\p{N}{1,3}`.
+  func qwenPieceEnd(from i: Int, digitsPerPiece: Int) -> Int {
     let end = bytes.count
     let first = scalar(at: i)
     if first.value == apostrophe, let n = contractionLength(at: i, to: end, caseInsensitive: true) {
@@ -161,8 +164,16 @@ struct Scanner {
     {
       return runEnd(from: afterFirst, to: end, while: .letter)
     }
-    // \p{N}
-    if first.cls.contains(.number) { return afterFirst }
+    // \p{N} or \p{N}{1,3}
+    if first.cls.contains(.number) {
+      var j = afterFirst
+      for _ in 1..<digitsPerPiece where j < end {
+        let next = scalar(at: j)
+        guard next.cls.contains(.number) else { break }
+        j += next.length
+      }
+      return j
+    }
     //  ?[^\s\p{L}\p{N}]+[\r\n]*
     var punctuationStart: Int? = nil
     if first.cls.isOther {

@@ -155,11 +155,17 @@ struct HuggingFaceTokenizerFile {
     if types == ["Split", "ByteLevel"], !byteLevelSplits, steps[0]["pattern"]?["Regex"]?.stringValue == Self.qwen2Pattern {
       return .qwen2
     }
+    if types == ["Split", "ByteLevel"], !byteLevelSplits, steps[0]["pattern"]?["Regex"]?.stringValue == Self.llama3Pattern {
+      return .llama3
+    }
     throw TokenizerError.unsupported(
       path: path,
-      message: "pre_tokenizer \(JSONWriter.string(value).prefix(300)); supported are Qwen2's Split regex + ByteLevel, "
+      message: "pre_tokenizer \(JSONWriter.string(value).prefix(300)); supported are Qwen2's or Llama 3's Split regex + ByteLevel, "
         + "GPT-2's ByteLevel, and Digits(individual) + ByteLevel (SmolLM)")
   }
+
+  static let llama3Pattern =
+    #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
   static let qwen2Pattern =
     #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
