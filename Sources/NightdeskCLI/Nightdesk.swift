@@ -16,6 +16,7 @@ struct Nightdesk: AsyncParsableCommand {
         nightdesk watch BATCH
         nightdesk results BATCH --format markdown
       """,
+    version: NightdeskVersion.line,
     groupedSubcommands: [
       CommandGroup(name: "Night's work", subcommands: [
         SubmitCommand.self,

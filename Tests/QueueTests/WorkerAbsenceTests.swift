@@ -102,7 +102,7 @@ import Testing
 }
 
 /// `nightdesk watch` running in the background, its output in files the test reads while it runs.
-private final class WatchProcess {
+final class WatchProcess {
   let process = Process()
   private let folder: URL
 

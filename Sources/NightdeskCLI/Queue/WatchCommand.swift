@@ -18,11 +18,20 @@ struct WatchCommand: AsyncParsableCommand {
       again when a worker is back; it keeps watching, since a worker may still come. \
       --fail-without-worker makes it give up instead, with exit status 1.
 
+      Exit status: 0 when every job of the batch succeeded (or was cancelled); 3 when \
+      the batch finished with failed or dead jobs (a line on stderr counts them); 1 on \
+      an error (an unknown batch, an unreachable Redis, --fail-without-worker).
+
       Examples:
         nightdesk watch b1kz3x9q2abcd
         nightdesk watch b1kz3x9q2abcd --interval 10 >> night.log
         nightdesk watch b1kz3x9q2abcd --fail-without-worker 300   # in a script that started the worker
       """)
+
+  /// The exit status of a batch that finished with failed or dead jobs: distinct from
+  /// 1 (watch itself failed) and 64 (usage), so a script can tell "the night's work
+  /// needs a look" from "watch could not follow it".
+  static let unsuccessfulJobsExitCode: Int32 = 3
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
   @Argument(help: ArgumentHelp("A batch id, as submit printed it.", valueName: "batch")) var batch: String
@@ -59,6 +68,7 @@ struct WatchCommand: AsyncParsableCommand {
       }
       if status.isDone {
         if terminal { print("\n" + BatchText.line(status)) }
+        try Self.judge(status)
         return
       }
       try workers.check(client, unfinished: status.total - status.finished, terminal: terminal)
@@ -76,6 +86,20 @@ struct WatchCommand: AsyncParsableCommand {
       }
       if ContinuousClock.now < nextDraw { try await Task.sleep(until: nextDraw) }
     }
+  }
+}
+
+extension WatchCommand {
+  /// A finished batch with failed or dead jobs: one line on stderr, then exit status 3.
+  static func judge(_ status: BatchStatus) throws {
+    let failed = status.count(.failed)
+    let dead = status.count(.dead)
+    guard failed + dead > 0 else { return }
+    let counts = [(failed, "failed"), (dead, "dead")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+    FileHandle.standardError.write(Data((
+      "watch: batch \(status.batch) finished with \(counts.joined(separator: " and ")) of \(status.total) jobs "
+        + "(nightdesk list --state failed, --state dead; nightdesk retry \(status.batch))\n").utf8))
+    throw ExitCode(unsuccessfulJobsExitCode)
   }
 }
 
