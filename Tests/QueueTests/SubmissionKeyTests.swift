@@ -1,5 +1,6 @@
 import Foundation
 @testable import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskSupport
 import Testing
@@ -139,7 +140,7 @@ import Testing
 
   /// The real binary, run twice on one OpenAI batch file with one key.
   @Test func theSubmitCommandRunTwiceQueuesTheFileOnce() async throws {
-    let binary = WorkerProcessTests.binary
+    let binary = WorkerProcess.binary
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
     let fixture = try QueueFixture()
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nd-keyed-\(UUID().uuidString)")
@@ -161,7 +162,7 @@ import Testing
       process.standardError = FileHandle.nullDevice
       try process.run()
       // Waits without holding a cooperative thread; the reply is one short line, well within the pipe's buffer.
-      try await WorkerProcessTests.waitForExit(process)
+      try await WorkerProcess.waitForExit(process)
       let data = output.fileHandleForReading.readDataToEndOfFile()
       #expect(process.terminationStatus == 0)
       let object = try JSONParser.parse(Array(data)).objectValue

@@ -1,6 +1,8 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
+import NightdeskTestSupport
 import NightdeskWorker
 import Testing
 
