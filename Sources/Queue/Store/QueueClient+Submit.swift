@@ -81,7 +81,7 @@ extension QueueClient {
   /// key queues only what is missing. The refusal names the batch, what was queued and
   /// the key (`partialRefusal`).
   public func submit(_ specs: [JobSpec], toBatch batch: String? = nil) throws(QueueError) -> SubmitReceipt {
-    var batchID: String
+    let batchID: String
     if let batch {
       try QueueIDs.validate(batch, what: "batch")
       guard !QueueIDs.isJobID(batch) else { throw QueueError(.invalidArgument, "'\(batch)' is a job id, not a batch id") }
