@@ -64,9 +64,18 @@ let package = Package(
       ],
       path: "Sources/NightdeskCLI"),
 
-    // MARK: Tests. TestSupport starts real redis-servers and finds fixtures and models.
+    // MARK: Tests: one target per module. Integration tests start real redis-servers and
+    // real `nightdesk` processes and load real model files (no mocks); in a target that has
+    // both, they sit in `Integration/`, apart from the unit tests in `Unit/`.
+    // TestSupport starts redis-servers, runs the binary, finds fixtures and models, and
+    // waits for conditions on a thread of its own (ConditionPoller).
     .target(name: "NightdeskTestSupport", dependencies: ["NightdeskRedis", "NightdeskSupport"],
             path: "Tests/TestSupport"),
+    // QueueTestSupport: a queue on a private redis-server (QueueFixture), job and result
+    // builders, and echo worker processes; for the queue's and the worker's tests.
+    .target(name: "NightdeskQueueTestSupport",
+            dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport"],
+            path: "Tests/QueueTestSupport"),
     .testTarget(name: "SupportTests", dependencies: ["NightdeskSupport", "NightdeskTestSupport"]),
     .testTarget(name: "RedisTests", dependencies: ["NightdeskRedis", "NightdeskTestSupport"]),
     .testTarget(name: "TokenizerTests", dependencies: ["NightdeskTokenizer", "NightdeskModel", "NightdeskTestSupport"],
@@ -82,7 +91,15 @@ let package = Package(
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "CLITests", dependencies: ["NightdeskTestSupport"]),
+    // The queue: submissions, the Lua scripts, reports. One round trip through the output
+    // formats has its results made by an in-process echo worker.
     .testTarget(name: "QueueTests",
-                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskEngine", "NightdeskRedis", "NightdeskTestSupport"]),
+                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRedis", "NightdeskSupport",
+                               "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
+    // The worker: the claim loop, leases, outages, worker processes killed and paused, the
+    // engine behind a worker.
+    .testTarget(name: "WorkerTests",
+                dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskRedis",
+                               "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
   ]
 )

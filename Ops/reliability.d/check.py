@@ -19,12 +19,17 @@ Per submitted request (= job):
              faults can use up, so every dead job also fails the run)
   lost       anything else: missing from the results, stuck queued/running, failed,
              succeeded without a result
-  twice      its custom_id appears on more than one results line, or the events
-             stream holds more than one `succeeded` for its job, or its job reached
-             the `complete` script with two different fencing tokens (it ran to
-             completion twice; seen by the MONITOR recorder, monitor.py), or Redis
-             holds more jobs for the batch than were submitted, or it also ran (succeeded)
-             in a batch that no submit reported (a refused submit had queued it)
+  twice      stored or counted twice: its custom_id appears on more than one results
+             line, or the events stream holds more than one `succeeded` for its job,
+             or its stored result is not the one of the attempt that holds the job (a
+             stale attempt's result got past the fencing), or Redis holds more jobs
+             for the batch than were submitted, or it also ran (succeeded) in a batch
+             that no submit reported (a refused submit had queued it)
+A job that reached the `complete` script with two different fencing tokens (seen by
+the MONITOR recorder, monitor.py) ran to completion twice, and fencing refused the
+later result: work done twice, stored once. That is what a lease promises when a
+worker is cut off longer than its lease, so it is not `twice`; the count is a note
+(`ran twice, stored once`), with examples.
 Also: every batch hash must agree with its jobs (counters per state).
 Exit status 1 when any figure is off, naming which on standard error.
 """
@@ -116,7 +121,7 @@ def main():
             if len(parts) == 3:
                 tokens[parts[0]][parts[1]] = parts[2]
 
-    succeeded, dead, lost, twice = [], [], [], []
+    succeeded, dead, lost, twice, reran = [], [], [], [], []
     jobs_of_batch = collections.defaultdict(list)
     for (batch, custom_id) in expected:
         records = lines_by_id.get((batch, custom_id), [])
@@ -131,11 +136,17 @@ def main():
         if events[job] > 1:
             why_twice.append("%d succeeded events" % events[job])
         if len(tokens[job]) > 1:
-            why_twice.append("ran to completion %d times: %s" % (len(tokens[job]), ", ".join(
+            reran.append("%s (%s) ran to completion %d times: %s" % (job, custom_id, len(tokens[job]), ", ".join(
                 "token %s on %s" % (token, worker) for token, worker in sorted(tokens[job].items()))))
         fields = redis.command("HMGET", prefix + "job:" + job, "state", "attempts", "error", "worker")
         state, attempts, error, worker = fields
-        has_result = redis.command("EXISTS", prefix + "result:" + job) == 1
+        stored = redis.command("GET", prefix + "result:" + job)
+        has_result = stored is not None
+        if has_result and state == "succeeded":
+            result = json.loads(stored)
+            if str(result.get("attempt")) != str(attempts) or result.get("worker") != worker:
+                why_twice.append("its stored result is attempt %s's on %s, but attempt %s on %s holds the job" % (
+                    result.get("attempt"), result.get("worker"), attempts, worker))
         if why_twice:
             twice.append("%s (%s): %s; state %s, attempts %s" % (job, custom_id, "; ".join(why_twice), state, attempts))
         if state == "succeeded" and has_result and records[0].get("text") is not None:
@@ -186,6 +197,9 @@ def main():
 
     if reclaims:
         notes.append("%d lease(s) reclaimed" % reclaims)
+    if reran:
+        notes.append("%d job(s) ran twice, stored once (the later result fenced), e.g. %s" % (
+            len(reran), "; ".join(reran[:EXAMPLES])))
     print("%s: submitted=%d succeeded=%d dead=%d lost=%d twice=%d faults=%d wall_s=%.1f" % (
         args.scenario, len(expected), len(succeeded), len(dead), len(lost), len(twice), args.faults, args.wall),
         flush=True)

@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskSupport
 import Testing

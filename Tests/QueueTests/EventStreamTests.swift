@@ -1,6 +1,8 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
+import NightdeskTestSupport
 import Testing
 
 /// The queue's event stream, followed the way `watch` follows it, against a real redis-server.
@@ -35,7 +37,7 @@ import Testing
   /// `nightdesk watch` with a 60 s interval still returns as soon as a worker finishes the
   /// batch: the last job's change of state wakes it, not its next poll.
   @Test func watchReturnsWhenTheBatchFinishesNotAtItsNextPoll() async throws {
-    let binary = WorkerProcessTests.binary
+    let binary = WorkerProcess.binary
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
     let fixture = try QueueFixture()
     let queue = try fixture.client()
@@ -47,23 +49,28 @@ import Testing
       "watch", receipt.batch, "--interval", "60", "--redis", "unix://\(fixture.server.socketPath)",
       "--queue", fixture.keys.namespace,
     ]
-    let output = Pipe()
-    watch.standardOutput = output
+    let folder = try TestPaths.temporaryDirectory("watch")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let output = folder.appendingPathComponent("stdout")
+    try Data().write(to: output)
+    watch.standardOutput = try FileHandle(forWritingTo: output)
     watch.standardError = FileHandle.nullDevice
     try watch.run()
     defer { if watch.isRunning { watch.terminate() } }
-    // Let it draw the first line (nothing finished), so the finish has to wake it.
-    try await Task.sleep(for: .milliseconds(500))
+    // It draws its first line (nothing finished) before any worker starts, so the finish
+    // has to wake it.
+    try await ConditionPoller.waitFor("watch to draw its first line") {
+      (try? String(contentsOf: output, encoding: .utf8))?.contains("finished") == true
+    }
 
-    let (worker, _) = try WorkerProcessTests.startWorker(fixture, id: "w", echoDelay: 0.05, lease: 30, drain: true)
+    let (worker, _) = try WorkerProcess.start(fixture, id: "w", echoDelay: 0.05, lease: 30, drain: true)
     defer { if worker.isRunning { worker.terminate() } }
     let started = ContinuousClock.now
-    try await WorkerProcessTests.waitForExit(worker)
-    let exited = try await WorkerProcessTests.waitForExit(watch)
+    try await WorkerProcess.waitForExit(worker)
+    let exited = try await WorkerProcess.waitForExit(watch)
     #expect(exited - started < .seconds(45), "watch noticed the end only at its next poll")
     #expect(watch.terminationStatus == 0)
-    let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      .split(separator: "\n")
+    let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
     #expect(lines.first?.contains("0/2 finished") == true, "\(lines)")
     #expect(lines.last?.contains("2/2 finished") == true, "\(lines)")
   }

@@ -1,6 +1,9 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
+import NightdeskSupport
+import NightdeskTestSupport
 import Testing
 
 /// The Lua state machine against a real redis-server: every transition and its counters.
@@ -77,13 +80,19 @@ import Testing
     #expect(try queue.claim(worker: "w", count: 10, leaseMilliseconds: 30_000, reclaim: false).count == 1)
   }
 
-  @Test func expiredLeaseIsReclaimedAndTheOldHolderIsFenced() throws {
+  @Test func expiredLeaseIsReclaimedAndTheOldHolderIsFenced() async throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit([chatJob("q")])
     let first = try #require(try queue.claim(worker: "slow", count: 1, leaseMilliseconds: 100, reclaim: true).first)
-    Thread.sleep(forTimeInterval: 0.25)
-    let second = try #require(try queue.claim(worker: "fast", count: 1, leaseMilliseconds: 100, reclaim: true).first)
+    // Claimed again as soon as the 100 ms lease has run out, however long that takes here.
+    let reclaimed = LockedValue<ClaimedJob?>(nil)
+    try await ConditionPoller.waitFor("the lease to expire and the job to be reclaimed") {
+      let claimed = try queue.claim(worker: "fast", count: 1, leaseMilliseconds: 100, reclaim: true).first
+      reclaimed.withLock { $0 = claimed }
+      return claimed != nil
+    }
+    let second = try #require(reclaimed.current)
     #expect(second.lease.job == first.lease.job)
     #expect(second.lease.token > first.lease.token && second.lease.attempt == 2)
     // The paused worker wakes up: its renewal and its late result are refused.
@@ -101,25 +110,47 @@ import Testing
     let queue = try fixture.client()
     _ = try queue.submit([chatJob("q")])
     let job = try #require(try queue.claim(worker: "a", count: 1, leaseMilliseconds: 300, reclaim: true).first)
+    // Time passes without a clock: the entry and the last renewal are made ten minutes
+    // old, as if many leases had gone by.
+    func age() throws {
+      _ = try queue.redis.command("XCLAIM", fixture.keys.prefix + "q:" + job.lease.lane, QueueKeys.group, "a", 0,
+                                  job.lease.entry, "IDLE", 600_000, "JUSTID")
+      _ = try queue.redis.command("HSET", fixture.keys.prefix + "job:" + job.lease.job, "renewed",
+                                  try queue.serverTimeMilliseconds() - 600_000)
+    }
     for _ in 0..<4 {
-      Thread.sleep(forTimeInterval: 0.15)
+      try age()
       #expect(try queue.renew(worker: "a", leases: [(job.lease, JobProgress(promptTokens: 5, generatedTokens: 2))]) == [nil])
       #expect(try queue.claim(worker: "b", count: 1, leaseMilliseconds: 300, reclaim: true).isEmpty)
     }
     #expect(try queue.batchStatus(job.lease.batch)?.generatedTokens == 2)
+    // Without the renewal, the same age loses the lease.
+    try age()
+    #expect(try queue.claim(worker: "b", count: 1, leaseMilliseconds: 300, reclaim: true).map(\.lease.job) == [job.lease.job])
   }
 
-  @Test func failuresBackOffThenDeadLetter() throws {
+  @Test func failuresBackOffThenDeadLetter() async throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit([chatJob("q", maxAttempts: 2)])
     let first = try #require(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
-    #expect(try queue.finish(first.lease, failure: "engine blew up", disposition: .retry(backoffMilliseconds: 300)) == .delayed)
+    let failedAt = ContinuousClock.now
+    #expect(try queue.finish(first.lease, failure: "engine blew up", disposition: .retry(backoffMilliseconds: 2000)) == .delayed)
     #expect(try queue.batchStatus(receipt.batch)?.count(.delayed) == 1)
-    // Not due yet.
-    #expect(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).isEmpty)
-    Thread.sleep(forTimeInterval: 0.35)
-    let second = try #require(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
+    // Not due yet (checked only while the backoff has surely not run out).
+    let early = try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false)
+    if ContinuousClock.now - failedAt < .milliseconds(1500) { #expect(early.isEmpty) }
+    // Due once the backoff has passed, however long that takes here.
+    let retried = LockedValue<ClaimedJob?>(early.first)
+    try await ConditionPoller.waitFor("the retry to come due") {
+      if retried.current == nil {
+        let claimed = try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).first
+        retried.withLock { $0 = claimed }
+      }
+      return retried.current != nil
+    }
+    #expect(ContinuousClock.now - failedAt >= .milliseconds(1900), "the backoff was waited out")
+    let second = try #require(retried.current)
     #expect(second.lease.attempt == 2)
     #expect(try queue.finish(second.lease, failure: "engine blew up again", disposition: .retry(backoffMilliseconds: 10)) == .dead)
     let status = try #require(try queue.batchStatus(receipt.batch))

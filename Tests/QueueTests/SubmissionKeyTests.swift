@@ -1,5 +1,6 @@
 import Foundation
 @testable import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskSupport
 import Testing
@@ -35,6 +36,60 @@ import Testing
     let asked = work.map { $0.spec.requests[0].messages.last?.content ?? "" }
     #expect(asked.count == 5)
     #expect(Set(asked) == Set(Self.questions.map { "The quarterly report.\n" + $0 }))
+  }
+
+  /// An unkeyed submission larger than one script call that Redis refuses halfway (here at
+  /// `maxmemory`) says what it left queued and where, and names the key that finishes it:
+  /// running it again under that key queues only the rest, into the same batch.
+  @Test func anUnkeyedSubmissionRefusedHalfwayNamesItsBatchAndIsFinishedByItsKey() throws {
+    let document = String(repeating: "A long annual report. ", count: 120)  // about 2.6 kB a job
+    let specs = (0..<(8 * QueueClient.submitChunk)).map { chatJob("Question \($0)?", document: document, customID: "c\($0)") }
+    // Redis checks the memory limit before each script, counting the round trip's arguments
+    // still in its input buffer, so the headroom that lets some calls through but not all
+    // is found by trying, each try on a fresh server: steps of 0.75 MB, well under the
+    // 2.6 MB that the seven calls after the first store.
+    var refusal: (fixture: QueueFixture, error: any Error)?
+    for headroom in stride(from: 500_000, through: 15_000_000, by: 750_000) {
+      let fixture = try QueueFixture()
+      let redis = try RedisConnection(url: fixture.server.url)
+      let info = try redis.command("INFO", "memory").string ?? ""
+      let used = try #require(info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("used_memory:") }
+        .flatMap { Int($0.dropFirst("used_memory:".count)) })
+      _ = try redis.command("CONFIG", "SET", "maxmemory", used + headroom)
+      do {
+        _ = try fixture.client().submit(specs)
+        break  // it all fitted: more headroom would not refuse it
+      } catch {
+        guard try redis.command("ZCARD", fixture.keys.prefix + "batches").int ?? 0 > 0 else { continue }
+        refusal = (fixture, error)
+        break
+      }
+    }
+    let (fixture, error) = try #require(refusal, "no headroom refused the submission halfway")
+    let queue = try fixture.client()
+    let redis = try RedisConnection(url: fixture.server.url)
+    let message = "\(error)"
+    #expect(message.contains("maxmemory"), "\(message)")
+    let batches = try redis.command("ZRANGE", fixture.keys.prefix + "batches", 0, -1).array?.compactMap(\.string) ?? []
+    let batch = try #require(batches.first)
+    #expect(batches.count == 1)
+    let queued = try queue.jobIDs(ofBatch: batch).count
+    #expect(queued > 0 && queued < specs.count, "\(queued)")
+    #expect(message.contains("\(queued) of \(specs.count) job(s) are queued in batch \(batch)"), "\(message)")
+    #expect(message.contains("--idempotency-key \(batch)"), "\(message)")
+
+    _ = try redis.command("CONFIG", "SET", "maxmemory", 0)
+    let finished = try queue.submit(specs, submissionKey: batch)
+    #expect(finished.batch == batch && finished.resumed)
+    #expect(finished.jobs.filter { $0.status == .duplicate }.count == queued)
+    #expect(finished.jobs.filter { $0.status == .new }.count == specs.count - queued)
+    let ids = try queue.jobIDs(ofBatch: batch)
+    #expect(ids.count == specs.count && Set(ids).count == specs.count)
+    // Each request once, in the file's order.
+    let asked = try queue.records(ids).map { $0.spec?.requests.first?.customID ?? "?" }
+    let misplaced = zip(asked, specs.map { $0.requests[0].customID ?? "" }).filter { $0 != $1 }
+    #expect(asked.count == specs.count && misplaced.isEmpty, "\(misplaced.count) misplaced, e.g. \(misplaced.prefix(3))")
+    #expect(try queue.batchStatus(batch)?.total == specs.count)
   }
 
   @Test func differentJobsUnderAUsedKeyAreRefusedButAMovedDeadlineIsNot() throws {
@@ -85,7 +140,7 @@ import Testing
 
   /// The real binary, run twice on one OpenAI batch file with one key.
   @Test func theSubmitCommandRunTwiceQueuesTheFileOnce() async throws {
-    let binary = WorkerProcessTests.binary
+    let binary = WorkerProcess.binary
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
     let fixture = try QueueFixture()
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nd-keyed-\(UUID().uuidString)")
@@ -107,7 +162,7 @@ import Testing
       process.standardError = FileHandle.nullDevice
       try process.run()
       // Waits without holding a cooperative thread; the reply is one short line, well within the pipe's buffer.
-      try await WorkerProcessTests.waitForExit(process)
+      try await WorkerProcess.waitForExit(process)
       let data = output.fileHandleForReading.readDataToEndOfFile()
       #expect(process.terminationStatus == 0)
       let object = try JSONParser.parse(Array(data)).objectValue

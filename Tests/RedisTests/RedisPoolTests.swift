@@ -33,10 +33,12 @@ struct RedisPoolTests {
     let pool = RedisPool(url: server.url, maxConnections: 1, checkoutTimeout: .milliseconds(200))
     let holding = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
+    // The holder keeps the pool's only connection until the test lets it go (a push to
+    // `release` from a connection of its own), not for a time the test hopes is enough.
     Thread.detachNewThread {
       _ = try? pool.withConnection { connection throws(RedisError) in
         holding.signal()
-        return try connection.command(RedisCommand("BLPOP", "never", 1), timeout: .seconds(5))
+        return try connection.command(RedisCommand("BLPOP", "release", 60), timeout: .seconds(70))
       }
       finished.signal()
     }
@@ -48,6 +50,7 @@ struct RedisPoolTests {
     } catch {
       #expect(error.kind == .poolExhausted)
     }
+    _ = try RedisConnection(url: server.url).command("RPUSH", "release", "now")
     try #require(finished.wait(timeout: .now() + .seconds(30)) == .success, "the first borrower never returned")
     // Returned to the pool, the connection is lent again.
     #expect(try pool.withConnection { connection throws(RedisError) in try connection.ping() } == "PONG")

@@ -17,6 +17,12 @@ struct SubmitCommand: ParsableCommand {
       With --idempotency-key, running the same submit again never queues a second copy: \
       what the first run queued is kept and only the rest is added, to the same batch.
 
+      Up to 128 jobs are queued all or nothing. More take several writes, and Redis can \
+      refuse one halfway (at its maxmemory limit, or when the connection drops): the \
+      error then says how many jobs are queued in which batch, and names a key. Running \
+      the same submit again with --idempotency-key and that key (the batch id for a new \
+      batch) queues only the rest, into that batch, never a second copy.
+
       --json prints exactly {"batch": ID, "jobs": N, "rejected": [{"line": L, \
       "error": "..."}]}. The exit status is 1 when nothing could be queued.
 

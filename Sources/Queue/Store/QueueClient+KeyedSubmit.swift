@@ -17,12 +17,30 @@ extension QueueClient {
   public func submit(
     _ specs: [JobSpec], toBatch batch: String? = nil, submissionKey key: String
   ) throws(QueueError) -> SubmitReceipt {
+    try submit(specs, toBatch: batch, submissionKey: key, automatic: false)
+  }
+
+  /// `automatic`: the key was chosen by `submit(_:toBatch:)` for an unkeyed submission.
+  func submit(
+    _ specs: [JobSpec], toBatch batch: String?, submissionKey key: String, automatic: Bool
+  ) throws(QueueError) -> SubmitReceipt {
     try Self.validateSubmissionKey(key)
+    if let batch {
+      try QueueIDs.validate(batch, what: "batch")
+      guard !QueueIDs.isJobID(batch) else { throw QueueError(.invalidArgument, "'\(batch)' is a job id, not a batch id") }
+    }
     // Checked before the key is taken: an invalid first try must not use the key up.
-    _ = try Self.validated(Self.keyed(specs, by: key))
+    let keyed = Self.keyed(specs, by: key)
+    let encoded = try Self.validated(keyed)
     let fingerprint = Self.fingerprint(of: specs)
-    let claimed = try claimSubmission(key: key, fingerprint: fingerprint, batch: batch)
-    var receipt = try submit(Self.keyed(specs, by: key), toBatch: claimed.batch)
+    let claimed: (batch: String, resumed: Bool)
+    do {
+      claimed = try claimSubmission(key: key, fingerprint: fingerprint, batch: batch)
+    } catch where error.kind == .redis {
+      throw QueueError(.redis, "\(error.message); nothing was queued by this run")
+    }
+    var receipt = try queueJobs(
+      keyed, encoded: encoded, inBatch: claimed.batch, resumeWith: SubmissionResume(key: key, automatic: automatic))
     receipt.resumed = claimed.resumed
     return receipt
   }

@@ -72,6 +72,14 @@ extension QueueClient {
 
   /// Queues `specs` as one batch (new, or appended to `batch`), in order; refuses them
   /// all when one is invalid (`validated`).
+  ///
+  /// Up to `submitChunk` jobs are one script call, written whole or not at all (Redis
+  /// refuses a script for memory only before its first write). More take several calls,
+  /// and Redis can refuse one halfway (at `maxmemory`, or the connection drops): such a
+  /// submission takes a submission key of its own, the new batch's id (`<batch>+<tag>`
+  /// when appending), so that the same submit run again with `--idempotency-key` and that
+  /// key queues only what is missing. The refusal names the batch, what was queued and
+  /// the key (`partialRefusal`).
   public func submit(_ specs: [JobSpec], toBatch batch: String? = nil) throws(QueueError) -> SubmitReceipt {
     let batchID: String
     if let batch {
@@ -82,7 +90,19 @@ extension QueueClient {
       var generator = SystemRandomNumberGenerator()
       batchID = QueueIDs.newBatchID(nowMilliseconds: try serverTimeMilliseconds(), using: &generator)
     }
-    let encoded = try Self.validated(specs)
+    guard specs.count > Self.submitChunk else {
+      return try queueJobs(specs, encoded: try Self.validated(specs), inBatch: batchID, resumeWith: nil)
+    }
+    let key = batch.map { "\($0)+\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))" } ?? batchID
+    return try submit(specs, toBatch: batchID, submissionKey: key, automatic: true)
+  }
+
+  /// Writes the validated jobs into `batchID`, `submitChunk` per script call and
+  /// `submitCallsPerPipeline` calls per round trip. When Redis refuses a call, what the
+  /// calls before it queued stays queued and the error says so (`partialRefusal`).
+  func queueJobs(
+    _ specs: [JobSpec], encoded: [String], inBatch batchID: String, resumeWith key: SubmissionResume?
+  ) throws(QueueError) -> SubmitReceipt {
     var calls: [(RedisScript, [any RedisArgumentConvertible])] = []
     var start = 0
     while start < specs.count {
@@ -108,7 +128,19 @@ extension QueueClient {
     var next = 0
     while next < calls.count {
       let group = Array(calls[next..<min(next + Self.submitCallsPerPipeline, calls.count)])
-      for reply in try runAll(group) {
+      let replies: [RedisReply]
+      do {
+        replies = try runAllReplies(group)
+      } catch {
+        // The connection broke: the calls of this round trip may or may not have run.
+        throw Self.partialRefusal(error, queued: jobs, uncertain: true, of: specs.count, batch: batchID, resume: key)
+      }
+      var refusal: QueueError?
+      for reply in replies {
+        if let message = reply.errorMessage {
+          refusal = refusal ?? QueueError(.redis, "a queue script failed: \(message)")
+          continue
+        }
         let items = try reply.scriptArray("submit")
         var index = 0
         while index + 1 < items.count {
@@ -118,9 +150,41 @@ extension QueueClient {
           index += 2
         }
       }
+      if let refusal {
+        throw Self.partialRefusal(refusal, queued: jobs, uncertain: false, of: specs.count, batch: batchID, resume: key)
+      }
       next += group.count
     }
     return SubmitReceipt(batch: batchID, jobs: jobs)
   }
-}
 
+  /// How a refused submission can be finished: the key it was made under, and whether
+  /// the key was chosen for it (an unkeyed submission of several script calls).
+  struct SubmissionResume {
+    var key: String
+    var automatic: Bool
+  }
+
+  /// `error`, saying what the refused submission left behind and how to finish it.
+  static func partialRefusal(
+    _ error: QueueError, queued: [SubmittedJob], uncertain: Bool, of total: Int, batch: String,
+    resume: SubmissionResume?
+  ) -> QueueError {
+    let new = queued.filter { $0.status == .new }.count
+    let there = queued.filter { $0.status == .new || $0.status == .duplicate }.count
+    if there == 0 && !uncertain {
+      return QueueError(error.kind, "\(error.message); nothing of this submission was queued (batch \(batch))")
+    }
+    var text = "\(error.message); \(uncertain ? "at least " : "")\(there) of \(total) job(s) are queued in batch \(batch)"
+    if new != there { text += " (\(there - new) of them by an earlier run under this key)" }
+    switch resume {
+    case .some(let resume) where resume.automatic:
+      text += "; to queue only the rest, into \(batch), run the same submit again with --idempotency-key \(resume.key)"
+    case .some(let resume):
+      text += "; to queue only the rest, run the same submit again with --idempotency-key \(resume.key)"
+    case .none:
+      text += "; `nightdesk cancel \(batch)` drops them"
+    }
+    return QueueError(error.kind, text)
+  }
+}

@@ -36,6 +36,16 @@ public final class QueueClient {
   /// SCRIPT FLUSH) answers NOSCRIPT without running anything; those calls are
   /// loaded and sent again. Other error replies throw, naming the script's reply.
   func runAll(_ calls: [(RedisScript, [any RedisArgumentConvertible])]) throws(QueueError) -> [RedisReply] {
+    let replies = try runAllReplies(calls)
+    for reply in replies {
+      if let message = reply.errorMessage { throw QueueError(.redis, "a queue script failed: \(message)") }
+    }
+    return replies
+  }
+
+  /// `runAll`, with the scripts' error replies returned in their places (a script Redis
+  /// refused does not hide what the others of the round trip did).
+  func runAllReplies(_ calls: [(RedisScript, [any RedisArgumentConvertible])]) throws(QueueError) -> [RedisReply] {
     let commands = calls.map { call($0.0, $0.1) }
     var replies = try pipeline(commands)
     let missing = replies.indices.filter { replies[$0].errorMessage?.hasPrefix("NOSCRIPT") == true }
@@ -46,9 +56,6 @@ public final class QueueClient {
       }
       let again = try pipeline(missing.map { commands[$0] })
       for (slot, reply) in zip(missing, again) { replies[slot] = reply }
-    }
-    for reply in replies {
-      if let message = reply.errorMessage { throw QueueError(.redis, "a queue script failed: \(message)") }
     }
     return replies
   }

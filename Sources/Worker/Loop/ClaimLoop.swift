@@ -24,6 +24,11 @@ struct ClaimLoop {
   /// Outcomes not yet written (Redis was away); their leases are still renewed.
   private var unwritten: [JobOutcome] = []
   private var lastReclaim: ContinuousClock.Instant?
+  /// When Redis was last in trouble for this loop (a call failed or had to reconnect, or a
+  /// pass took longer than the lease): other workers may have been cut off with it,
+  /// holding finished work they could not store yet. Their expired leases are left alone
+  /// for one lease after this.
+  private var lastRedisTrouble: ContinuousClock.Instant?
   private var lastComplaint: ContinuousClock.Instant?
   private var cancelledAt: ContinuousClock.Instant?
   private var averageRequests = 1.0
@@ -50,7 +55,10 @@ struct ClaimLoop {
       assert(thread?.isCurrentThread ?? true, "the claim loop left its thread")
       stopLost(inbox.takeLost())
       unwritten += inbox.take()
+      let passStarted = ContinuousClock.now
+      let reconnects = queue.redis.reconnectCount
       var redisHealthy = record()
+      noteTrouble(healthy: redisHealthy, since: passStarted, reconnects: reconnects)
       var claimedFull = false
       if let deadline = stopDeadline() {
         if !backlog.isEmpty { giveBack(backlog.removeAll()) }
@@ -69,17 +77,30 @@ struct ClaimLoop {
         }
       } else {
         startHeldJobs()
-        do {
-          claimedFull = try claim()
-          startHeldJobs()
-          if configuration.drain, running.isEmpty, backlog.isEmpty, unwritten.isEmpty, try queueIsEmpty() { return }
-        } catch {
-          complain("claiming failed, retrying: \(error)")
-          redisHealthy = false
+        // A pass whose outcomes could not be written claims nothing: Redis is away, and
+        // more work would only be more to give back.
+        if redisHealthy {
+          do {
+            claimedFull = try claim()
+            startHeldJobs()
+            if configuration.drain, running.isEmpty, backlog.isEmpty, unwritten.isEmpty, try queueIsEmpty() { return }
+          } catch {
+            complain("claiming failed, retrying: \(error)")
+            redisHealthy = false
+          }
         }
       }
+      noteTrouble(healthy: redisHealthy, since: passStarted, reconnects: reconnects)
       if claimedFull && redisHealthy { continue }
       await inbox.wait(timeout: redisHealthy ? configuration.pollInterval : .seconds(1))
+    }
+  }
+
+  /// Redis was in trouble until now if a call of this pass failed, had to reconnect (the
+  /// outage may have ended only inside it, after retries), or the pass took a lease.
+  private mutating func noteTrouble(healthy: Bool, since passStarted: ContinuousClock.Instant, reconnects: Int) {
+    if !healthy || queue.redis.reconnectCount != reconnects || ContinuousClock.now - passStarted > configuration.lease {
+      lastRedisTrouble = .now
     }
   }
 
@@ -91,7 +112,13 @@ struct ClaimLoop {
     let want = min(256, Int((Double(freeRequests) / max(1, averageRequests)).rounded(.up)) + configuration.prefetch - backlog.count)
     guard want > 0 else { return false }
     let now = ContinuousClock.now
-    let reclaim = lastReclaim.map { now - $0 >= min(configuration.lease / 2, .seconds(1)) } ?? true
+    // After an outage, the workers cut off with this one come back at about the same
+    // time, each with results finished in the dark: their leases expired, but their
+    // holders store them at their first pass. Reclaiming those jobs at once would run
+    // them a second time (the late result fenced, the work wasted), so expired leases
+    // wait one lease past this worker's last trouble with Redis.
+    let settled = lastRedisTrouble.map { now - $0 >= configuration.lease } ?? true
+    let reclaim = settled && (lastReclaim.map { now - $0 >= min(configuration.lease / 2, .seconds(1)) } ?? true)
     if reclaim { lastReclaim = now }
     let claimed = try queue.claim(
       worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim,

@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskTestSupport
 import Testing
@@ -17,7 +18,7 @@ import Testing
     var before = ContinuousClock.now
     try queue.heartbeat(worker: "live", details: [:], heldPrefixes: [], ttlSeconds: 6)
     var age = try #require(try queue.newestHeartbeatAge())
-    #expect(age >= 0 && age <= Self.seconds(ContinuousClock.now - before) + 0.002)
+    #expect(age >= 0 && age <= Self.seconds(ContinuousClock.now - before) + 0.05)
 
     // A worker that died 42 s ago stays registered with its last beat; the newest beat counts.
     let now = try queue.serverTimeMilliseconds()
@@ -28,7 +29,7 @@ import Testing
     before = ContinuousClock.now
     try queue.unregister(worker: "live")
     age = try #require(try queue.newestHeartbeatAge())
-    #expect(age >= 42 && age <= 42 + Self.seconds(ContinuousClock.now - before) + 0.002)
+    #expect(age >= 42 && age <= 42 + Self.seconds(ContinuousClock.now - before) + 0.05)
   }
 
   /// No worker at all: watch says so on stderr (once), keeps watching, says when a
@@ -46,10 +47,10 @@ import Testing
       "\(watch.stderr)")
     #expect(watch.process.isRunning, "watch must keep watching: a worker may come")
 
-    let (worker, _) = try WorkerProcessTests.startWorker(fixture, id: "late", echoDelay: 0, lease: 30, drain: true)
+    let (worker, _) = try WorkerProcess.start(fixture, id: "late", echoDelay: 0, lease: 30, drain: true)
     defer { if worker.isRunning { worker.terminate() } }
-    try await WorkerProcessTests.waitForExit(worker)
-    try await WorkerProcessTests.waitForExit(watch.process)
+    try await WorkerProcess.waitForExit(worker)
+    try await WorkerProcess.waitForExit(watch.process)
     #expect(watch.process.terminationStatus == 0, "\(watch.stderr)")
     #expect(watch.stdout.split(separator: "\n").last?.contains("2/2 finished") == true, "\(watch.stdout)")
     // Once per change, however many redraws: one report of the absence.
@@ -67,7 +68,7 @@ import Testing
     let started = ContinuousClock.now
     let watch = try WatchProcess(fixture, batch: receipt.batch, extra: ["--fail-without-worker", "2"])
     defer { watch.stop() }
-    let exited = try await WorkerProcessTests.waitForExit(watch.process)
+    let exited = try await WorkerProcess.waitForExit(watch.process)
     #expect(watch.process.terminationStatus == 1, "\(watch.stderr)")
     #expect(exited - started >= .seconds(QueueClient.heartbeatLapseSeconds), "gave up before a heartbeat could lapse")
     // The age: 42 s and what passed since, so only its start is fixed.
@@ -83,16 +84,16 @@ import Testing
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let receipt = try queue.submit([chatJob("slow")])
-    let (worker, _) = try WorkerProcessTests.startWorker(fixture, id: "busy", echoDelay: 8, lease: 30, drain: true)
+    let (worker, _) = try WorkerProcess.start(fixture, id: "busy", echoDelay: 8, lease: 30, drain: true)
     defer { if worker.isRunning { worker.terminate() } }
     try await ConditionPoller.waitFor("the worker to register") { try queue.newestHeartbeatAge() != nil }
 
     let watch = try WatchProcess(fixture, batch: receipt.batch, extra: ["--interval", "0.2", "--fail-without-worker", "2"])
     defer { watch.stop() }
-    try await WorkerProcessTests.waitForExit(watch.process)
+    try await WorkerProcess.waitForExit(watch.process)
     #expect(watch.process.terminationStatus == 0, "\(watch.stderr)")
     #expect(!watch.stderr.contains("no live worker"), "\(watch.stderr)")
-    try await WorkerProcessTests.waitForExit(worker)
+    try await WorkerProcess.waitForExit(worker)
     #expect(worker.terminationStatus == 0)
   }
 
@@ -107,7 +108,7 @@ final class WatchProcess {
   private let folder: URL
 
   init(_ fixture: QueueFixture, batch: String, extra: [String]) throws {
-    let binary = WorkerProcessTests.binary
+    let binary = WorkerProcess.binary
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
     folder = try TestPaths.temporaryDirectory("nd-watch")
     for name in ["stdout", "stderr"] { try Data().write(to: folder.appendingPathComponent(name)) }

@@ -1,6 +1,7 @@
 import Foundation
 import NightdeskEngine
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskTestSupport
 import NightdeskWorker
 import Testing
@@ -115,7 +116,7 @@ import Testing
     let records = try queue.records(try queue.jobIDs(ofBatch: receipt.batch))
     #expect(records.map { $0.result?.requests.first?.customID } == (0..<500).map { "c\($0)" })
     #expect(records.allSatisfy { $0.state == .succeeded && ($0.result?.generatedTokens ?? 0) >= 1 })
-    #expect(try WorkerProcessTests.successEvents(queue).values.allSatisfy { $0 == 1 })
+    #expect(try WorkerProcess.successEvents(queue).values.allSatisfy { $0 == 1 })
     for (_, executor) in workers { await executor.engine.shutdown() }
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskWorker
 import Testing

@@ -1,5 +1,4 @@
 import Foundation
-import NightdeskQueue
 
 /// Waits for a condition the test cannot be told about (a worker process claiming,
 /// a job making progress) by polling it on a thread of its own, every 20 ms, while
@@ -16,8 +15,13 @@ import NightdeskQueue
 /// The timeouts are generous on purpose: they only turn a real hang into a failure,
 /// and in-process workers share the pool with those busy suites, so on a loaded
 /// machine their progress can stall for tens of seconds without anything being wrong.
-enum ConditionPoller {
-  static func waitFor(
+public enum ConditionPoller {
+  /// The condition did not hold within the timeout.
+  public struct TimedOut: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  public static func waitFor(
     _ what: String, timeout: Duration = .seconds(120), _ condition: @escaping () throws -> Bool,
     then action: @escaping () throws -> Void = {}
   ) async throws {
@@ -44,7 +48,7 @@ enum ConditionPoller {
     func run(_ what: String, timeout: Duration) throws {
       let deadline = ContinuousClock.now + timeout
       while try !condition() {
-        guard ContinuousClock.now < deadline else { throw QueueError(.protocolError, "timed out waiting for \(what)") }
+        guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting for \(what)") }
         Thread.sleep(forTimeInterval: 0.02)
       }
       try action()

@@ -1,0 +1,54 @@
+import Foundation
+import NightdeskQueue
+import NightdeskRedis
+import NightdeskSupport
+import NightdeskTestSupport
+
+/// Real `nightdesk worker --echo` processes on a `QueueFixture`'s redis-server, for the
+/// worker's process tests and for queue tests that need jobs run (events, `watch`).
+public enum WorkerProcess {
+  /// The `nightdesk` binary `swift build --build-tests` put beside the test bundle.
+  public static var binary: URL { NightdeskBinary.url }
+
+  /// Starts `nightdesk worker --echo` on the fixture's queue; its standard output (the
+  /// `--json` summary) goes to the pipe returned.
+  public static func start(
+    _ fixture: QueueFixture, id: String, echoDelay: Double, lease: Double, drain: Bool, extra: [String] = []
+  ) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = [
+      "worker", "--echo", "--echo-delay", String(echoDelay), "--redis", "unix://\(fixture.server.socketPath)",
+      "--queue", fixture.keys.namespace, "--lease", String(lease), "--worker-id", id, "--backoff", "0.05", "--json",
+    ] + (drain ? ["--drain"] : []) + extra
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, output)
+  }
+
+  /// One `succeeded` event per job: the result was stored exactly once.
+  public static func successEvents(_ queue: QueueClient) throws -> [String: Int] {
+    let events = try queue.redis.command("XRANGE", queue.keys.events, "-", "+").array ?? []
+    var counts: [String: Int] = [:]
+    for event in events {
+      let fields = (event.array?.last?.array ?? []).compactMap(\.string)
+      var pairs: [String: String] = [:]
+      for index in stride(from: 0, to: fields.count - 1, by: 2) { pairs[fields[index]] = fields[index + 1] }
+      if pairs["event"] == "succeeded", let job = pairs["job"] { counts[job, default: 0] += 1 }
+    }
+    return counts
+  }
+
+  /// `Process.waitUntilExit` without blocking a cooperative thread. Returns when the
+  /// exit was seen, on the polling thread: the test may resume much later on a busy pool.
+  @discardableResult
+  public static func waitForExit(_ process: Process) async throws -> ContinuousClock.Instant {
+    let seen = LockedValue(ContinuousClock.now)
+    try await ConditionPoller.waitFor("worker \(process.processIdentifier) to exit") { !process.isRunning } then: {
+      seen.withLock { $0 = .now }
+    }
+    return seen.current
+  }
+}
