@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskQueue
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskTestSupport
 import Testing
@@ -32,7 +33,7 @@ import Testing
     #expect(try queue.finish(bad.lease, failure: "invalid request", disposition: .permanent) == .failed)
     #expect(try queue.finish(doomed.lease, failure: "engine crashed", disposition: .retry(backoffMilliseconds: 0)) == .dead)
 
-    try await WorkerProcessTests.waitForExit(watch.process)
+    try await WorkerProcess.waitForExit(watch.process)
     #expect(watch.process.terminationStatus == 3, "\(watch.stderr)")
     #expect(watch.stdout.split(separator: "\n").last?.contains("3/3 finished") == true, "\(watch.stdout)")
     #expect(watch.stderr.contains("watch: batch \(receipt.batch) finished with 1 failed and 1 dead of 3 jobs"),

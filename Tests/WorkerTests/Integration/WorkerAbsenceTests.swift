@@ -101,34 +101,3 @@ import Testing
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
   }
 }
-
-/// `nightdesk watch` running in the background, its output in files the test reads while it runs.
-final class WatchProcess {
-  let process = Process()
-  private let folder: URL
-
-  init(_ fixture: QueueFixture, batch: String, extra: [String]) throws {
-    let binary = WorkerProcess.binary
-    try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build nightdesk first (swift build --build-tests)")
-    folder = try TestPaths.temporaryDirectory("nd-watch")
-    for name in ["stdout", "stderr"] { try Data().write(to: folder.appendingPathComponent(name)) }
-    process.executableURL = binary
-    process.arguments = ["watch", batch, "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace] + extra
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: folder.appendingPathComponent("stdout"))
-    process.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("stderr"))
-    try process.run()
-  }
-
-  var stdout: String { read("stdout") }
-  var stderr: String { read("stderr") }
-
-  private func read(_ name: String) -> String {
-    (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
-  }
-
-  func stop() {
-    if process.isRunning { process.terminate() }
-    try? FileManager.default.removeItem(at: folder)
-  }
-}
