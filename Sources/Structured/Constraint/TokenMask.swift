@@ -1,0 +1,52 @@
+/// A set of token ids as bits: the tokens a constraint allows at one step.
+public struct TokenMask: Sendable, Equatable {
+  /// Ids 0..<count (the vocabulary's size).
+  public let count: Int
+  /// Bit `id & 63` of word `id >> 6`. // [(count + 63) / 64]
+  var words: [UInt64]
+
+  public init(count: Int) {
+    self.count = count
+    words = [UInt64](repeating: 0, count: (count + 63) / 64)
+  }
+
+  public subscript(id: Int) -> Bool {
+    guard id >= 0, id < count else { return false }
+    return words[id >> 6] & (1 << UInt64(id & 63)) != 0
+  }
+
+  public mutating func insert(_ id: Int) {
+    precondition(id >= 0 && id < count, "token \(id) outside a mask of \(count)")
+    words[id >> 6] |= 1 << UInt64(id & 63)
+  }
+
+  public mutating func removeAll() {
+    for index in words.indices { words[index] = 0 }
+  }
+
+  /// How many ids are in the set.
+  public var allowedCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+  /// The ids in the set, ascending.
+  public var allowedIDs: [Int32] {
+    var ids: [Int32] = []
+    for (index, word) in words.enumerated() where word != 0 {
+      var bits = word
+      while bits != 0 {
+        ids.append(Int32(index << 6 + bits.trailingZeroBitCount))
+        bits &= bits - 1
+      }
+    }
+    return ids
+  }
+
+  /// Sets every logit the mask does not allow to -infinity, padding rows beyond `count`
+  /// included, so that any sampler (greedy, temperature, top-k/p) picks an allowed id.
+  public func apply(to logits: UnsafeMutableBufferPointer<Float>) {
+    words.withUnsafeBufferPointer { words in
+      for id in 0..<logits.count where id >= count || words[id >> 6] & (1 << UInt64(id & 63)) == 0 {
+        logits[id] = -.infinity
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import NightdeskStructured
+import NightdeskSupport
+import Testing
+
+/// The automaton byte by byte: a vocabulary of the 256 single bytes and an end token.
+@Suite struct AutomatonTests {
+  /// Whether `text` followed by the end token is accepted.
+  static func accepts(_ schema: StructuredSchema, _ text: String) -> Bool {
+    var constraint = TokenConstraint(schema: schema, vocabulary: StructuredFixtures.bytes)
+    do {
+      for byte in text.utf8 { try constraint.accept(token: Int(byte)) }
+      try constraint.accept(token: 256)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  static func acceptsBytes(_ schema: StructuredSchema, _ bytes: [UInt8]) -> Bool {
+    var constraint = TokenConstraint(schema: schema, vocabulary: StructuredFixtures.bytes)
+    do {
+      for byte in bytes { try constraint.accept(token: Int(byte)) }
+      try constraint.accept(token: 256)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  @Test func annualReportTexts() throws {
+    let schema = try StructuredFixtures.schema(StructuredFixtures.annualReport)
+    let accepted = [
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[]}"#,
+      #"{"company": "Acme", "year": -3, "revenue": 1.5e+3, "sentiment": "negative", "risks": [{"risk": "rates", "severity": 2, "page": null}], "audited": true, "note": "ok"}"#,
+      "{\n\"company\": \"\\u00e9\\n\\\"q\\\"\",\n\"year\": 0,\n\"sentiment\": \"positive\",\n\"risks\": [ ]\n}",
+      #"{"company":"日本語 ✓ 😀","year":123456789012345678,"sentiment":"neutral","risks":[{"risk":"","severity":1,"page":7}],"note":null}"#,
+    ]
+    for text in accepted {
+      #expect(Self.accepts(schema, text), "\(text)")
+      #expect(schema.validate(try JSONParser.parse(text)).isEmpty)
+    }
+    let refused = [
+      #" {"company":"Acme","year":2024,"sentiment":"neutral","risks":[]}"#,  // leading space
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[]} "#,  // trailing space
+      #"{"company":  "Acme","year":2024,"sentiment":"neutral","risks":[]}"#,  // two spaces
+      "{\"company\":\n \"Acme\",\"year\":2024,\"sentiment\":\"neutral\",\"risks\":[]}",  // newline and indent
+      #"{"year":2024,"company":"Acme","sentiment":"neutral","risks":[]}"#,  // out of schema order
+      #"{"company":"Acme","year":2024,"sentiment":"neutral"}"#,  // required risks missing
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[],"extra":1}"#,
+      #"{"company":"Acme","year":2024.0,"sentiment":"neutral","risks":[]}"#,  // integer with a fraction
+      #"{"company":"Acme","year":1234567890123456789,"sentiment":"neutral","risks":[]}"#,  // 19 digits
+      #"{"company":"Acme","year":01,"sentiment":"neutral","risks":[]}"#,
+      #"{"company":"Acme","year":2024,"sentiment":"Neutral","risks":[]}"#,
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[{"risk":"a","severity":1},{"risk":"b","severity":1},{"risk":"c","severity":1},{"risk":"d","severity":1}]}"#,
+      #"{"company":"\ud800","year":2024,"sentiment":"neutral","risks":[]}"#,  // half a surrogate pair
+      #"{"company":"\x","year":2024,"sentiment":"neutral","risks":[]}"#,
+      "{\"company\":\"tab\there\",\"year\":2024,\"sentiment\":\"neutral\",\"risks\":[]}",  // raw control byte
+      #"{"company":"12345678901234567890123456789012345678901","year":1,"sentiment":"neutral","risks":[]}"#,  // 41 > maxLength 40
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[],}"#,
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[],"revenue":1}"#,  // revenue's place has passed
+      #"{"company":"Acme","year":2024,"sentiment":"neutral","risks":[]"#,  // unfinished
+    ]
+    for text in refused { #expect(!Self.accepts(schema, text), "\(text)") }
+  }
+
+  @Test func invalidUTF8IsRefusedInsideStrings() throws {
+    let schema = try StructuredFixtures.schema(#"{"type": "string"}"#)
+    #expect(Self.acceptsBytes(schema, [0x22, 0xC3, 0xA9, 0x22]))  // é
+    #expect(Self.acceptsBytes(schema, [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22]))  // 😀
+    for bad: [UInt8] in [[0x22, 0xC3, 0x22], [0x22, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+                         [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xE0, 0x80, 0x80, 0x22]] {
+      #expect(!Self.acceptsBytes(schema, bad), "\(bad)")
+    }
+  }
+
+  @Test func scalarsAndLimits() throws {
+    let number = try StructuredFixtures.schema(StructuredFixtures.number)
+    for text in ["0", "-0", "12.5", "1e5", "1E-05", "-3.25e+12", "123456789012345678.123456789012345678e99"] {
+      #expect(Self.accepts(number, text), "\(text)")
+    }
+    for text in ["", "-", "01", "1.", ".5", "1e", "1e+", "+1", "1e100", "1234567890123456789", "NaN", "1 "] {
+      #expect(!Self.accepts(number, text), "\(text)")
+    }
+    let tags = try StructuredFixtures.schema(StructuredFixtures.tags)
+    #expect(Self.accepts(tags, #"["ab", "cdefghijkl"]"#))
+    #expect(!Self.accepts(tags, "[]"))
+    #expect(!Self.accepts(tags, #"["a"]"#))
+    #expect(!Self.accepts(tags, #"["abcdefghijk"]"#))
+    #expect(!Self.accepts(tags, #"["ab","ab","ab","ab","ab"]"#))
+    let compact = try StructuredFixtures.schema(StructuredFixtures.tags, whitespace: .none)
+    #expect(Self.accepts(compact, #"["ab","cd"]"#))
+    #expect(!Self.accepts(compact, #"["ab", "cd"]"#))
+    let literal = try StructuredFixtures.schema(#"{"enum": [1, 12, "a\"b", {"k": [true, null]}]}"#)
+    for text in ["1", "12", #""a\"b""#, #"{"k":[true,null]}"#] { #expect(Self.accepts(literal, text), "\(text)") }
+    for text in ["2", "123", #"{"k": [true, null]}"#] { #expect(!Self.accepts(literal, text), "\(text)") }
+  }
+
+  /// No state of a walk is a dead end: every byte-level walk ends, with one valid text.
+  @Test(arguments: StructuredFixtures.all.map(\.name)) func byteWalksEndInValidText(name: String) throws {
+    let text = StructuredFixtures.all.first { $0.name == name }!.text
+    let schema = try StructuredFixtures.schema(text)
+    for seed in UInt64(1)...40 {
+      let outcome = RandomWalk.run(schema: schema, vocabulary: StructuredFixtures.bytes, seed: seed, maximumSteps: 20_000)
+      #expect(outcome.problems.isEmpty, "seed \(seed): \(outcome.problems)")
+      guard outcome.problems.isEmpty else { continue }
+      #expect(schema.validate(text: outcome.text).isEmpty, "\(String(decoding: outcome.text, as: UTF8.self))")
+      #expect(whitespaceOutsideStrings(outcome.text).longestRun <= 1)
+    }
+  }
+}
