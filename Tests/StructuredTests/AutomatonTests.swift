@@ -1,5 +1,6 @@
 import NightdeskStructured
 import NightdeskSupport
+import NightdeskTestSupport
 import Testing
 
 /// The automaton byte by byte: a vocabulary of the 256 single bytes and an end token.
@@ -105,6 +106,52 @@ import Testing
       guard outcome.problems.isEmpty else { continue }
       #expect(schema.validate(text: outcome.text).isEmpty, "\(String(decoding: outcome.text, as: UTF8.self))")
       #expect(whitespaceOutsideStrings(outcome.text).longestRun <= 1)
+    }
+  }
+
+  /// With `.none`, a walk's text has no whitespace outside strings at all.
+  @Test func compactWalksHaveNoWhitespace() throws {
+    let schema = try StructuredFixtures.schema(StructuredFixtures.annualReport, whitespace: .none)
+    for seed in UInt64(1)...30 {
+      let outcome = RandomWalk.run(schema: schema, vocabulary: StructuredFixtures.bytes, seed: seed, maximumSteps: 20_000)
+      #expect(outcome.problems.isEmpty, "seed \(seed): \(outcome.problems)")
+      #expect(whitespaceOutsideStrings(outcome.text).longestRun == 0, "\(String(decoding: outcome.text, as: UTF8.self))")
+    }
+  }
+
+  @Test func theEndTokenComesOnlyAfterAWholeValueAndNothingAfterIt() throws {
+    let schema = try StructuredFixtures.schema(StructuredFixtures.number)
+    var constraint = TokenConstraint(schema: schema, vocabulary: StructuredFixtures.bytes)
+    var mask = TokenMask(count: StructuredFixtures.bytes.count)
+    constraint.allowedTokens(into: &mask)
+    #expect(!mask[256] && !constraint.isComplete)
+    #expect(throws: ConstraintError.tokenNotAllowed(token: 256, afterBytes: 0)) { try constraint.accept(token: 256) }
+    try constraint.accept(token: Int(UInt8(ascii: "7")))
+    constraint.allowedTokens(into: &mask)
+    #expect(mask[256] && constraint.isComplete && mask[Int(UInt8(ascii: "0"))] && !mask[Int(UInt8(ascii: " "))])
+    try constraint.accept(token: 256)
+    #expect(constraint.isFinished && constraint.text == Array("7".utf8))
+    constraint.allowedTokens(into: &mask)
+    #expect(mask.allowedCount == 0)
+    #expect(throws: ConstraintError.finished(token: 55)) { try constraint.accept(token: 55) }
+  }
+}
+
+@Suite struct TokenMaskTests {
+  /// `apply` leaves exactly the allowed logits, over word edges and padding rows.
+  @Test func applyLeavesExactlyTheAllowedLogits() {
+    var random = SplitMix64(seed: 5)
+    for count in [1, 63, 64, 65, 200] {
+      var mask = TokenMask(count: count)
+      let pattern = random.next()
+      for id in 0..<count where (pattern >> UInt64(id % 64)) & 1 == 1 || id % 64 == 63 || (id >= 64 && id < 128) {
+        mask.insert(id)
+      }
+      var logits = [Float](repeating: 1, count: count + 7)
+      logits.withUnsafeMutableBufferPointer { mask.apply(to: $0) }
+      for (id, logit) in logits.enumerated() {
+        #expect((logit == 1) == mask[id], "count \(count) id \(id)")
+      }
     }
   }
 }

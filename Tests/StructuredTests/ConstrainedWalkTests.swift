@@ -42,7 +42,8 @@ import Testing
           }
           let missing = expected.allowedIDs.filter { !mask[Int($0)] }.prefix(5)
           let extra = mask.allowedIDs.filter { !expected[Int($0)] }.prefix(5)
-          #expect(mask == expected, "\(name) step \(step) after \(String(decoding: constraint.text, as: UTF8.self).debugDescription): missing \(Array(missing)), extra \(Array(extra))")
+          let same = mask == expected  // compared as a Bool: a failure prints the differences, not two masks
+          #expect(same, "\(name) step \(step) after \(String(decoding: constraint.text, as: UTF8.self).debugDescription): missing \(Array(missing)), extra \(Array(extra))")
           checked += 1
         }
         let allowed = mask.allowedIDs

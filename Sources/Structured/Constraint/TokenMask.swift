@@ -42,11 +42,28 @@ public struct TokenMask: Sendable, Equatable {
 
   /// Sets every logit the mask does not allow to -infinity, padding rows beyond `count`
   /// included, so that any sampler (greedy, temperature, top-k/p) picks an allowed id.
+  /// A word at a time: runs of 64 refused ids are one fill, runs of allowed ones a skip.
   public func apply(to logits: UnsafeMutableBufferPointer<Float>) {
+    guard let base = logits.baseAddress else { return }
+    let covered = min(logits.count, count)
     words.withUnsafeBufferPointer { words in
-      for id in 0..<logits.count where id >= count || words[id >> 6] & (1 << UInt64(id & 63)) == 0 {
-        logits[id] = -.infinity
+      var start = 0
+      for word in words where start < covered {
+        let width = min(64, covered - start)
+        if word == 0 {
+          (base + start).update(repeating: -.infinity, count: width)
+        } else if word != ~0 {
+          var refused = ~word
+          while refused != 0 {
+            let bit = refused.trailingZeroBitCount
+            if bit >= width { break }
+            base[start + bit] = -.infinity
+            refused &= refused - 1
+          }
+        }
+        start += 64
       }
     }
+    if logits.count > count { (base + count).update(repeating: -.infinity, count: logits.count - count) }
   }
 }
