@@ -44,7 +44,7 @@ import Testing
         var checked = 0
         for step in 0..<400 where !constraint.isFinished {
           constraint.allowedTokens(into: &mask)
-          if step < 4 || step % 11 == 0, checked < 10 {
+          if step < 4 || step % 11 == 0, checked < 6 {
             var expected = TokenMask(count: vocabulary.count)
             for id in 0..<vocabulary.count {
               var copy = constraint

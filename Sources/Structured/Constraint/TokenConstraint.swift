@@ -27,6 +27,17 @@ public enum ConstraintError: Error, CustomStringConvertible, Sendable, Equatable
 ///   try constraint.accept(token: sample(logits))
 /// }
 /// ```
+///
+/// In the engine (not wired yet): one `TokenVocabulary` per loaded model; one constraint
+/// per request, kept beside its sampler for the request's whole life (a preemption that
+/// recomputes the KV cache from the tokens must not feed them again); the mask applied
+/// to the request's logits row before penalties, temperature and top-k/p/min-p, so that
+/// truncation only ever keeps allowed tokens; `accept` with the sampled token. The end
+/// tokens are allowed only once the value is complete, and once the value can go no
+/// further they are all that is allowed, so generation stops by itself; `ignoreEOS` and
+/// stop strings do not apply to constrained requests. The KV cache and the prefix cache
+/// see only token ids and are untouched. Memory: up to `MaskCache.capacity` masks of
+/// `count / 8` bytes each (about 0.45 MB with Qwen3's vocabulary).
 public struct TokenConstraint: Sendable {
   public let schema: StructuredSchema
   public let vocabulary: TokenVocabulary
