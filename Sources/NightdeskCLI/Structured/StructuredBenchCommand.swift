@@ -78,6 +78,8 @@ struct StructuredBenchCommand: ParsableCommand {
     let text = try schema.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? Self.defaultSchema
     let document: JSONValue
     do { document = try JSONParser.parse(text) } catch { throw CommandFailure("\(schema ?? "schema"): \(error)") }
+    var compiled: StructuredSchema
+    do { compiled = try StructuredSchema.compile(document) } catch { throw CommandFailure("\(error)") }  // before the model
 
     let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: URL(fileURLWithPath: model)))
     let vocabularyStart = DispatchTime.now().uptimeNanoseconds
@@ -86,7 +88,6 @@ struct StructuredBenchCommand: ParsableCommand {
     let vocabularyCPUNanos = Self.threadCPUNanoseconds() - vocabularyCPUStart
     let vocabularyNanos = DispatchTime.now().uptimeNanoseconds - vocabularyStart
 
-    var compiled: StructuredSchema? = nil
     var compileNanos: [UInt64] = [], compileCPUNanos: [UInt64] = []
     for _ in 0..<compiles {
       let start = DispatchTime.now().uptimeNanoseconds
@@ -95,7 +96,6 @@ struct StructuredBenchCommand: ParsableCommand {
       compileCPUNanos.append(Self.threadCPUNanoseconds() - cpuStart)
       compileNanos.append(DispatchTime.now().uptimeNanoseconds - start)
     }
-    guard let compiled else { return }
 
     // Wall time, and the thread's CPU time: on a shared machine the wall time of a few
     // masks includes being descheduled (tens of ms); the CPU time is the mask's own cost.
