@@ -118,6 +118,17 @@ import Testing
     #expect(problems.isEmpty, "\(problems.prefix(5))")
   }
 
+  /// A long output pushes thousands of frames; the arena is compacted on the way and the
+  /// stack below stays right (the inner arrays still close, the end comes after the last).
+  @Test func longOutputsKeepTheirStackThroughCompaction() throws {
+    let schema = try StructuredFixtures.schema(
+      #"{"type": "array", "items": {"type": "array", "maxItems": 2, "items": {"type": "integer"}}}"#)
+    let text = "[" + Array(repeating: "[1,2]", count: 3000).joined(separator: ",") + ",[3]]"
+    #expect(Self.accepts(schema, text))
+    #expect(!Self.accepts(schema, String(text.dropLast())))
+    #expect(!Self.accepts(schema, "[" + Array(repeating: "[1,2]", count: 3000).joined(separator: ",") + ",[3,4,5]]"))
+  }
+
   @Test func theEndTokenComesOnlyAfterAWholeValueAndNothingAfterIt() throws {
     let schema = try StructuredFixtures.schema(StructuredFixtures.number)
     var constraint = TokenConstraint(schema: schema, vocabulary: StructuredFixtures.bytes)
