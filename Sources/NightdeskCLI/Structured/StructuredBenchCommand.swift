@@ -17,12 +17,14 @@ struct StructuredBenchCommand: ParsableCommand {
     discussion: """
       Loads only the tokenizer of --model (default: the SmolLM2 GGUF under models/), \
       builds its vocabulary trie, compiles the JSON Schema of --schema (default: an \
-      annual-report job schema with nested objects, arrays, enums and nullable fields) --compiles times and reports the median, then runs --walks \
-      random constrained walks and times every mask: mean, p50, p99, p99.9 and max, in \
-      wall time and in the thread's CPU time (on a busy machine the wall time of a few \
-      masks includes being descheduled), with the CPU. Every walk's text is validated \
+      annual-report job schema with nested objects, arrays, enums and nullable fields) \
+      --compiles times and reports the median, then runs --walks random constrained \
+      walks and times every mask: mean, p50, p99, p99.9 and max, in wall time and in \
+      the thread's CPU time (on a busy machine the wall time of a few masks includes \
+      being descheduled), with the CPU. Every walk's text is validated \
       against the schema; one that is not valid (there should be none) fails the \
-      command. --json prints one JSON object.
+      command. Also timed: applying each mask to a row of logits (-inf for every \
+      refused id). --json prints one JSON object.
 
       Examples:
         nightdesk bench structured --model Tests/Fixtures/qwen3-tiny
@@ -100,6 +102,9 @@ struct StructuredBenchCommand: ParsableCommand {
     // Wall time, and the thread's CPU time: on a shared machine the wall time of a few
     // masks includes being descheduled (tens of ms); the CPU time is the mask's own cost.
     var maskNanos: [UInt64] = [], maskCPUNanos: [UInt64] = []
+    // Applying the mask to a row of logits (-inf for refused ids), as a sampler would.
+    var applyNanos: [UInt64] = []
+    var logits = [Float](repeating: 0, count: vocabulary.count)
     var state = seed
     func random() -> UInt64 {  // an LCG's high bits, as `bench` makes its synthetic prompts
       state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -116,6 +121,9 @@ struct StructuredBenchCommand: ParsableCommand {
         constraint.allowedTokens(into: &mask)
         maskCPUNanos.append(Self.threadCPUNanoseconds() - cpuStart)
         maskNanos.append(DispatchTime.now().uptimeNanoseconds - start)
+        let applyStart = DispatchTime.now().uptimeNanoseconds
+        logits.withUnsafeMutableBufferPointer { mask.apply(to: $0) }
+        applyNanos.append(DispatchTime.now().uptimeNanoseconds - applyStart)
         let allowed = mask.allowedIDs
         guard !allowed.isEmpty else { break }
         try constraint.accept(token: Int(allowed[Int(random() % UInt64(allowed.count))]))
@@ -125,7 +133,7 @@ struct StructuredBenchCommand: ParsableCommand {
       if !constraint.isFinished { unfinished += 1 } else if !compiled.validate(text: constraint.text).isEmpty { invalid += 1 }
     }
 
-    let wall = MaskTimes(maskNanos), cpu = MaskTimes(maskCPUNanos)
+    let wall = MaskTimes(maskNanos), cpu = MaskTimes(maskCPUNanos), apply = MaskTimes(applyNanos)
     let compileMedian = Double(compileNanos.sorted()[compileNanos.count / 2]) / 1000
     let compileCPUMedian = Double(compileCPUNanos.sorted()[compileCPUNanos.count / 2]) / 1000
     var report = JSONObject()
@@ -141,6 +149,7 @@ struct StructuredBenchCommand: ParsableCommand {
     report["output_bytes"] = .int(Int64(outputBytes))
     report["mask_wall_us"] = wall.json
     report["mask_cpu_us"] = cpu.json
+    report["apply_wall_us"] = apply.json
     report["unfinished_walks"] = .int(Int64(unfinished))
     report["invalid_outputs"] = .int(Int64(invalid))
     if json {
@@ -153,6 +162,7 @@ struct StructuredBenchCommand: ParsableCommand {
       print("token mask over \(maskNanos.count) tokens of \(walks) walks, \(vocabulary.count) token vocabulary:")
       print("  wall: \(wall.text)")
       print("  cpu:  \(cpu.text)")
+      print("applying it to a row of logits: \(apply.text)")
       print("invalid outputs \(invalid), unfinished walks \(unfinished), on \(KernelLevel.cpuName)")
     }
     if invalid > 0 { throw CommandFailure("\(invalid) walks ended in text the schema does not accept") }
