@@ -164,4 +164,29 @@ import Testing
       }
     }
   }
+
+  /// `argmax` is the argmax of the logits `apply` leaves, NaN aside.
+  @Test func argmaxAgreesWithApplyingTheMask() {
+    var random = SplitMix64(seed: 11)
+    for round in 0..<200 {
+      let count = 1 + Int(random.next() % 300)
+      var mask = TokenMask(count: count)
+      for id in 0..<count where random.next() % 5 == 0 { mask.insert(id) }
+      var logits = (0..<count).map { _ in Float(Int(random.next() % 41) - 20) }
+      if round % 7 == 0 { logits[Int(random.next() % UInt64(count))] = .nan }
+      let picked = logits.withUnsafeBufferPointer { mask.argmax($0) }
+      var masked = logits
+      masked.withUnsafeMutableBufferPointer { mask.apply(to: $0) }
+      let allowed = mask.allowedIDs.map(Int.init).filter { !logits[$0].isNaN }
+      let expected = allowed.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }
+      if mask.allowedCount == 0 {
+        #expect(picked == nil)
+      } else if let expected {
+        #expect(picked == expected, "round \(round)")
+        #expect(masked[expected] == logits[expected])
+      } else {
+        #expect(picked.map { mask[$0] } == true)
+      }
+    }
+  }
 }

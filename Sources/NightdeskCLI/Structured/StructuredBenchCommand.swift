@@ -24,7 +24,8 @@ struct StructuredBenchCommand: ParsableCommand {
       being descheduled), with the CPU. Every walk's text is validated \
       against the schema; one that is not valid (there should be none) fails the \
       command. Also timed: applying each mask to a row of logits (-inf for every \
-      refused id). --json prints one JSON object.
+      refused id), and a greedy pick under it that reads only the allowed logits. \
+      --json prints one JSON object.
 
       Examples:
         nightdesk bench structured --model Tests/Fixtures/qwen3-tiny
@@ -103,7 +104,7 @@ struct StructuredBenchCommand: ParsableCommand {
     // masks includes being descheduled (tens of ms); the CPU time is the mask's own cost.
     var maskNanos: [UInt64] = [], maskCPUNanos: [UInt64] = []
     // Applying the mask to a row of logits (-inf for refused ids), as a sampler would.
-    var applyNanos: [UInt64] = []
+    var applyNanos: [UInt64] = [], argmaxNanos: [UInt64] = []
     var logits = [Float](repeating: 0, count: vocabulary.count)
     var state = seed
     func random() -> UInt64 {  // an LCG's high bits, as `bench` makes its synthetic prompts
@@ -124,6 +125,9 @@ struct StructuredBenchCommand: ParsableCommand {
         let applyStart = DispatchTime.now().uptimeNanoseconds
         logits.withUnsafeMutableBufferPointer { mask.apply(to: $0) }
         applyNanos.append(DispatchTime.now().uptimeNanoseconds - applyStart)
+        let argmaxStart = DispatchTime.now().uptimeNanoseconds
+        _ = logits.withUnsafeBufferPointer { mask.argmax($0) }
+        argmaxNanos.append(DispatchTime.now().uptimeNanoseconds - argmaxStart)
         let allowed = mask.allowedIDs
         guard !allowed.isEmpty else { break }
         try constraint.accept(token: Int(allowed[Int(random() % UInt64(allowed.count))]))
@@ -134,6 +138,7 @@ struct StructuredBenchCommand: ParsableCommand {
     }
 
     let wall = MaskTimes(maskNanos), cpu = MaskTimes(maskCPUNanos), apply = MaskTimes(applyNanos)
+    let argmax = MaskTimes(argmaxNanos)
     let compileMedian = Double(compileNanos.sorted()[compileNanos.count / 2]) / 1000
     let compileCPUMedian = Double(compileCPUNanos.sorted()[compileCPUNanos.count / 2]) / 1000
     var report = JSONObject()
@@ -150,6 +155,7 @@ struct StructuredBenchCommand: ParsableCommand {
     report["mask_wall_us"] = wall.json
     report["mask_cpu_us"] = cpu.json
     report["apply_wall_us"] = apply.json
+    report["masked_argmax_wall_us"] = argmax.json
     report["unfinished_walks"] = .int(Int64(unfinished))
     report["invalid_outputs"] = .int(Int64(invalid))
     if json {
@@ -163,6 +169,7 @@ struct StructuredBenchCommand: ParsableCommand {
       print("  wall: \(wall.text)")
       print("  cpu:  \(cpu.text)")
       print("applying it to a row of logits: \(apply.text)")
+      print("greedy pick under it (argmax):  \(argmax.text)")
       print("invalid outputs \(invalid), unfinished walks \(unfinished), on \(KernelLevel.cpuName)")
     }
     if invalid > 0 { throw CommandFailure("\(invalid) walks ended in text the schema does not accept") }

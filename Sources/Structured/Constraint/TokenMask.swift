@@ -66,4 +66,30 @@ public struct TokenMask: Sendable, Equatable {
     }
     if logits.count > count { (base + count).update(repeating: -.infinity, count: logits.count - count) }
   }
+
+  /// Greedy decoding under the mask without writing the logits: the allowed id with the
+  /// largest logit (the lowest on a tie, NaN never chosen while another is allowed), nil
+  /// when nothing is allowed. Reads only the allowed ids: a handful outside strings.
+  public func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int? {
+    var best = -1
+    var bestValue = -Float.infinity
+    var first = -1
+    words.withUnsafeBufferPointer { words in
+      for index in words.indices where words[index] != 0 {
+        var bits = words[index]
+        while bits != 0 {
+          let id = index << 6 + bits.trailingZeroBitCount
+          guard id < logits.count else { return }
+          if first < 0 { first = id }
+          let value = logits[id]
+          if value > bestValue || (best < 0 && value == bestValue) {
+            best = id
+            bestValue = value
+          }
+          bits &= bits - 1
+        }
+      }
+    }
+    return best >= 0 ? best : (first >= 0 ? first : nil)
+  }
 }
