@@ -172,6 +172,7 @@ import Testing
       let count = 1 + Int(random.next() % 300)
       var mask = TokenMask(count: count)
       for id in 0..<count where random.next() % 5 == 0 { mask.insert(id) }
+      if round % 2 == 0 { for id in 0..<min(count, 128) { mask.insert(id) } }  // whole words allowed
       var logits = (0..<count).map { _ in Float(Int(random.next() % 41) - 20) }
       if round % 7 == 0 { logits[Int(random.next() % UInt64(count))] = .nan }
       let picked = logits.withUnsafeBufferPointer { mask.argmax($0) }

@@ -76,6 +76,16 @@ public struct TokenMask: Sendable, Equatable {
     var first = -1
     words.withUnsafeBufferPointer { words in
       for index in words.indices where words[index] != 0 {
+        let start = index << 6
+        if words[index] == ~0, start + 64 <= logits.count {
+          // A whole word allowed (inside strings, most are): a plain scan, no bit tricks.
+          if first < 0 { first = start }
+          for id in start..<(start + 64) where logits[id] > bestValue || (best < 0 && logits[id] == bestValue) {
+            best = id
+            bestValue = logits[id]
+          }
+          continue
+        }
         var bits = words[index]
         while bits != 0 {
           let id = index << 6 + bits.trailingZeroBitCount
