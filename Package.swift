@@ -51,6 +51,10 @@ let package = Package(
     .target(name: "NightdeskEngine",
             dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
             path: "Sources/Engine", swiftSettings: optimisedSwift),
+    // Schema-constrained decoding: JSON Schema → byte automaton → token masks. Knows
+    // tokenizers, not models or the engine, so the sampler can take it in from outside.
+    .target(name: "NightdeskStructured", dependencies: ["NightdeskSupport", "NightdeskTokenizer"],
+            path: "Sources/Structured", swiftSettings: optimisedSwift),
     .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskSupport"], path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
@@ -59,7 +63,7 @@ let package = Package(
       name: "NightdeskCLI",
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer",
-        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker",
+        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -89,6 +93,10 @@ let package = Package(
     .testTarget(name: "EngineTests",
                 dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskTestSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
+                swiftSettings: optimisedSwift),
+    .testTarget(name: "StructuredTests",
+                dependencies: ["NightdeskStructured", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
+                               "NightdeskTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "CLITests", dependencies: ["NightdeskTestSupport"]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output

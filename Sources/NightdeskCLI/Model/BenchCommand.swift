@@ -38,7 +38,7 @@ struct BenchCommand: AsyncParsableCommand {
             --requests 32 --prefix-tokens 900 --suffix-tokens 32 --gen-tokens 64
         nightdesk bench queue --json   # the queue alone, no model
       """,
-    subcommands: [BenchQueueCommand.self])
+    subcommands: [BenchQueueCommand.self, StructuredBenchCommand.self])
 
   @Option(help: ArgumentHelp("A Hugging Face model folder or a .gguf file.", valueName: "path"))
   var model: String?  // required, except for `bench queue`

@@ -1,0 +1,29 @@
+/// Masks of automaton states seen before, for one constraint. Inside a string or a
+/// number the state repeats token after token (counters far from their bounds read as
+/// the same key, see `TokenConstraint.key`), so most steps are a lookup. A fixed number
+/// of entries, replaced round robin.
+struct MaskCache: Sendable {
+  static let capacity = 24
+  private var index: [[Frame]: Int] = [:]
+  private var keys: [[Frame]] = []
+  private var masks: [[UInt64]] = []
+  private var hand = 0
+
+  func lookup(_ key: [Frame]) -> [UInt64]? {
+    index[key].map { masks[$0] }
+  }
+
+  mutating func store(_ key: [Frame], _ mask: [UInt64]) {
+    if keys.count < Self.capacity {
+      index[key] = keys.count
+      keys.append(key)
+      masks.append(mask)
+      return
+    }
+    index[keys[hand]] = nil
+    index[key] = hand
+    keys[hand] = key
+    masks[hand] = mask
+    hand = (hand + 1) % Self.capacity
+  }
+}
