@@ -6,8 +6,8 @@ import Testing
 /// what it does, and fits an 80-column terminal.
 @Suite struct CLIHelpTests {
   /// Every command path, found by following the SUBCOMMANDS sections of the help.
-  private static func commandPaths(under path: [String] = []) throws -> [[String]] {
-    let help = try NightdeskBinary.run(path + ["--help"], environment: ["COLUMNS": "80"]).stdout
+  private static func commandPaths(under path: [String] = []) async throws -> [[String]] {
+    let help = try await NightdeskBinary.run(path + ["--help"], environment: ["COLUMNS": "80"]).stdout
     var children: [[String]] = []
     var inSubcommands = false
     for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -18,18 +18,20 @@ import Testing
         children.append(path + [String(name)])
       }
     }
-    return try [path] + children.flatMap { try commandPaths(under: $0) }
+    var paths = [path]
+    for child in children { paths += try await commandPaths(under: child) }
+    return paths
   }
 
-  @Test func everyCommandsHelpTeachesAndFitsEightyColumns() throws {
-    let paths = try Self.commandPaths()
+  @Test func everyCommandsHelpTeachesAndFitsEightyColumns() async throws {
+    let paths = try await Self.commandPaths()
     // The night's commands, the model tools and the admin commands are all there.
     for expected in [["submit"], ["worker"], ["status"], ["watch"], ["results"], ["generate"], ["bench"],
                      ["tokenize"], ["redis", "ping"], ["queue", "stats"], ["queue", "bench"]] {
       #expect(paths.contains(expected), "\(expected) is missing from the help")
     }
     for path in paths {
-      let result = try NightdeskBinary.run(path + ["--help"], environment: ["COLUMNS": "80"])
+      let result = try await NightdeskBinary.run(path + ["--help"], environment: ["COLUMNS": "80"])
       let name = (["nightdesk"] + path).joined(separator: " ")
       #expect(result.status == 0, "\(name) --help: \(result.stderr)")
       let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -42,7 +44,7 @@ import Testing
     }
   }
 
-  @Test func runTimeErrorsAreOneLineWithoutUsage() throws {
+  @Test func runTimeErrorsAreOneLineWithoutUsage() async throws {
     let folder = try TestPaths.temporaryDirectory("cli-errors")
     defer { try? FileManager.default.removeItem(at: folder) }
     let cases: [(arguments: [String], mentions: String)] = [
@@ -54,7 +56,7 @@ import Testing
       (["generate", "--model", TestPaths.fixture("qwen3-tiny").path, "--prompt-ids", "1,x"], "--prompt-ids"),
     ]
     for (arguments, mentions) in cases {
-      let result = try NightdeskBinary.run(arguments)
+      let result = try await NightdeskBinary.run(arguments)
       let lines = result.stderr.split(separator: "\n")
       #expect(result.status == 1, "\(arguments): status \(result.status)")
       #expect(lines.count == 1 && lines.first?.hasPrefix("Error: ") == true, "\(arguments): \(result.stderr)")

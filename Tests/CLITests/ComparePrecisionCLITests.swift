@@ -6,8 +6,8 @@ import Testing
 @Suite struct ComparePrecisionCLITests {
   static let gguf = TestPaths.fixture("qwen3-tiny").appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
 
-  @Test func comparePrecisionPrintsAgreementAsJSON() throws {
-    let result = try NightdeskBinary.run(["compare-precision", "--model", Self.gguf, "--steps", "4", "--threads", "1", "--json"])
+  @Test func comparePrecisionPrintsAgreementAsJSON() async throws {
+    let result = try await NightdeskBinary.run(["compare-precision", "--model", Self.gguf, "--steps", "4", "--threads", "1", "--json"])
     #expect(result.status == 0, "\(result.stderr)")
     let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     #expect(object["steps"] as? Int == 16)  // 4 built-in prompts × 4 steps
@@ -17,14 +17,14 @@ import Testing
     #expect(meanError > 0 && meanError < 1)
   }
 
-  @Test func generateTakesInt8Activations() throws {
-    let result = try NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1,2,3", "--max-tokens", "3",
+  @Test func generateTakesInt8Activations() async throws {
+    let result = try await NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1,2,3", "--max-tokens", "3",
                                           "--activations", "int8", "--json"])
     #expect(result.status == 0, "\(result.stderr)")
     let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     #expect(object["prompt_ids"] as? [Int] == [1, 2, 3])
     #expect((object["tokens"] as? [Int])?.count == 3, "\(result.stdout)")
-    let bad = try NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1", "--activations", "int4"])
+    let bad = try await NightdeskBinary.run(["generate", "--model", Self.gguf, "--prompt-ids", "1", "--activations", "int4"])
     #expect(bad.status != 0 && bad.stderr.contains("--activations"), "\(bad.stderr)")
   }
 }

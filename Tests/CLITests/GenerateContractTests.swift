@@ -59,8 +59,8 @@ import Testing
   }
 
   /// Runs `generate` with `--json`; the output must be exactly one JSON object on one line.
-  static func generateJSON(_ arguments: [String]) throws -> Record {
-    let result = try NightdeskBinary.run(["generate"] + arguments + ["--json"])
+  static func generateJSON(_ arguments: [String]) async throws -> Record {
+    let result = try await NightdeskBinary.run(["generate"] + arguments + ["--json"])
     guard result.status == 0 else { throw Malformed(description: "status \(result.status): \(result.stderr)") }
     let lines = result.stdout.split(separator: "\n")
     guard lines.count == 1, let line = lines.first,
@@ -105,19 +105,19 @@ import Testing
      "--temperature", "0", "--ignore-eos", "--top-logits", "10"]
   }
 
-  @Test func qwenFolderGreedyJSONMatchesTheReference() throws {
+  @Test func qwenFolderGreedyJSONMatchesTheReference() async throws {
     for reference in try Self.cases("qwen3-tiny/reference.json", named: ["single_token", "short_en", "code_python"]) {
-      let record = try Self.generateJSON(["--model", Self.qwenFolder.path] + Self.greedyArguments(reference.promptIDs, steps: 24))
+      let record = try await Self.generateJSON(["--model", Self.qwenFolder.path] + Self.greedyArguments(reference.promptIDs, steps: 24))
       Self.expectMatches(record, reference, steps: 24, tolerance: 1e-3)
       // Ordinary vocabulary ids always decode to something.
       #expect(!record.text.isEmpty, "\(reference.name): empty text for tokens \(record.tokens)")
     }
   }
 
-  @Test func qwenQ8GGUFGreedyJSONMatchesItsReference() throws {
+  @Test func qwenQ8GGUFGreedyJSONMatchesItsReference() async throws {
     let reference = try #require(try Self.cases("qwen3-tiny/reference_gguf_q8_0.json", named: ["chat_user_only"]).first)
     let model = Self.qwenFolder.appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
-    let record = try Self.generateJSON(["--model", model] + Self.greedyArguments(reference.promptIDs, steps: 24))
+    let record = try await Self.generateJSON(["--model", model] + Self.greedyArguments(reference.promptIDs, steps: 24))
     Self.expectMatches(record, reference, steps: 24, tolerance: 1e-3)
     #expect(!record.text.isEmpty)
   }
@@ -129,11 +129,11 @@ import Testing
     return file.path
   }
 
-  @Test func smolLM2MessagesApplyTheChatTemplateAndMatchTheReference() throws {
+  @Test func smolLM2MessagesApplyTheChatTemplateAndMatchTheReference() async throws {
     let reference = try #require(try Self.cases("smollm2/reference.json", named: ["system_pirate"]).first)
     let folder = try TestPaths.temporaryDirectory("generate-contract")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let record = try Self.generateJSON([
+    let record = try await Self.generateJSON([
       "--model", TestPaths.smolLM2.path, "--messages", try Self.messagesFile(reference, in: folder),
       "--max-tokens", "32", "--temperature", "0", "--ignore-eos", "--top-logits", "10",
     ])
@@ -141,12 +141,12 @@ import Testing
     #expect(record.text == reference.greedyText)
   }
 
-  @Test func greedyWithoutIgnoreEOSStopsAtEndOfSequence() throws {
+  @Test func greedyWithoutIgnoreEOSStopsAtEndOfSequence() async throws {
     let reference = try #require(try Self.cases("smollm2/reference.json", named: ["capital_france"]).first)
     let eos = try #require(reference.firstEOSIndex)
     let folder = try TestPaths.temporaryDirectory("generate-contract")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let record = try Self.generateJSON([
+    let record = try await Self.generateJSON([
       "--model", TestPaths.smolLM2.path, "--messages", try Self.messagesFile(reference, in: folder),
       "--max-tokens", "32", "--temperature", "0",
     ])
@@ -156,25 +156,25 @@ import Testing
     #expect(record.text == answer)
   }
 
-  @Test func withoutJSONItPrintsTheGeneratedText() throws {
+  @Test func withoutJSONItPrintsTheGeneratedText() async throws {
     let reference = try #require(try Self.cases("qwen3-tiny/reference.json", named: ["short_en"]).first)
     let ids = reference.promptIDs.map(String.init).joined(separator: ",")
     let base = ["generate", "--model", Self.qwenFolder.path, "--prompt-ids", ids, "--max-tokens", "24",
                 "--temperature", "0", "--ignore-eos"]
-    let plain = try NightdeskBinary.run(base)
-    let record = try Self.generateJSON(Array(base.dropFirst()))
+    let plain = try await NightdeskBinary.run(base)
+    let record = try await Self.generateJSON(Array(base.dropFirst()))
     #expect(plain.status == 0, "\(plain.stderr)")
     #expect(plain.stdout == record.text + "\n")
   }
 
-  @Test func badInputIsOneErrorLineAndAFailingStatus() throws {
+  @Test func badInputIsOneErrorLineAndAFailingStatus() async throws {
     // A run-time error is the only line; a parse error (missing option) may be followed by usage.
     let cases: [(arguments: [String], mentions: String)] = [
       (["generate", "--model", Self.qwenFolder.path, "--prompt-ids", "1,x"], "'x'"),
       (["generate", "--prompt-ids", "1,2,3"], "--model"),
     ]
     for (arguments, mentions) in cases {
-      let result = try NightdeskBinary.run(arguments)
+      let result = try await NightdeskBinary.run(arguments)
       #expect(result.status != 0, "\(arguments): status \(result.status)")
       #expect(result.stdout.isEmpty, "\(arguments): \(result.stdout)")
       let first = result.stderr.split(separator: "\n").first

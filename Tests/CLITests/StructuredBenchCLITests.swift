@@ -6,10 +6,8 @@ import Testing
 /// a schema outside the supported subset refused with the keyword named.
 @Suite struct StructuredBenchCLITests {
   @Test func reportsCompileAndMaskTimesWithTheCPU() async throws {
-    let outcome = try await onOwnThread {
-      try NightdeskBinary.run(["bench", "structured", "--model", TestPaths.fixture("qwen3-tiny").path, "--walks", "3",
-                               "--compiles", "20", "--json"])
-    }
+    let outcome = try await NightdeskBinary.run(["bench", "structured", "--model", TestPaths.fixture("qwen3-tiny").path,
+                                                 "--walks", "3", "--compiles", "20", "--json"])
     try #require(outcome.status == 0, "\(outcome.stderr)")
     let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
     #expect(report["vocabulary"] as? Int == 151_669)
@@ -29,10 +27,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: folder) }
     let schema = folder.appendingPathComponent("schema.json")
     try Data(#"{"type": "object", "properties": {"x": {"type": "object", "patternProperties": {}}}}"#.utf8).write(to: schema)
-    let outcome = try await onOwnThread {
-      try NightdeskBinary.run(["bench", "structured", "--model", TestPaths.fixture("qwen3-tiny").path,
-                               "--schema", schema.path])
-    }
+    let outcome = try await NightdeskBinary.run(["bench", "structured", "--model", TestPaths.fixture("qwen3-tiny").path,
+                                                 "--schema", schema.path])
     #expect(outcome.status == 1)
     #expect(outcome.stderr == "Error: unsupported schema keyword \"patternProperties\" at $.properties.x\n", "\(outcome.stderr)")
   }

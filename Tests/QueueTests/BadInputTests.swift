@@ -7,11 +7,11 @@ import Testing
 /// Bad numbers on the command line and in submissions are refused with a message naming
 /// them, before anything is written: never a trap, never a job that cannot be read back.
 @Suite struct BadInputTests {
-  func run(_ fixture: QueueFixture, _ arguments: [String]) throws -> NightdeskBinary.Outcome {
-    try NightdeskBinary.run(arguments + ["--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace])
+  func run(_ fixture: QueueFixture, _ arguments: [String]) async throws -> NightdeskBinary.Outcome {
+    try await NightdeskBinary.run(arguments + ["--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace])
   }
 
-  @Test func submitRefusesSamplingOutOfBoundsAndAbsurdDeadlinesAndWritesNothing() throws {
+  @Test func submitRefusesSamplingOutOfBoundsAndAbsurdDeadlinesAndWritesNothing() async throws {
     let fixture = try QueueFixture()
     let folder = try TestPaths.temporaryDirectory("nd-bad-input")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -20,7 +20,7 @@ import Testing
     let base = ["submit", "--document", document.path, "--question", "What rose?"]
     for (extra, mentions) in [(["--max-tokens", "0"], "max_tokens"), (["--temperature", "5"], "temperature"),
                               (["--deadline-in", "1e300"], "ten years")] {
-      let outcome = try run(fixture, base + extra)
+      let outcome = try await run(fixture, base + extra)
       #expect(outcome.status != 0 && outcome.status < 128, "\(extra): exit \(outcome.status)")
       #expect(outcome.stderr.contains(mentions), "\(extra): \(outcome.stderr)")
     }
@@ -31,14 +31,14 @@ import Testing
     #expect(throws: QueueError.self) { _ = try fixture.client().submit([spec]) }
   }
 
-  @Test func workerRefusesAbsurdDurationsAndTakesAFractionOfASecondOfRetention() throws {
+  @Test func workerRefusesAbsurdDurationsAndTakesAFractionOfASecondOfRetention() async throws {
     let fixture = try QueueFixture()
     for extra in [["--lease", "1e300"], ["--grace", "1e300"], ["--backoff", "1e300"], ["--retention", "1e300s"]] {
-      let outcome = try run(fixture, ["worker", "--echo", "--drain"] + extra)
+      let outcome = try await run(fixture, ["worker", "--echo", "--drain"] + extra)
       #expect(outcome.status != 0 && outcome.status < 128, "\(extra): exit \(outcome.status) \(outcome.stderr)")
       #expect(outcome.stderr.contains(extra[0]), "\(extra): \(outcome.stderr)")
     }
-    let fraction = try run(fixture, ["worker", "--echo", "--drain", "--retention", "0.5s"])
+    let fraction = try await run(fixture, ["worker", "--echo", "--drain", "--retention", "0.5s"])
     #expect(fraction.status == 0, "exit \(fraction.status): \(fraction.stderr)")
   }
 }

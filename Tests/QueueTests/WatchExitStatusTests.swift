@@ -42,7 +42,7 @@ import Testing
 
   /// Succeeded and cancelled jobs end a batch well: exit 0, nothing on stderr. And a
   /// batch whose only trouble is a failed job exits 3 even when watch starts after the end.
-  @Test func succeededAndCancelledExitZeroAFinishedFailureExitsThree() throws {
+  @Test func succeededAndCancelledExitZeroAFinishedFailureExitsThree() async throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()
     let fine = try queue.submit([chatJob("done"), chatJob("dropped")])
@@ -52,7 +52,7 @@ import Testing
     #expect(try queue.cancel(target: fine.batch).map(\.previous).sorted() == ["queued", "succeeded"])
 
     let url = "unix://\(fixture.server.socketPath)"
-    let ok = try NightdeskBinary.run(["watch", fine.batch, "--redis", url, "--queue", fixture.keys.namespace])
+    let ok = try await NightdeskBinary.run(["watch", fine.batch, "--redis", url, "--queue", fixture.keys.namespace])
     #expect(ok.status == 0, "\(ok.stderr)")
     #expect(ok.stderr.isEmpty, "\(ok.stderr)")
     #expect(ok.stdout.contains("1 succeeded") && ok.stdout.contains("1 cancelled"), "\(ok.stdout)")
@@ -60,14 +60,14 @@ import Testing
     let failing = try queue.submit([chatJob("invalid")])
     let job = try #require(try queue.claim(worker: "w", count: 1, leaseMilliseconds: 30_000, reclaim: false).first)
     #expect(try queue.finish(job.lease, failure: "invalid request", disposition: .permanent) == .failed)
-    let failed = try NightdeskBinary.run(["watch", failing.batch, "--redis", url, "--queue", fixture.keys.namespace])
+    let failed = try await NightdeskBinary.run(["watch", failing.batch, "--redis", url, "--queue", fixture.keys.namespace])
     #expect(failed.status == 3, "\(failed.stderr)")
     #expect(failed.stderr == "watch: batch \(failing.batch) finished with 1 failed of 1 jobs "
             + "(nightdesk list --state failed, --state dead; nightdesk retry \(failing.batch))\n")
   }
 
-  @Test func helpNamesTheExitStatus() throws {
-    let help = try NightdeskBinary.run(["watch", "--help"], environment: ["COLUMNS": "200"])
+  @Test func helpNamesTheExitStatus() async throws {
+    let help = try await NightdeskBinary.run(["watch", "--help"], environment: ["COLUMNS": "200"])
     #expect(help.status == 0)
     #expect(help.stdout.contains("3 when the batch finished with failed or dead jobs"), "\(help.stdout)")
   }

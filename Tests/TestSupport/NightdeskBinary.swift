@@ -19,9 +19,12 @@ public enum NightdeskBinary {
   }
 
   /// Runs `nightdesk arguments` with `stdin` as its input and `environment` added to ours.
+  /// Awaits the exit without holding a thread: a blocking wait would take one of the few
+  /// cooperative threads (two on CI) for the child's whole life, and two such tests at
+  /// once stall every other suite (their workers, leases and timers) for as long.
   public static func run(
     _ arguments: [String], stdin: String = "", environment: [String: String] = [:]
-  ) throws -> Outcome {
+  ) async throws -> Outcome {
     guard FileManager.default.isExecutableFile(atPath: url.path) else {
       throw Missing(description: "\(url.path) is missing: build with `swift build --build-tests`")
     }
@@ -38,8 +41,13 @@ public enum NightdeskBinary {
     process.standardInput = try FileHandle(forReadingFrom: paths[0])
     process.standardOutput = try FileHandle(forWritingTo: paths[1])
     process.standardError = try FileHandle(forWritingTo: paths[2])
-    try process.run()
-    process.waitUntilExit()
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      process.terminationHandler = { _ in continuation.resume() }
+      do { try process.run() } catch {
+        process.terminationHandler = nil
+        continuation.resume(throwing: error)
+      }
+    }
     return Outcome(
       status: process.terminationStatus, stdout: try String(contentsOf: paths[1], encoding: .utf8),
       stderr: try String(contentsOf: paths[2], encoding: .utf8))
