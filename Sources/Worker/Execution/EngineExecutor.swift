@@ -1,6 +1,7 @@
 import Foundation
 import NightdeskEngine
 import NightdeskQueue
+import NightdeskRequests
 import NightdeskSupport
 
 /// Runs jobs on the continuous-batching engine. A job's requests are submitted
@@ -8,7 +9,7 @@ import NightdeskSupport
 /// prefix cache; their progress is summed for the job.
 public struct EngineExecutor: JobExecutor {
   /// Turns a request's messages into prompt tokens (chat template + tokenizer).
-  public typealias Encoder = @Sendable ([NightdeskQueue.ChatMessage]) throws -> [Int32]
+  public typealias Encoder = @Sendable ([ChatMessage]) throws -> [Int32]
 
   public let engine: Engine
   public let identity: ExecutorIdentity
@@ -33,12 +34,11 @@ public struct EngineExecutor: JobExecutor {
         failures[index] = "request \(index + 1) cannot be encoded for this model: \(error)"
         continue
       }
-      let sampling = Self.parameters(request.sampling)
-      do { try sampling.validate() } catch {
-        failures[index] = "request \(index + 1): \(error.message)"
+      do { try request.sampling.validate() } catch {
+        failures[index] = "request \(index + 1): \(error)"
         continue
       }
-      prepared.append((index, GenerationRequest(prompt: prompt, sampling: sampling)))
+      prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling)))
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))
     let generations = prepared.map { engine.submit($0.request) }
@@ -138,13 +138,6 @@ public struct EngineExecutor: JobExecutor {
     }
     try Task.checkCancellation()
     throw EngineError(.stopped, "\(generation.id)'s stream ended without a result")
-  }
-
-  /// The queue's OpenAI-style sampling fields as engine parameters.
-  static func parameters(_ sampling: Sampling) -> SamplingParameters {
-    SamplingParameters(
-      temperature: Float(sampling.temperature), topP: Float(sampling.topP), seed: sampling.seed,
-      maxTokens: sampling.maxTokens, stopStrings: sampling.stop)
   }
 }
 
