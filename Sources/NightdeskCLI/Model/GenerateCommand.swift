@@ -93,11 +93,11 @@ struct GenerateCommand: AsyncParsableCommand {
       throw ValidationError("give exactly one of --prompt, --prompt-ids, --messages, --prompts-file")
     }
     guard maxTokens >= 0, maxTokens <= 1 << 20 else { throw ValidationError("--max-tokens must be between 0 and 1048576") }
-    guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
-    guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
-    guard topK >= 0 else { throw ValidationError("--top-k must be >= 0") }
     guard topLogits >= 0, topLogits <= 1000 else { throw ValidationError("--top-logits must be between 0 and 1000") }
-    do { try sampling.validate() } catch { throw ValidationError(error.description) }
+    // The request vocabulary's limits, named by their flags ("--top-p is 0.0; it must be in (0, 1]").
+    do { try sampling.validate() } catch {
+      throw ValidationError("--\(error.path.replacingOccurrences(of: "_", with: "-")) \(error.problem)")
+    }
   }
 
   /// The flags as the request vocabulary's parameters: the single prompt's
