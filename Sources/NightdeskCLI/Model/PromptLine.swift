@@ -6,7 +6,7 @@ import NightdeskSupport
 ///
 /// `{"prompt": "text"}`, `{"messages": [{"role": "user", "content": "..."}]}` or
 /// `{"prompt_ids": [1, 2, 3]}`, plus optional OpenAI-style sampling fields
-/// (see `SamplingParameters.init(json:defaults:)`) and `"id"` (echoed back).
+/// (see `SamplingParameters.init(json:at:defaults:)`) and `"id"` (echoed back).
 struct PromptLine: Sendable, Equatable {
   enum Input: Sendable, Equatable {
     case text(String)
