@@ -4,6 +4,10 @@
 // the engine's products are the kernels' own fixed-order GEMM, so none imports OpenBLAS
 // today); numeric kernels live in one small C target;
 // Model, Tokenizer and Engine never see Redis; Queue and Worker never see a kernel.
+// NightdeskRequests is the vocabulary every edge shares (chat messages, sampling
+// parameters, the OpenAI request reader), so the queue and the engine speak it
+// without knowing each other; Model's ModelPackage/ServedModel is the one front
+// door to a model on disk.
 import PackageDescription
 
 /// Numeric code is unusable at -Onone (the fixture tests would take hours), so
@@ -43,26 +47,34 @@ let package = Package(
     // MARK: Swift modules.
     .target(name: "NightdeskSupport", dependencies: ["CJansson"], path: "Sources/Support"),
     .target(name: "NightdeskRedis", dependencies: ["CHiredis", "NightdeskSupport"], path: "Sources/Redis"),
-    .target(name: "NightdeskTokenizer", dependencies: ["NightdeskSupport"], path: "Sources/Tokenizer",
+    // One request vocabulary for every edge: ChatMessage, SamplingParameters (one set of
+    // limits, the OpenAI API's), ChatRequest (the OpenAI request reader), RequestError.
+    .target(name: "NightdeskRequests", dependencies: ["NightdeskSupport"], path: "Sources/Requests"),
+    .target(name: "NightdeskTokenizer", dependencies: ["NightdeskSupport", "NightdeskRequests"], path: "Sources/Tokenizer",
             swiftSettings: optimisedSwift),
+    // The forward pass, and the front door to a model on disk (Bundle/: ModelPackage, ServedModel).
     .target(name: "NightdeskModel",
-            dependencies: ["NightdeskKernels", "NightdeskSupport", "NightdeskTokenizer"],
+            dependencies: ["NightdeskKernels", "NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests"],
             path: "Sources/Model", swiftSettings: optimisedSwift),
+    // The continuous-batching engine and the one sampler (used by `generate`'s reference path too).
     .target(name: "NightdeskEngine",
-            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
+            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskRequests", "NightdeskSupport"],
             path: "Sources/Engine", swiftSettings: optimisedSwift),
     // Schema-constrained decoding: JSON Schema → byte automaton → token masks. Knows
     // tokenizers, not models or the engine, so the sampler can take it in from outside.
     .target(name: "NightdeskStructured", dependencies: ["NightdeskSupport", "NightdeskTokenizer"],
             path: "Sources/Structured", swiftSettings: optimisedSwift),
-    .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskSupport"], path: "Sources/Queue"),
+    .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskRequests", "NightdeskSupport"],
+            path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
-            dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
+            dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
+                           "NightdeskSupport"],
             path: "Sources/Worker"),
+    // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [
-        "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer",
+        "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -82,32 +94,37 @@ let package = Package(
             path: "Tests/QueueTestSupport"),
     .testTarget(name: "SupportTests", dependencies: ["NightdeskSupport", "NightdeskTestSupport"]),
     .testTarget(name: "RedisTests", dependencies: ["NightdeskRedis", "NightdeskTestSupport"]),
-    .testTarget(name: "TokenizerTests", dependencies: ["NightdeskTokenizer", "NightdeskModel", "NightdeskTestSupport"],
+    .testTarget(name: "RequestsTests", dependencies: ["NightdeskRequests", "NightdeskSupport"]),
+    .testTarget(name: "TokenizerTests",
+                dependencies: ["NightdeskTokenizer", "NightdeskModel", "NightdeskRequests", "NightdeskTestSupport"],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "KernelTests",
                 dependencies: ["NightdeskKernels", "NightdeskModel", "NightdeskTestSupport"],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "ModelTests",
-                dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskTestSupport"],
+                dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskRequests", "NightdeskTestSupport"],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "EngineTests",
-                dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskTestSupport",
+                dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskTestSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "StructuredTests",
                 dependencies: ["NightdeskStructured", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
                                "NightdeskTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
-    .testTarget(name: "CLITests", dependencies: ["NightdeskTestSupport"]),
+    // The built binary's contracts, and the CLI's own file formats (@testable).
+    .testTarget(name: "CLITests",
+                dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport",
+                               "NightdeskTestSupport"]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output
     // formats has its results made by an in-process echo worker.
     .testTarget(name: "QueueTests",
-                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRedis", "NightdeskSupport",
+                dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRequests", "NightdeskRedis", "NightdeskSupport",
                                "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
     // The worker: the claim loop, leases, outages, worker processes killed and paused, the
-    // engine behind a worker.
+    // engine behind a worker, one seed giving the same tokens in generate and the worker.
     .testTarget(name: "WorkerTests",
-                dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskRedis",
-                               "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
+                dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
+                               "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
   ]
 )

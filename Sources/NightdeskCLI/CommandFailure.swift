@@ -53,16 +53,3 @@ func readFile(_ path: String, option: String, checkSize: (Int) throws -> Void = 
   }
   return data
 }
-
-/// Checks `--model` before loading, for the mistakes the loader reports less
-/// plainly: a folder that is not a Hugging Face model folder.
-func checkModelFolder(_ path: String) throws {
-  var isDirectory: ObjCBool = false
-  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return }
-  let config = URL(fileURLWithPath: path).appendingPathComponent("config.json").path
-  guard FileManager.default.fileExists(atPath: config) else {
-    throw CommandFailure(
-      "--model \(path): this folder has no config.json; give a Hugging Face model folder "
-        + "(config.json, *.safetensors, tokenizer.json) or a .gguf file")
-  }
-}

@@ -1,4 +1,5 @@
 import Testing
+import NightdeskRequests
 import NightdeskEngine
 import NightdeskModel
 import NightdeskSupport

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskRequests
 import NightdeskEngine
 import NightdeskModel
 import NightdeskTestSupport
@@ -13,7 +14,7 @@ import Testing
   static func engine(_ path: String, kvBlocks: Int = 512, prefixCaching: Bool = true, maxBatchTokens: Int = 64)
     throws -> Engine
   {
-    let model = try ModelLoader.loadModel(path: path)
+    let model = try ModelPackage.open(path).loadModel()
     let perBlock = model.kvBytesPerBlock(blockSize: blockSize, precision: .f32)
     return try Engine(
       model: model,

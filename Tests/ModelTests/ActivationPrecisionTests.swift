@@ -15,8 +15,8 @@ struct ActivationPrecisionTests {
   }
 
   func compare(path: String, fixture: String, cases: Int, steps: Int) throws -> PrecisionComparison {
-    let reference = try ModelLoader.loadModel(path: path)
-    let candidate = try ModelLoader.loadModel(path: path, activations: .int8)
+    let reference = try ModelPackage.open(path).loadModel()
+    let candidate = try ModelPackage.open(path).loadModel(activations: .int8)
     #expect(reference.activations == .float32 && candidate.activations == .int8)
     let prompts = try ReferenceCase.load(fixture).prefix(cases).map(\.promptIDs)
     return try PrecisionComparison.measure(reference: reference, candidate: candidate, prompts: Array(prompts), steps: steps)

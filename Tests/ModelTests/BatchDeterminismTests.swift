@@ -13,7 +13,7 @@ struct BatchDeterminismTests {
   func batchedEqualsAlone(precision: KVPrecision, activations: ActivationPrecision) throws {
     let folder = TestPaths.fixture("qwen3-tiny")
     let path = activations == .float32 ? folder.path : folder.appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
-    let model = try ModelLoader.loadModel(path: path, activations: activations)
+    let model = try ModelPackage.open(path).loadModel(activations: activations)
     let cases = try ReferenceCase.load("qwen3-tiny/reference.json")
     let prompts = ["doc_question_a", "single_token", "code_python"].compactMap { name in cases.first { $0.name == name }?.promptIDs }
       + [Array(cases[3].promptIDs.prefix(37))]

@@ -1,3 +1,4 @@
+import NightdeskSupport
 import Foundation
 import Testing
 @testable import NightdeskModel

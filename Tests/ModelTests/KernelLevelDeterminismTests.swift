@@ -32,7 +32,7 @@ struct KernelLevelDeterminismTests {
     var problems: [String] = []
     var first: [(tokens: [Int32], logits: [[UInt32]])] = []
     for level in levels {
-      let model = try ModelLoader.loadModel(path: path, threads: 2, activations: activations, kernels: level)
+      let model = try ModelPackage.open(path).loadModel(threads: 2, activations: activations, kernels: level)
       if model.kernelLevel != level { problems.append("asked for \(level), the model runs \(model.kernelLevel)") }
       let runs = try prompts.map { try greedyLogits(model, prompt: $0.ids, steps: steps, chunkSize: chunkSize) }
       guard !first.isEmpty else { first = runs; continue }

@@ -23,7 +23,7 @@ struct SafetensorsLoadingTests {
   func loadError(_ dir: URL) -> ModelFileError? {
     defer { try? FileManager.default.removeItem(at: dir) }
     do {
-      _ = try ModelLoader.loadModel(path: dir.path, threads: 1)
+      _ = try ModelPackage.open(dir.path).loadModel(threads: 1)
       return nil
     } catch let error as ModelFileError {
       return error

@@ -43,12 +43,32 @@ public enum WorkerProcess {
 
   /// `Process.waitUntilExit` without blocking a cooperative thread. Returns when the
   /// exit was seen, on the polling thread: the test may resume much later on a busy pool.
+  /// The exit is read from the kernel (`/proc`: gone, or a zombie not yet reaped), not
+  /// only from `isRunning`, which Foundation updates from a dispatch source that a loaded
+  /// machine can hold back for tens of seconds after the child has exited.
   @discardableResult
   public static func waitForExit(_ process: Process) async throws -> ContinuousClock.Instant {
     let seen = LockedValue(ContinuousClock.now)
-    try await ConditionPoller.waitFor("worker \(process.processIdentifier) to exit") { !process.isRunning } then: {
+    let pid = process.processIdentifier
+    try await ConditionPoller.waitFor("worker \(pid) to exit") { !process.isRunning || hasExited(pid) } then: {
       seen.withLock { $0 = .now }
+    }
+    // The status is Foundation's to read: wait until it has reaped the child too.
+    if process.isRunning {
+      try await ConditionPoller.waitFor("worker \(pid) to be reaped") { !process.isRunning }
     }
     return seen.current
   }
+
+  /// True when the process has ended: its /proc entry is gone or in state Z (zombie).
+  static func hasExited(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    // "pid (comm) S ...": the state follows the last ')', since comm may hold spaces or parentheses.
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].trimmingPrefixSpaces.first == "Z"
+  }
+}
+
+extension Substring {
+  fileprivate var trimmingPrefixSpaces: Substring { drop { $0 == " " } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskRequests
 import NightdeskQueue
 import NightdeskQueueTestSupport
 import NightdeskRedis

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskRequests
 import NightdeskQueue
 import NightdeskQueueTestSupport
 import NightdeskSupport
@@ -37,7 +38,7 @@ import Testing
     #expect(input.jobs[0].requests.map(\.customID) == ["a1", "a4"])
     #expect(input.jobs[1].requests.map(\.customID) == ["b1"])
     let a1 = input.jobs[0].requests[0].sampling
-    #expect(a1 == Sampling(temperature: 0, topP: 0.9, seed: 5, maxTokens: 20, stop: ["\n\n"]))
+    #expect(a1 == SamplingParameters(temperature: 0, topP: 0.9, seed: 5, maxTokens: 20, stopStrings: ["\n\n"]))
     #expect(input.jobs[1].requests[0].sampling.maxTokens == 9)
     #expect(input.jobs[0].prefixHash != input.jobs[1].prefixHash && !input.jobs[0].prefixHash.isEmpty)
   }

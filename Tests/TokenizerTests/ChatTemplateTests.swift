@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskRequests
 import NightdeskSupport
 import NightdeskTestSupport
 import NightdeskTokenizer
@@ -87,26 +88,6 @@ import Testing
       #expect(chat.text == testCase["rendered_prompt"]?.stringValue)
       #expect(tokenizer.encode(chat) == TokenizerFixtures.ids(testCase["prompt_ids"]))
     }
-  }
-}
-
-@Suite struct ChatMessageParsingTests {
-  @Test func readsStringsNullsAndTextParts() throws {
-    let json = try JSONParser.parse(
-      #"[{"role": "system", "content": null}, {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},"#
-        + #" {"role": "assistant", "content": "x", "reasoning_content": "r"}]"#)
-    #expect(
-      try ChatMessage.list(fromJSON: json) == [
-        ChatMessage(role: "system", content: ""), ChatMessage(role: "user", content: "ab"),
-        ChatMessage(role: "assistant", content: "x", reasoningContent: "r"),
-      ])
-  }
-
-  @Test func rejectsWhatItCannotRender() throws {
-    let image = try JSONParser.parse(#"[{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]"#)
-    #expect(throws: ChatTemplateError.self) { try ChatMessage.list(fromJSON: image) }
-    #expect(throws: ChatTemplateError.self) { try ChatMessage.list(fromJSON: JSONParser.parse(#"[{"content": "x"}]"#)) }
-    #expect(throws: ChatTemplateError.self) { try ChatMessage.list(fromJSON: JSONParser.parse(#"{"role": "user"}"#)) }
   }
 }
 

@@ -1,3 +1,4 @@
+import NightdeskSupport
 import Foundation
 @testable import NightdeskTokenizer
 import NightdeskTestSupport

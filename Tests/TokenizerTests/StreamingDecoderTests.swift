@@ -1,4 +1,5 @@
 @testable import NightdeskTokenizer
+import NightdeskSupport
 import NightdeskTestSupport
 import Testing
 

@@ -1,3 +1,5 @@
+import NightdeskSupport
+
 /// The identity of one full KV block: a hash of its tokens chained to the hash of
 /// the block before it, seeded with the model identity. Equal hashes mean an equal
 /// whole prefix (the prefix cache still compares the tokens, so a collision can
@@ -14,29 +16,20 @@ public struct BlockHash: Hashable, Sendable, CustomStringConvertible {
   /// weights or block sizes never match.
   public static func root(modelIdentity: String, blockSize: Int) -> BlockHash {
     var state: UInt64 = 0x6E69_6768_7464_736B  // "nightdsk"
-    for byte in modelIdentity.utf8 { state = mix(state ^ UInt64(byte)) }
-    return BlockHash(value: mix(state ^ UInt64(blockSize)))
+    for byte in modelIdentity.utf8 { state = SplitMix64.mix(state ^ UInt64(byte)) }
+    return BlockHash(value: SplitMix64.mix(state ^ UInt64(blockSize)))
   }
 
   /// The hash of a full block of `tokens` that follows the block hashed `self`.
   public func chained(with tokens: ArraySlice<Int32>) -> BlockHash {
-    var state = Self.mix(value ^ 0x9E37_79B9_7F4A_7C15)
-    for token in tokens { state = Self.mix(state ^ UInt64(UInt32(bitPattern: token))) }
-    return BlockHash(value: Self.mix(state ^ UInt64(tokens.count)))
+    var state = SplitMix64.mix(value ^ 0x9E37_79B9_7F4A_7C15)
+    for token in tokens { state = SplitMix64.mix(state ^ UInt64(UInt32(bitPattern: token))) }
+    return BlockHash(value: SplitMix64.mix(state ^ UInt64(tokens.count)))
   }
 
   public var description: String {
     let hex = String(value, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
-  }
-
-  /// SplitMix64's finaliser: cheap, with full avalanche.
-  @inline(__always)
-  static func mix(_ input: UInt64) -> UInt64 {
-    var z = input &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

@@ -1,3 +1,5 @@
+import NightdeskRequests
+
 /// One completion to compute: a tokenized prompt and how to sample its continuation.
 public struct GenerationRequest: Sendable, Equatable {
   /// Token ids of the prompt (chat template already applied).

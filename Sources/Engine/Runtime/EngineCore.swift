@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskModel
+import NightdeskRequests
 
 /// The engine's single owner of the model, the KV memory, the scheduler state and
 /// every request's output side. It lives on the step thread and nowhere else; this
@@ -80,7 +81,7 @@ final class EngineCore {
   }
 
   private func check(_ request: GenerationRequest) throws(EngineError) {
-    try request.sampling.validate()
+    do { try request.sampling.validate() } catch { throw EngineError(.invalidRequest, error.description) }
     let vocabulary = model.config.vocabularySize
     guard !request.prompt.isEmpty else { throw EngineError(.invalidRequest, "the prompt has no tokens") }
     if let bad = request.prompt.firstIndex(where: { $0 < 0 || Int($0) >= vocabulary }) {

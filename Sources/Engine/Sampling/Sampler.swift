@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskModel
+import NightdeskRequests
 
 /// A chosen token and, when asked for, its log-probability and the top alternatives.
 public struct SampledToken: Sendable, Equatable {
@@ -21,13 +22,22 @@ public struct TokenLogprob: Sendable, Equatable {
 
 /// Picks the tokens of one request from its logits. Penalties need the request's
 /// history, so each request has its own sampler; the random draw for the n-th
-/// token is `CounterRNG.uniform(seed, n)`, independent of everything else.
+/// token is `CounterRNG.uniform(seed, n)`, independent of everything else. The
+/// engine samples every request with it, and `generate`'s single-sequence path
+/// too, so a seed gives the same tokens in every mode.
 ///
 /// Order: penalties, temperature, top-k, top-p, min-p, then one draw by inverse
 /// CDF over the kept tokens (most likely first, lowest id first on a tie).
-struct Sampler: Sendable {
-  let parameters: SamplingParameters
-  let seed: UInt64
+public struct Sampler: Sendable {
+  public let parameters: SamplingParameters
+  public let seed: UInt64
+  // The real-valued parameters in the precision the logits have.
+  private let temperature: Float
+  private let topP: Float
+  private let minP: Float
+  private let repetitionPenalty: Float
+  private let presencePenalty: Float
+  private let frequencyPenalty: Float
   /// Draws made so far (the index of the next generated token).
   private(set) var step = 0
   /// Prompt tokens, for the repetition penalty only.
@@ -35,17 +45,21 @@ struct Sampler: Sendable {
   /// How often each generated token occurred.
   private var outputCounts: [Int32: Int] = [:]
 
-  init(parameters: SamplingParameters, seed: UInt64, prompt: [Int32]) {
+  public init(parameters: SamplingParameters, seed: UInt64, prompt: [Int32]) {
     self.parameters = parameters
     self.seed = seed
+    temperature = Float(parameters.temperature)
+    topP = Float(parameters.topP)
+    minP = Float(parameters.minP)
+    repetitionPenalty = Float(parameters.repetitionPenalty)
+    presencePenalty = Float(parameters.presencePenalty)
+    frequencyPenalty = Float(parameters.frequencyPenalty)
     promptTokens = parameters.repetitionPenalty == 1 ? [] : Set(prompt)
   }
 
-  private var hasPenalties: Bool {
-    parameters.repetitionPenalty != 1 || parameters.presencePenalty != 0 || parameters.frequencyPenalty != 0
-  }
+  private var hasPenalties: Bool { parameters.hasPenalties }
 
-  mutating func sample(_ logits: ArraySlice<Float>) -> SampledToken {
+  public mutating func sample(_ logits: ArraySlice<Float>) -> SampledToken {
     let chosen: Int
     if parameters.isGreedy && !hasPenalties && parameters.logprobs == nil {
       // The common greedy case reads the step's logits in place: no copy per token.
@@ -74,7 +88,7 @@ struct Sampler: Sendable {
 
   private func penalised(_ raw: [Float]) -> [Float] {
     var scores = raw
-    let repetition = parameters.repetitionPenalty
+    let repetition = repetitionPenalty
     if repetition != 1 {
       for token in promptTokens.union(outputCounts.keys) where Int(token) < scores.count {
         let score = scores[Int(token)]
@@ -82,7 +96,7 @@ struct Sampler: Sendable {
       }
     }
     for (token, count) in outputCounts where Int(token) < scores.count {
-      scores[Int(token)] -= parameters.presencePenalty + parameters.frequencyPenalty * Float(count)
+      scores[Int(token)] -= presencePenalty + frequencyPenalty * Float(count)
     }
     return scores
   }
@@ -91,7 +105,7 @@ struct Sampler: Sendable {
   private func draw(_ scores: [Float], uniform: Double) -> Int {
     let best = argmax(scores)
     let maxScore = scores[best]
-    let inverseTemperature = 1 / parameters.temperature
+    let inverseTemperature = 1 / temperature
     // Weights relative to the most likely token, which has weight 1.
     var weights = [Float](repeating: 0, count: scores.count)
     var total: Double = 0
@@ -100,21 +114,21 @@ struct Sampler: Sendable {
       weights[index] = weight
       total += Double(weight)
     }
-    let minWeight = parameters.minP  // p_i >= minP * p_max  <=>  w_i >= minP
-    let truncates = parameters.topK > 0 || parameters.topP < 1
+    let minWeight = minP  // p_i >= minP * p_max  <=>  w_i >= minP
+    let truncates = parameters.topK > 0 || topP < 1
     var kept: [Int]
     if truncates {
       kept = candidates(weights, total: total)
       kept.sort { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
       if parameters.topK > 0, kept.count > parameters.topK { kept.removeLast(kept.count - parameters.topK) }
-      if parameters.topP < 1 {
+      if topP < 1 {
         let keptMass = kept.reduce(0.0) { $0 + Double(weights[$1]) }
         var mass = 0.0
         var end = 0
         while end < kept.count {
           mass += Double(weights[kept[end]])
           end += 1
-          if mass >= Double(parameters.topP) * keptMass { break }
+          if mass >= Double(topP) * keptMass { break }
         }
         kept.removeLast(kept.count - end)
       }
@@ -147,7 +161,7 @@ struct Sampler: Sendable {
       masses[level] += Double(weights[index])
     }
     let needCount = parameters.topK > 0 ? parameters.topK : 1
-    let needMass = Double(parameters.topP) * total
+    let needMass = Double(topP) * total
     var lastClass = classes - 1
     var count = 0
     var mass = 0.0

@@ -80,16 +80,16 @@ struct BenchCommand: AsyncParsableCommand {
   func run() async throws {
     // Checked here, not in validate(): argument-parser validates this command for `bench queue` too.
     guard let model else { throw CommandFailure("bench needs --model PATH (or `nightdesk bench queue` for the queue alone)") }
-    try checkModelFolder(model)
+    let package = try ModelPackage.open(model)
     if let workload = try workload.workload(generatedTokens: genTokens) {
-      try await self.workload.run(workload, modelPath: model, threads: threads, activations: precision.activations, json: json)
+      try await self.workload.run(workload, package: package, threads: threads, activations: precision.activations, json: json)
     } else {
-      try runSingleSequence(model: model)
+      try runSingleSequence(package: package)
     }
   }
 
-  func runSingleSequence(model: String) throws {
-    let loaded = try ModelLoader.loadModel(path: model, threads: threads, activations: precision.activations)
+  func runSingleSequence(package: ModelPackage) throws {
+    let loaded = try package.loadModel(threads: threads, activations: precision.activations)
     let vocabulary = loaded.config.vocabularySize
     // Synthetic prompt: deterministic ids spread over the vocabulary.
     var state: UInt64 = 0x5EED
@@ -111,7 +111,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
     let peak = Self.peakRSSBytes()
     var result = JSONObject()
-    result["model"] = .string(model)
+    result["model"] = .string(package.path)
     result["threads"] = .int(Int64(loaded.threadCount))
     result["kernels"] = .string(loaded.kernelLevel.name)
     result["cpu"] = .string(KernelLevel.cpuName)

@@ -47,13 +47,13 @@ struct ComparePrecisionCommand: ParsableCommand {
   }
 
   func run() throws {
-    try checkModelFolder(model)
-    let reference = try ModelBundle.load(path: model, threads: threads)
-    let candidate = try ModelLoader.loadModel(path: model, threads: threads, activations: .int8)
+    let served = try ServedModel.open(model, threads: threads)
+    let reference = try served.loadModel()
+    let candidate = try served.package.loadModel(threads: threads, activations: .int8)
     let texts = prompts.isEmpty ? Self.defaultPrompts : prompts
-    let ids = texts.map { reference.tokenizer.encode($0) }
+    let ids = texts.map { served.tokenizer.encode($0) }
     if let empty = ids.firstIndex(where: \.isEmpty) { throw CommandFailure("prompt \(empty + 1) encodes to no tokens") }
-    let report = try PrecisionComparison.measure(reference: reference.model, candidate: candidate, prompts: ids, steps: steps)
+    let report = try PrecisionComparison.measure(reference: reference, candidate: candidate, prompts: ids, steps: steps)
     if json {
       var object = JSONObject()
       object["model"] = .string(model)

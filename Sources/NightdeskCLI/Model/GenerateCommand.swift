@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NightdeskEngine
 import NightdeskModel
+import NightdeskRequests
 import NightdeskSupport
 import NightdeskTokenizer
 
@@ -91,43 +93,58 @@ struct GenerateCommand: AsyncParsableCommand {
       throw ValidationError("give exactly one of --prompt, --prompt-ids, --messages, --prompts-file")
     }
     guard maxTokens >= 0, maxTokens <= 1 << 20 else { throw ValidationError("--max-tokens must be between 0 and 1048576") }
-    guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
-    guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
-    guard topK >= 0 else { throw ValidationError("--top-k must be >= 0") }
     guard topLogits >= 0, topLogits <= 1000 else { throw ValidationError("--top-logits must be between 0 and 1000") }
+    // The request vocabulary's limits, named by their flags ("--top-p is 0.0; it must be in (0, 1]").
+    do { try sampling.validate() } catch {
+      throw ValidationError("--\(error.path.replacingOccurrences(of: "_", with: "-")) \(error.problem)")
+    }
+  }
+
+  /// The flags as the request vocabulary's parameters: the single prompt's
+  /// sampling, and the defaults of every --prompts-file line.
+  var sampling: SamplingParameters {
+    SamplingParameters(
+      temperature: Double(temperature), topK: topK, topP: Double(topP), seed: seed, maxTokens: max(1, maxTokens),
+      ignoreEOS: ignoreEos, logprobs: topLogits > 0 ? min(topLogits, SamplingParameters.maxLogprobs) : nil)
   }
 
   func run() async throws {
-    try checkModelFolder(model)
+    let served = try ServedModel.open(model, activations: precision.activations)
     if let promptsFile {
-      try await runPromptsFile(promptsFile)
+      try await runPromptsFile(promptsFile, served: served)
     } else {
-      try runSingle()
+      try runSingle(served)
     }
   }
 
-  func runSingle() throws {
-    let bundle = try ModelBundle.load(path: model, activations: precision.activations)
-    let promptIDs = try encodePrompt(bundle)
+  /// One prompt on the reference path (`SingleSequence`), which hands over the raw
+  /// logits --top-logits records; tokens are chosen by the engine's sampler with
+  /// the engine's seeding, so a seed gives the same tokens as through the engine.
+  func runSingle(_ served: ServedModel) throws {
+    let loaded = try served.loadModel()
+    let promptIDs = try encodePrompt(served)
     guard !promptIDs.isEmpty else { throw CommandFailure("the prompt is empty") }
-    let vocabulary = bundle.model.config.vocabularySize
+    let vocabulary = loaded.config.vocabularySize
     if let bad = promptIDs.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
       throw CommandFailure("--prompt-ids: \(bad) is outside the model's vocabulary (0..<\(vocabulary))")
     }
-    var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP,
-                               seed: seed ?? UInt64.random(in: 0...UInt64.max))
-    let sequence = try SingleSequence(model: bundle.model, capacity: promptIDs.count + max(maxTokens, 1))
+    let stopTokenIDs = ignoreEos ? [] : served.stopTokenIDs
+    // Picked seeds stay below 2^53, as the engine's do.
+    var parameters = sampling
+    parameters.logprobs = nil  // --top-logits records raw logits here, not log-probabilities
+    var sampler = Sampler(parameters: parameters, seed: seed ?? UInt64.random(in: 0..<(1 << 53)), prompt: promptIDs)
+    let sequence = try SingleSequence(model: loaded, capacity: promptIDs.count + max(maxTokens, 1))
     var logits = try sequence.feed(promptIDs)
     var tokens: [Int32] = []
     var topRecords: [JSONValue] = []
     var stoppedAtEOS = false
     let streaming = !json
-    var decoder = bundle.tokenizer.makeStreamingDecoder()
+    var decoder = served.tokenizer.makeStreamingDecoder()
     for step in 0..<maxTokens {
       if topLogits > 0 { topRecords.append(Self.topRecord(logits, k: topLogits)) }
-      let next = sampler.sample(logits)
+      let next = sampler.sample(logits[...]).id
       tokens.append(next)
-      if !ignoreEos, bundle.stopTokenIDs.contains(next) {
+      if stopTokenIDs.contains(next) {
         stoppedAtEOS = true
         break
       }
@@ -144,13 +161,13 @@ struct GenerateCommand: AsyncParsableCommand {
     var object = JSONObject()
     object["prompt_ids"] = .array(promptIDs.map { .int(Int64($0)) })
     object["tokens"] = .array(tokens.map { .int(Int64($0)) })
-    object["text"] = .string(bundle.tokenizer.decode(textTokens))
+    object["text"] = .string(served.tokenizer.decode(textTokens))
     object["top_logits"] = .array(topRecords)
     print(JSONWriter.string(.object(object)))
   }
 
-  private func encodePrompt(_ bundle: ModelBundle) throws -> [Int32] {
-    if let prompt { return bundle.tokenizer.encode(prompt) }
+  private func encodePrompt(_ served: ServedModel) throws -> [Int32] {
+    if let prompt { return served.tokenizer.encode(prompt) }
     if let promptIds {
       return try promptIds.split(separator: ",").map { part in
         guard let id = Int32(part.trimmingCharacters(in: .whitespaces)) else {
@@ -167,14 +184,18 @@ struct GenerateCommand: AsyncParsableCommand {
     }
     let list: [ChatMessage]
     do { list = try ChatMessage.list(fromJSON: value) } catch { throw CommandFailure("--messages \(path): \(error)") }
-    let override = try chatFormat.map { name -> ChatFormat in
+    return try served.promptIDs(for: list, template: served.chatTemplate(override: chatFormatOverride()))
+  }
+
+  /// The format --chat-format names, if given (it overrides the model's template).
+  func chatFormatOverride() throws -> ChatFormat? {
+    try chatFormat.map { name -> ChatFormat in
       guard let format = ChatFormat(rawValue: name) else {
-        throw ValidationError("--chat-format: unknown format '\(name)'; known: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        throw ValidationError(
+          "--chat-format: unknown format '\(name)'; known: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", "))")
       }
       return format
     }
-    let template = try ChatTemplate(modelTemplate: bundle.chatTemplate, override: override)
-    return bundle.tokenizer.encode(try template.render(list))
   }
 
   static func topRecord(_ logits: [Float], k: Int) -> JSONValue {

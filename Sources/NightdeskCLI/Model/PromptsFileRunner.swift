@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskEngine
+import NightdeskRequests
 import NightdeskSupport
 
 /// `generate --prompts-file`: every line of a JSONL file becomes one request; all

@@ -45,7 +45,7 @@ struct TokenizeCommand: ParsableCommand {
   }
 
   func run() throws {
-    let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: URL(fileURLWithPath: model)))
+    let tokenizer = try Tokenizer(spec: ModelPackage.open(model).tokenizerSpec())
     if jsonl {
       try tokenizeLines(tokenizer)
       return

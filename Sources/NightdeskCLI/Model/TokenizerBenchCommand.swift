@@ -36,7 +36,7 @@ struct TokenizerBenchCommand: ParsableCommand {
 
   func run() throws {
     let loadStart = Stopwatch()
-    let spec = try TokenizerSpec(modelAt: URL(fileURLWithPath: model))
+    let spec = try ModelPackage.open(model).tokenizerSpec()
     let parseTime = loadStart.elapsed
     let buildStart = Stopwatch()
     let tokenizer = try Tokenizer(spec: spec)

@@ -43,9 +43,9 @@ struct WorkloadOptions: ParsableArguments {
   }
 
   /// Loads the model, runs the workload once, prints the report.
-  func run(_ workload: BenchWorkload, modelPath: String, threads: Int?, activations: ActivationPrecision,
+  func run(_ workload: BenchWorkload, package: ModelPackage, threads: Int?, activations: ActivationPrecision,
            json: Bool) async throws {
-    let model = try ModelLoader.loadModel(path: modelPath, threads: threads, activations: activations)
+    let model = try package.loadModel(threads: threads, activations: activations)
     let kernels = model.kernelLevel.name  // read before the engine takes the model
     let vocabulary = Int32(model.config.vocabularySize)
     // Ordinary tokens: the middle of the vocabulary, away from the control tokens
@@ -57,7 +57,7 @@ struct WorkloadOptions: ParsableArguments {
     await engine.shutdown()
     if json {
       var object = report.json.objectValue ?? JSONObject()
-      object["model"] = .string(modelPath)
+      object["model"] = .string(package.path)
       object["kernels"] = .string(kernels)
       object["cpu"] = .string(KernelLevel.cpuName)
       object["max_batch_tokens"] = .int(Int64(engine.configuration.scheduler.maxBatchTokens))

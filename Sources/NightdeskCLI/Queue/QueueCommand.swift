@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NightdeskQueue
+import NightdeskRequests
 import NightdeskRedis
 import NightdeskSupport
 import NightdeskWorker

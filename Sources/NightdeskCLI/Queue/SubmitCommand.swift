@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NightdeskQueue
+import NightdeskRequests
 import NightdeskSupport
 
 /// `nightdesk submit`: one job, a manifest of jobs, or an OpenAI Batch API input file.
@@ -161,7 +162,7 @@ struct SubmitCommand: ParsableCommand {
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw ValidationError("--document \(document ?? ""): not UTF-8 text")
     }
-    let sampling = Sampling(temperature: temperature, seed: seed, maxTokens: maxTokens)
+    let sampling = SamplingParameters(temperature: temperature, seed: seed, maxTokens: maxTokens)
     // The document goes with the system prompt, so every question shares it as a
     // prefix (one job, read once by the engine).
     let context = system + "\n\nDocument:\n" + text

@@ -65,12 +65,14 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    if let model { try checkModelFolder(model) }
+    // The model is opened (its metadata read, its config checked) before Redis is
+    // reached, and its weights are loaded after: a wrong --model fails at once.
+    let served = try model.map { try ServedModel.open($0, threads: threads, activations: precision.activations) }
     let target = try queue.redis.target()
     let url = try target.prepare()
     // An unreachable Redis is reported before a model of gigabytes is loaded.
     _ = try target.connect(options: RedisConnection.Options(clientName: "nightdesk-worker")).ping()
-    let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor()
+    let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor(served)
     var configuration = WorkerConfiguration(
       redisURL: url, keys: try queue.keys, lease: .milliseconds(Int(lease * 1000)),
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
@@ -127,8 +129,9 @@ struct WorkerCommand: AsyncParsableCommand {
     }
   }
 
-  private func makeEngineExecutor() throws -> EngineExecutor {
-    try EngineExecutor.load(model: model ?? "", threads: threads, activations: precision.activations) { stopTokens in
+  private func makeEngineExecutor(_ served: ServedModel?) throws -> EngineExecutor {
+    guard let served else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
+    return try EngineExecutor.serving(served) { stopTokens in
       try engine.configuration(eosTokenIDs: stopTokens)
     }
   }

@@ -84,7 +84,7 @@ struct StructuredBenchCommand: ParsableCommand {
     var compiled: StructuredSchema
     do { compiled = try StructuredSchema.compile(document) } catch { throw CommandFailure("\(error)") }  // before the model
 
-    let tokenizer = try Tokenizer(spec: TokenizerSpec(modelAt: URL(fileURLWithPath: model)))
+    let tokenizer = try Tokenizer(spec: ModelPackage.open(model).tokenizerSpec())
     let vocabularyStart = DispatchTime.now().uptimeNanoseconds
     let vocabularyCPUStart = Self.threadCPUNanoseconds()
     let vocabulary = TokenVocabulary(tokenizer: tokenizer)

@@ -1,3 +1,4 @@
+import NightdeskRequests
 import NightdeskSupport
 
 /// The answer to one request, with what it cost and what reproduces it.
@@ -11,7 +12,7 @@ public struct RequestResult: Sendable, Equatable {
   public var reusedTokens: Int
   public var generatedTokens: Int
   /// The sampling actually used; `seed` is the effective seed even when the request set none.
-  public var sampling: Sampling
+  public var sampling: SamplingParameters
   public var queueSeconds: Double
   public var firstTokenSeconds: Double?
   public var totalSeconds: Double
@@ -21,7 +22,7 @@ public struct RequestResult: Sendable, Equatable {
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
-    sampling: Sampling, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0,
+    sampling: SamplingParameters, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0,
     error: String? = nil
   ) {
     self.customID = customID
@@ -38,7 +39,7 @@ public struct RequestResult: Sendable, Equatable {
   }
 
   /// A request that failed on its own: no text, the reason kept.
-  public static func failed(customID: String?, sampling: Sampling, error: String) -> RequestResult {
+  public static func failed(customID: String?, sampling: SamplingParameters, error: String) -> RequestResult {
     RequestResult(customID: customID, text: "", finishReason: "error", promptTokens: 0, reusedTokens: 0,
                   generatedTokens: 0, sampling: sampling, error: error)
   }
@@ -62,17 +63,17 @@ public struct RequestResult: Sendable, Equatable {
     return .object(object)
   }
 
-  public init(json: JSONValue) throws(JobSpecError) {
+  public init(json: JSONValue) throws(RequestError) {
     let usage = json["usage"]
     let timings = json["timings"]
     guard let text = json["text"]?.stringValue, let reason = json["finish_reason"]?.stringValue else {
-      throw JobSpecError("result", "lacks text or finish_reason")
+      throw RequestError("result", "lacks text or finish_reason")
     }
     self.init(
       customID: json["custom_id"]?.stringValue, text: text, finishReason: reason,
       promptTokens: usage?["prompt_tokens"]?.intValue ?? 0, reusedTokens: usage?["reused_tokens"]?.intValue ?? 0,
       generatedTokens: usage?["generated_tokens"]?.intValue ?? 0,
-      sampling: try Sampling(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
+      sampling: try SamplingParameters(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue)
   }
@@ -134,10 +135,10 @@ public struct JobResult: Sendable, Equatable {
     ]
   }
 
-  public init(json: JSONValue) throws(JobSpecError) {
+  public init(json: JSONValue) throws(RequestError) {
     guard let job = json["job"]?.stringValue, let batch = json["batch"]?.stringValue,
       let items = json["requests"]?.arrayValue
-    else { throw JobSpecError("result", "lacks job, batch or requests") }
+    else { throw RequestError("result", "lacks job, batch or requests") }
     var requests: [RequestResult] = []
     for item in items { requests.append(try RequestResult(json: item)) }
     self.init(

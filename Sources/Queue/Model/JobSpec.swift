@@ -1,3 +1,4 @@
+import NightdeskRequests
 import NightdeskSupport
 
 /// What a desk asks for: one or more chat requests that share a prefix (a system
@@ -62,30 +63,30 @@ public struct JobSpec: Sendable, Equatable {
 
   /// Reads and validates a job description (a manifest entry, `submit --job`, or
   /// the stored spec). Every error names the field.
-  public init(json: JSONValue, at path: String = "job", defaults: JobDefaults = JobDefaults()) throws(JobSpecError) {
-    guard let object = json.objectValue else { throw JobSpecError(path, "must be an object, found \(json.kindName)") }
+  public init(json: JSONValue, at path: String = "job", defaults: JobDefaults = JobDefaults()) throws(RequestError) {
+    guard let object = json.objectValue else { throw RequestError(path, "must be an object, found \(json.kindName)") }
     if let kindText = object["kind"]?.stringValue {
       guard let kind = Kind(rawValue: kindText) else {
-        throw JobSpecError("\(path).kind", "is '\(kindText)'; only 'chat' jobs exist so far")
+        throw RequestError("\(path).kind", "is '\(kindText)'; only 'chat' jobs exist so far")
       }
       self.kind = kind
     } else {
       kind = .chat
     }
-    guard let items = object["requests"]?.arrayValue else { throw JobSpecError("\(path).requests", "is missing or not a list") }
+    guard let items = object["requests"]?.arrayValue else { throw RequestError("\(path).requests", "is missing or not a list") }
     var requests: [ChatRequest] = []
     for (index, item) in items.enumerated() {
       requests.append(try ChatRequest(json: item, at: "\(path).requests[\(index)]"))
     }
     self.requests = requests
-    func text(_ key: String) throws(JobSpecError) -> String? {
+    func text(_ key: String) throws(RequestError) -> String? {
       guard let value = object[key], !value.isNull else { return nil }
-      guard let text = value.stringValue else { throw JobSpecError("\(path).\(key)", "must be a string, found \(value.kindName)") }
+      guard let text = value.stringValue else { throw RequestError("\(path).\(key)", "must be a string, found \(value.kindName)") }
       return text
     }
     if let priorityText = try text("priority") {
       guard let priority = Priority(rawValue: priorityText) else {
-        throw JobSpecError("\(path).priority", "is '\(priorityText)'; expected high, normal or low")
+        throw RequestError("\(path).priority", "is '\(priorityText)'; expected high, normal or low")
       }
       self.priority = priority
     } else {
@@ -94,13 +95,13 @@ public struct JobSpec: Sendable, Equatable {
     desk = try text("desk") ?? defaults.desk
     idempotencyKey = try text("idempotency_key")
     if let value = object["deadline"], !value.isNull {
-      guard let seconds = value.doubleValue else { throw JobSpecError("\(path).deadline", "must be a Unix time in seconds") }
+      guard let seconds = value.doubleValue else { throw RequestError("\(path).deadline", "must be a Unix time in seconds") }
       deadline = seconds
     } else {
       deadline = defaults.deadline
     }
     if let value = object["max_attempts"], !value.isNull {
-      guard let attempts = value.intValue else { throw JobSpecError("\(path).max_attempts", "must be an integer") }
+      guard let attempts = value.intValue else { throw RequestError("\(path).max_attempts", "must be an integer") }
       maxAttempts = attempts
     } else {
       maxAttempts = defaults.maxAttempts
@@ -109,27 +110,27 @@ public struct JobSpec: Sendable, Equatable {
   }
 
   /// Checks the envelope's bounds (the requests validate themselves as they are read).
-  public func validate(at path: String = "job") throws(JobSpecError) {
-    guard !requests.isEmpty else { throw JobSpecError("\(path).requests", "is empty; a job needs at least one request") }
+  public func validate(at path: String = "job") throws(RequestError) {
+    guard !requests.isEmpty else { throw RequestError("\(path).requests", "is empty; a job needs at least one request") }
     guard requests.count <= Self.maxRequests else {
-      throw JobSpecError("\(path).requests", "has \(requests.count) requests; at most \(Self.maxRequests) per job")
+      throw RequestError("\(path).requests", "has \(requests.count) requests; at most \(Self.maxRequests) per job")
     }
     guard (1...Self.maxAttemptsLimit).contains(maxAttempts) else {
-      throw JobSpecError("\(path).max_attempts", "is \(maxAttempts); it must be in 1...\(Self.maxAttemptsLimit)")
+      throw RequestError("\(path).max_attempts", "is \(maxAttempts); it must be in 1...\(Self.maxAttemptsLimit)")
     }
     guard !desk.isEmpty, desk.utf8.count <= Self.maxDeskBytes, desk.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
     else {
-      throw JobSpecError("\(path).desk", "is '\(desk)'; use 1...\(Self.maxDeskBytes) letters, digits, '-', '_' or '.'")
+      throw RequestError("\(path).desk", "is '\(desk)'; use 1...\(Self.maxDeskBytes) letters, digits, '-', '_' or '.'")
     }
     if let key = idempotencyKey, key.isEmpty || key.utf8.count > Self.maxKeyBytes {
-      throw JobSpecError("\(path).idempotency_key", "must be 1...\(Self.maxKeyBytes) bytes")
+      throw RequestError("\(path).idempotency_key", "must be 1...\(Self.maxKeyBytes) bytes")
     }
     // Up to the year 9999: beyond that a deadline is a mistake (and overflows milliseconds).
     if let deadline, !deadline.isFinite || deadline <= 0 || deadline > Self.latestDeadline {
-      throw JobSpecError("\(path).deadline", "must be a Unix time in seconds, after 1970 and before the year 10000")
+      throw RequestError("\(path).deadline", "must be a Unix time in seconds, after 1970 and before the year 10000")
     }
     for (index, request) in requests.enumerated() {
-      try request.sampling.validate(at: "\(path).requests[\(index)].sampling")
+      try request.validate(at: "\(path).requests[\(index)].sampling")
     }
   }
 

@@ -1,3 +1,4 @@
+import NightdeskRequests
 /// Names the prefix a job's requests share (system prompt and document), so that
 /// workers holding it in their KV cache can prefer the job.
 ///

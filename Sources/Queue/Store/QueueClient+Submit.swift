@@ -1,4 +1,5 @@
 import NightdeskRedis
+import NightdeskRequests
 import NightdeskSupport
 
 /// What became of one submitted job.
@@ -55,7 +56,7 @@ extension QueueClient {
     var encoded: [String] = []
     encoded.reserveCapacity(specs.count)
     for (index, spec) in specs.enumerated() {
-      do throws(JobSpecError) {
+      do throws(RequestError) {
         try spec.validate(at: "job \(index + 1)")
       } catch {
         throw QueueError(.invalidArgument, error.description)

@@ -1,3 +1,4 @@
+import NightdeskRequests
 import NightdeskSupport
 
 /// A batch manifest: one JSON object listing jobs in Nightdesk's own format,
@@ -29,11 +30,11 @@ public enum BatchManifest {
     var input = SubmissionInput()
     var seen = Set<String>()
     for (index, entry) in entries.enumerated() {
-      do throws(JobSpecError) {
+      do throws(RequestError) {
         let spec = try JobSpec(json: entry, at: "jobs[\(index)]", defaults: defaults)
         for request in spec.requests {
           if let id = request.customID, !seen.insert(id).inserted {
-            throw JobSpecError("jobs[\(index)]", "repeats custom_id '\(id)'; custom_ids must be unique in a batch")
+            throw RequestError("jobs[\(index)]", "repeats custom_id '\(id)'; custom_ids must be unique in a batch")
           }
         }
         input.jobs.append(spec)

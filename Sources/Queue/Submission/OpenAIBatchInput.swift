@@ -1,3 +1,4 @@
+import NightdeskRequests
 import NightdeskSupport
 
 /// Reads an OpenAI Batch API input file: JSONL, one chat-completion request per line,
@@ -34,13 +35,13 @@ public enum OpenAIBatchInput {
         rejected.append(.init(line: lineNumber, error: "more than \(SubmissionLimits.maxLines) requests in one file; split it"))
         break
       }
-      do throws(JobSpecError) {
+      do throws(RequestError) {
         guard line.count <= SubmissionLimits.maxLineBytes else {
-          throw JobSpecError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
+          throw RequestError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
         }
         let request = try parseLine(line)
         if let id = request.customID, !seen.insert(id).inserted {
-          throw JobSpecError("custom_id", "'\(id)' was already used on an earlier line; custom_ids must be unique")
+          throw RequestError("custom_id", "'\(id)' was already used on an earlier line; custom_ids must be unique")
         }
         requests.append(request)
       } catch {
@@ -50,25 +51,25 @@ public enum OpenAIBatchInput {
     return SubmissionInput(jobs: group(requests, defaults: defaults), rejected: rejected)
   }
 
-  static func parseLine(_ line: ArraySlice<UInt8>) throws(JobSpecError) -> ChatRequest {
+  static func parseLine(_ line: ArraySlice<UInt8>) throws(RequestError) -> ChatRequest {
     let json: JSONValue
-    do { json = try JSONParser.parse(line) } catch { throw JobSpecError("line", "is not valid JSON: \(error)") }
-    guard let object = json.objectValue else { throw JobSpecError("line", "must be a JSON object, found \(json.kindName)") }
+    do { json = try JSONParser.parse(line) } catch { throw RequestError("line", "is not valid JSON: \(error)") }
+    guard let object = json.objectValue else { throw RequestError("line", "must be a JSON object, found \(json.kindName)") }
     guard let customID = object["custom_id"]?.stringValue else {
-      throw JobSpecError("custom_id", "is missing or not a string")
+      throw RequestError("custom_id", "is missing or not a string")
     }
     if let method = object["method"] {
-      guard method.stringValue == "POST" else { throw JobSpecError("method", "must be \"POST\"") }
+      guard method.stringValue == "POST" else { throw RequestError("method", "must be \"POST\"") }
     }
-    guard let url = object["url"]?.stringValue else { throw JobSpecError("url", "is missing (expected \"\(endpoint)\")") }
-    guard url == endpoint else { throw JobSpecError("url", "is '\(url)'; only \(endpoint) is supported") }
-    guard let body = object["body"]?.objectValue else { throw JobSpecError("body", "is missing or not an object") }
+    guard let url = object["url"]?.stringValue else { throw RequestError("url", "is missing (expected \"\(endpoint)\")") }
+    guard url == endpoint else { throw RequestError("url", "is '\(url)'; only \(endpoint) is supported") }
+    guard let body = object["body"]?.objectValue else { throw RequestError("body", "is missing or not an object") }
     for key in body.keys where !supportedBodyFields.contains(key) {
-      throw JobSpecError("body.\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
+      throw RequestError("body.\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
     }
-    if let n = body["n"], n.intValue != 1 { throw JobSpecError("body.n", "must be 1") }
-    if let stream = body["stream"], stream.boolValue != false { throw JobSpecError("body.stream", "must be false in a batch") }
-    if let model = body["model"], model.stringValue == nil { throw JobSpecError("body.model", "must be a string") }
+    if let n = body["n"], n.intValue != 1 { throw RequestError("body.n", "must be 1") }
+    if let stream = body["stream"], stream.boolValue != false { throw RequestError("body.stream", "must be false in a batch") }
+    if let model = body["model"], model.stringValue == nil { throw RequestError("body.model", "must be a string") }
     return try ChatRequest(
       customID: customID, messagesJSON: body["messages"], samplingObject: body, model: body["model"]?.stringValue,
       at: "body")

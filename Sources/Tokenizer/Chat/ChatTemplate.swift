@@ -1,3 +1,5 @@
+import NightdeskRequests
+
 /// Renders messages into a prompt in one of the known chat formats.
 public struct ChatTemplate: Sendable {
   public let format: ChatFormat
@@ -17,10 +19,14 @@ public struct ChatTemplate: Sendable {
     _ messages: [ChatMessage], addGenerationPrompt: Bool = true, enableThinking: Bool? = nil
   ) throws -> RenderedChat {
     guard !messages.isEmpty else { throw ChatTemplateError.invalidMessages("there are no messages") }
-    let known: Set<String> = ["system", "user", "assistant", "tool"]
-    for (index, message) in messages.enumerated() where !known.contains(message.role) {
+    for (index, message) in messages.enumerated() where !ChatMessage.Role.known.contains(message.role) {
       throw ChatTemplateError.invalidMessages(
-        "message \(index) has role \(message.role.debugDescription); expected system, user, assistant or tool")
+        "message \(index) has role \(message.role.rawValue.debugDescription); expected system, developer, user, assistant or tool")
+    }
+    // OpenAI's `developer` is a system message by its newer name; the templates know only `system`.
+    let messages = messages.map { message in
+      message.role == .developer
+        ? ChatMessage(role: .system, content: message.content, reasoningContent: message.reasoningContent) : message
     }
     var chat = RenderedChat()
     switch format {
@@ -29,7 +35,7 @@ public struct ChatTemplate: Sendable {
     case .llama3, .llama31:
       try Llama3ChatRenderer(messages: messages, datedSystemTurn: format == .llama31).render(into: &chat)
     case .chatml, .smollm2:
-      if format == .smollm2, messages[0].role != "system" {
+      if format == .smollm2, messages[0].role != .system {
         chat.template("<|im_start|>system\n\(ChatFormat.SmolLM2.defaultSystemPrompt)<|im_end|>\n")
       }
       for message in messages {

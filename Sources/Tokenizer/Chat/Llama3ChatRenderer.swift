@@ -1,3 +1,5 @@
+import NightdeskRequests
+
 /// Llama 3's header-and-eot layout, as Meta's Jinja templates print it without tools:
 /// `<|start_header_id|>role<|end_header_id|>\n\n` + trimmed content + `<|eot_id|>`,
 /// the first turn preceded by `<|begin_of_text|>`. Llama 3.1 and later always open

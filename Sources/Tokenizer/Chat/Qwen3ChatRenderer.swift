@@ -1,3 +1,5 @@
+import NightdeskRequests
+
 /// Qwen3's hybrid-thinking template (Tests/Fixtures/templates/qwen3_chat_template.jinja),
 /// without tool definitions: assistant turns after the last real user query keep
 /// their reasoning in a `<think>` block, earlier ones have it stripped; consecutive
@@ -6,7 +8,7 @@ struct Qwen3ChatRenderer {
   let messages: [ChatMessage]
 
   func render(into chat: inout RenderedChat) {
-    if messages[0].role == "system" {
+    if messages[0].role == .system {
       chat.template("<|im_start|>system\n")
       chat.content(messages[0].content)
       chat.template("<|im_end|>\n")
@@ -14,20 +16,20 @@ struct Qwen3ChatRenderer {
     let lastQuery = lastQueryIndex()
     for (index, message) in messages.enumerated() {
       switch message.role {
-      case "user":
+      case .user:
         renderPlain(message, into: &chat)
-      case "system":
+      case .system:
         if index > 0 { renderPlain(message, into: &chat) }  // the first one is already written
-      case "assistant":
+      case .assistant:
         renderAssistant(message, at: index, lastQuery: lastQuery, into: &chat)
-      case "tool":
-        if index == 0 || messages[index - 1].role != "tool" { chat.template("<|im_start|>user") }
+      case .tool:
+        if index == 0 || messages[index - 1].role != .tool { chat.template("<|im_start|>user") }
         chat.template("\n<tool_response>\n")
         chat.content(message.content)
         chat.template("\n</tool_response>")
-        if index == messages.count - 1 || messages[index + 1].role != "tool" { chat.template("<|im_end|>\n") }
+        if index == messages.count - 1 || messages[index + 1].role != .tool { chat.template("<|im_end|>\n") }
       default:
-        break  // ChatTemplate admits only the four roles
+        break  // ChatTemplate admits only the known roles, and renders developer as system
       }
     }
   }
@@ -40,7 +42,7 @@ struct Qwen3ChatRenderer {
 
   /// The last user message that is a real query, not a wrapped tool response.
   private func lastQueryIndex() -> Int {
-    for index in messages.indices.reversed() where messages[index].role == "user" {
+    for index in messages.indices.reversed() where messages[index].role == .user {
       let content = messages[index].content.utf8
       if !(content.starts(with: "<tool_response>".utf8) && content.reversed().starts(with: "</tool_response>".utf8.reversed())) {
         return index

@@ -1,6 +1,7 @@
 import Foundation
 import NightdeskEngine
 import NightdeskQueue
+import NightdeskRequests
 import NightdeskSupport
 
 /// Runs jobs on the continuous-batching engine. A job's requests are submitted
@@ -8,7 +9,7 @@ import NightdeskSupport
 /// prefix cache; their progress is summed for the job.
 public struct EngineExecutor: JobExecutor {
   /// Turns a request's messages into prompt tokens (chat template + tokenizer).
-  public typealias Encoder = @Sendable ([NightdeskQueue.ChatMessage]) throws -> [Int32]
+  public typealias Encoder = @Sendable ([ChatMessage]) throws -> [Int32]
 
   public let engine: Engine
   public let identity: ExecutorIdentity
@@ -33,20 +34,19 @@ public struct EngineExecutor: JobExecutor {
         failures[index] = "request \(index + 1) cannot be encoded for this model: \(error)"
         continue
       }
-      let sampling = Self.parameters(request.sampling)
-      do { try sampling.validate() } catch {
-        failures[index] = "request \(index + 1): \(error.message)"
+      do { try request.sampling.validate() } catch {
+        failures[index] = "request \(index + 1): \(error)"
         continue
       }
-      prepared.append((index, GenerationRequest(prompt: prompt, sampling: sampling)))
+      prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling)))
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))
     let generations = prepared.map { engine.submit($0.request) }
-    let completed = try await withThrowingTaskGroup(of: (Int, Result<Collected, EngineError>).self) { group in
+    let completed = try await withThrowingTaskGroup(of: (Int, Result<CompletedGeneration, EngineError>).self) { group in
       for (slot, generation) in generations.enumerated() {
         group.addTask {
           do {
-            let result = try await Self.collect(generation) { update in
+            let report = { (update: JobProgress) in
               let total = perRequest.withLock { table in
                 table[slot] = update
                 return table.reduce(into: JobProgress()) { sum, item in
@@ -57,13 +57,18 @@ public struct EngineExecutor: JobExecutor {
               }
               progress(total)
             }
+            let result = try await generation.collect { update in
+              report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
+            }
+            report(JobProgress(promptTokens: result.summary.usage.promptTokens, generatedTokens: result.tokens.count,
+                               requestsDone: 1))
             return (slot, .success(result))
           } catch let error as EngineError where error.isRequestsOwn {
             return (slot, .failure(error))
           }
         }
       }
-      var results = [Result<Collected, EngineError>?](repeating: nil, count: generations.count)
+      var results = [Result<CompletedGeneration, EngineError>?](repeating: nil, count: generations.count)
       do {
         for try await (slot, result) in group { results[slot] = result }
       } catch {
@@ -87,7 +92,7 @@ public struct EngineExecutor: JobExecutor {
     if failures.count == job.spec.requests.count, let first = failures.keys.min().flatMap({ failures[$0] }) {
       throw ExecutionFailure(first, permanent: true)
     }
-    var answers: [Int: Collected] = [:]
+    var answers: [Int: CompletedGeneration] = [:]
     for (slot, outcome) in completed.enumerated() {
       if case .success(let done) = outcome { answers[prepared[slot].index] = done }
     }
@@ -105,46 +110,6 @@ public struct EngineExecutor: JobExecutor {
         sampling: sampling, queueSeconds: usage.queueSeconds, firstTokenSeconds: usage.firstTokenSeconds,
         totalSeconds: usage.totalSeconds)
     }
-  }
-
-  /// What a finished request produced.
-  struct Collected: Sendable {
-    var text: String
-    var summary: GenerationSummary
-  }
-
-  /// Reads a generation's events to the end, reporting prompt progress and every
-  /// generated token (the engine sends prompt progress only while it prefills).
-  static func collect(_ generation: Generation, progress: (JobProgress) -> Void) async throws -> Collected {
-    var current = JobProgress()
-    var count = 0
-    var text = ""
-    for try await event in generation.events {
-      switch event {
-      case .progress(let update):
-        current.promptTokens = update.promptTokensDone
-        progress(current)
-      case .token(let token):
-        count += 1
-        text += token.text
-        current.generatedTokens = count
-        progress(current)
-      case .finished(let summary):
-        current.promptTokens = summary.usage.promptTokens
-        current.requestsDone = 1
-        progress(current)
-        return Collected(text: text, summary: summary)
-      }
-    }
-    try Task.checkCancellation()
-    throw EngineError(.stopped, "\(generation.id)'s stream ended without a result")
-  }
-
-  /// The queue's OpenAI-style sampling fields as engine parameters.
-  static func parameters(_ sampling: Sampling) -> SamplingParameters {
-    SamplingParameters(
-      temperature: Float(sampling.temperature), topP: Float(sampling.topP), seed: sampling.seed,
-      maxTokens: sampling.maxTokens, stopStrings: sampling.stop)
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskRequests
 import NightdeskEngine
 import NightdeskQueue
 import NightdeskQueueTestSupport
@@ -27,7 +28,7 @@ import Testing
     JobSpec(requests: questions.enumerated().map { index, question in
       ChatRequest(customID: "\(document.prefix(8))-\(index)",
                   messages: [.system("Answer briefly from this document.\n\n" + document), .user(question)],
-                  sampling: Sampling(temperature: 0, maxTokens: maxTokens))
+                  sampling: SamplingParameters(temperature: 0, maxTokens: maxTokens))
     })
   }
 
@@ -95,7 +96,7 @@ import Testing
       JobSpec(requests: [ChatRequest(customID: "c\(index)",
                                      messages: [.system("Document \(index % 5): the tiny model reads it."),
                                                 .user("Question \(index)?")],
-                                     sampling: Sampling(temperature: 0, maxTokens: 2))])
+                                     sampling: SamplingParameters(temperature: 0, maxTokens: 2))])
     })
     // Three workers, each with its own engine over the qwen3-tiny fixture.
     let workers = try (0..<3).map { index in
@@ -126,7 +127,7 @@ import Testing
     let queue = try fixture.client()
     let receipt = try queue.submit([
       JobSpec(requests: [ChatRequest(messages: [.user("Write the numbers from 1 to 1000, one per line.")],
-                                     sampling: Sampling(temperature: 0, maxTokens: 600))])
+                                     sampling: SamplingParameters(temperature: 0, maxTokens: 600))])
     ])
     let executor = try Self.executor()
     let worker = Worker(configuration: Self.configuration(fixture), executor: executor)
@@ -156,9 +157,9 @@ extension EngineWorkerTests {
     let queue = try fixture.client()
     let long = String(repeating: "The quarterly figures were revised again. ", count: 500)  // > the 96 MB cache's tokens
     let spec = JobSpec(requests: [
-      ChatRequest(customID: "short-1", messages: [.user("What is two plus two?")], sampling: Sampling(temperature: 0, maxTokens: 4)),
-      ChatRequest(customID: "too-long", messages: [.user(long + "Summarise.")], sampling: Sampling(temperature: 0, maxTokens: 4)),
-      ChatRequest(customID: "short-2", messages: [.user("Name a colour.")], sampling: Sampling(temperature: 0, maxTokens: 4)),
+      ChatRequest(customID: "short-1", messages: [.user("What is two plus two?")], sampling: SamplingParameters(temperature: 0, maxTokens: 4)),
+      ChatRequest(customID: "too-long", messages: [.user(long + "Summarise.")], sampling: SamplingParameters(temperature: 0, maxTokens: 4)),
+      ChatRequest(customID: "short-2", messages: [.user("Name a colour.")], sampling: SamplingParameters(temperature: 0, maxTokens: 4)),
     ])
     let receipt = try queue.submit([spec])
     let summary = try await Worker(configuration: Self.configuration(fixture), executor: try Self.executor()).run()

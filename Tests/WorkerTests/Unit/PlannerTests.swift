@@ -1,3 +1,4 @@
+import NightdeskRequests
 import NightdeskQueue
 @testable import NightdeskWorker
 import Testing

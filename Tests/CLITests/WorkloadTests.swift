@@ -1,6 +1,10 @@
+import NightdeskRequests
 import NightdeskSupport
 import Testing
 import NightdeskEngine
+import NightdeskModel
+import NightdeskTestSupport
+@testable import NightdeskCLI
 
 @Suite struct WorkloadTests {
   @Test func promptLinesReadInputsAndSamplingFields() throws {
@@ -39,7 +43,15 @@ import NightdeskEngine
     #expect(requests.count == 6 && requests.allSatisfy { $0.prompt.count == 27 })
     #expect(Set(requests.map { Array($0.prompt.prefix(24)) }).count == 1)
     #expect(Set(requests.map { Array($0.prompt.suffix(3)) }).count > 1)
-    let engine = try EngineToyTests.engine()
+    // The qwen3-tiny fixture (ids 0..<32 are ordinary tokens of its vocabulary), with the
+    // small blocks and batches the engine's toy tests use.
+    let model = try ModelPackage.open(TestPaths.fixture("qwen3-tiny").path).loadModel(threads: 1)
+    let blockBytes = model.kvBytesPerBlock(blockSize: 4, precision: .f32)
+    let engine = try Engine(
+      model: model,
+      configuration: EngineConfiguration(
+        blockSize: 4, kvMemoryBytes: 256 * blockBytes,
+        scheduler: SchedulerConfiguration(maxBatchTokens: 32, maxSequences: 8)))
     let report = try await workload.run(requests, on: engine)
     #expect(report.promptTokens == 6 * 27 && report.generatedTokens == 30)
     // The document is computed once: every request but the first reuses its 24 tokens.

@@ -1,19 +1,22 @@
+import Dispatch
+import NightdeskEngine
+import NightdeskRequests
 import NightdeskSupport
 
 /// `nightdesk bench`'s workload mode: N requests sharing one P-token document,
 /// each with its own S-token question, G greedy tokens out with EOS ignored, at
 /// most C in flight. Token ids are synthetic, drawn from a range of ordinary
 /// tokens with a fixed seed, so runs are repeatable and need no text.
-public struct BenchWorkload: Sendable, Equatable {
-  public var requests: Int
-  public var prefixTokens: Int
-  public var suffixTokens: Int
-  public var generatedTokens: Int
+struct BenchWorkload: Sendable, Equatable {
+  var requests: Int
+  var prefixTokens: Int
+  var suffixTokens: Int
+  var generatedTokens: Int
   /// Requests in flight at once; nil submits them all at once.
-  public var concurrency: Int?
-  public var seed: UInt64
+  var concurrency: Int?
+  var seed: UInt64
 
-  public init(
+  init(
     requests: Int, prefixTokens: Int, suffixTokens: Int, generatedTokens: Int, concurrency: Int? = nil, seed: UInt64 = 42
   ) {
     self.requests = requests
@@ -24,7 +27,7 @@ public struct BenchWorkload: Sendable, Equatable {
     self.seed = seed
   }
 
-  public func validate() throws(EngineError) {
+  func validate() throws(EngineError) {
     guard requests >= 1 else { throw EngineError(.invalidRequest, "--requests is \(requests); it must be at least 1") }
     guard prefixTokens >= 0, suffixTokens >= 0, prefixTokens + suffixTokens >= 1 else {
       throw EngineError(.invalidRequest, "--prefix-tokens plus --suffix-tokens must be at least 1, neither negative")
@@ -38,12 +41,12 @@ public struct BenchWorkload: Sendable, Equatable {
   }
 
   /// The requests, with ids drawn from `tokens` (pick ordinary text tokens: no control tokens).
-  public func makeRequests(tokens: Range<Int32>) -> [GenerationRequest] {
+  func makeRequests(tokens: Range<Int32>) -> [GenerationRequest] {
     let span = UInt64(tokens.count)
     var draw = 0
     func next() -> Int32 {
       draw += 1
-      return tokens.lowerBound + Int32(truncatingIfNeeded: BlockHash.mix(seed ^ UInt64(draw)) % span)
+      return tokens.lowerBound + Int32(truncatingIfNeeded: SplitMix64.mix(seed ^ UInt64(draw)) % span)
     }
     let document = (0..<prefixTokens).map { _ in next() }
     let sampling = SamplingParameters(temperature: 0, maxTokens: generatedTokens, ignoreEOS: true)
@@ -54,7 +57,7 @@ public struct BenchWorkload: Sendable, Equatable {
 
   /// Runs `requests` through `engine` and reports. The engine should be fresh, so
   /// the statistics are this run's.
-  public func run(
+  func run(
     _ requests: [GenerationRequest], on engine: Engine, onStep: (@Sendable (StepStatistics) -> Void)? = nil
   ) async throws -> BenchReport {
     let before = engine.statistics
@@ -67,7 +70,7 @@ public struct BenchWorkload: Sendable, Equatable {
       }
       onStep?(step)
     }
-    let started = EngineCore.now()
+    let started = DispatchTime.now().uptimeNanoseconds
     let limit = max(1, concurrency ?? requests.count)
     var usage: [Usage] = []
     try await withThrowingTaskGroup(of: Usage.self) { group in
@@ -81,7 +84,7 @@ public struct BenchWorkload: Sendable, Equatable {
         if let finished = try await group.next() { usage.append(finished) }
       }
     }
-    let wall = EngineCore.now() - started
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     engine.observeSteps(nil)
     let after = engine.statistics
     return BenchReport(
@@ -105,12 +108,12 @@ public struct BenchWorkload: Sendable, Equatable {
 /// Steps that ran decode tokens only, no prefill chunk: the figure llama.cpp's
 /// `llama-batched-bench` reports as its decode speed (`speed_tg`), which times
 /// its decode calls apart from the shared prompt's prefill.
-public struct DecodeOnlySteps: Sendable, Equatable {
-  public var steps = 0
-  public var tokens = 0
-  public var seconds = 0.0
+struct DecodeOnlySteps: Sendable, Equatable {
+  var steps = 0
+  var tokens = 0
+  var seconds = 0.0
 
-  public init() {}
+  init() {}
 
   mutating func add(tokens: Int, seconds: Double) {
     steps += 1
@@ -118,32 +121,32 @@ public struct DecodeOnlySteps: Sendable, Equatable {
     self.seconds += seconds
   }
 
-  public var tokensPerSecond: Double { seconds > 0 ? Double(tokens) / seconds : 0 }
+  var tokensPerSecond: Double { seconds > 0 ? Double(tokens) / seconds : 0 }
 }
 
 /// What a workload run measured.
-public struct BenchReport: Sendable, Equatable {
-  public var workload: BenchWorkload
-  public var wallSeconds: Double
-  public var promptTokens: Int
-  public var generatedTokens: Int
-  public var prefixReusedTokens: Int
-  public var steps: Int
+struct BenchReport: Sendable, Equatable {
+  var workload: BenchWorkload
+  var wallSeconds: Double
+  var promptTokens: Int
+  var generatedTokens: Int
+  var prefixReusedTokens: Int
+  var steps: Int
   /// Time the step thread spent in steps (the rest of the wall time it waited).
-  public var busySeconds: Double
-  public var preemptions: Int
-  public var peakRSSBytes: Int
+  var busySeconds: Double
+  var preemptions: Int
+  var peakRSSBytes: Int
   /// KV memory allocated, and the most of it that sequences held at once.
-  public var kvBytes: Int
-  public var kvBytesPeakUsed: Int
-  public var medianFirstTokenSeconds: Double
-  public var decodeOnly: DecodeOnlySteps
+  var kvBytes: Int
+  var kvBytesPeakUsed: Int
+  var medianFirstTokenSeconds: Double
+  var decodeOnly: DecodeOnlySteps
 
   /// Both rates are over the whole wall time (prefill and decode overlap in a batch engine).
-  public var promptTokensPerSecond: Double { wallSeconds > 0 ? Double(promptTokens) / wallSeconds : 0 }
-  public var generatedTokensPerSecond: Double { wallSeconds > 0 ? Double(generatedTokens) / wallSeconds : 0 }
+  var promptTokensPerSecond: Double { wallSeconds > 0 ? Double(promptTokens) / wallSeconds : 0 }
+  var generatedTokensPerSecond: Double { wallSeconds > 0 ? Double(generatedTokens) / wallSeconds : 0 }
 
-  public var json: JSONValue {
+  var json: JSONValue {
     .object(
       JSONObject([
         "mode": "workload",
@@ -173,7 +176,7 @@ public struct BenchReport: Sendable, Equatable {
       ]))
   }
 
-  public var text: String {
+  var text: String {
     func rate(_ value: Double) -> String { String(format: "%.1f", value) }
     return """
       workload: \(workload.requests) requests x (\(workload.prefixTokens) shared + \(workload.suffixTokens) own) prompt tokens, \

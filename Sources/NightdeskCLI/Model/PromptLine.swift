@@ -1,28 +1,29 @@
+import NightdeskEngine
+import NightdeskRequests
 import NightdeskSupport
-import NightdeskTokenizer
 
 /// One line of a `--prompts-file`: what to complete and how to sample it.
 ///
 /// `{"prompt": "text"}`, `{"messages": [{"role": "user", "content": "..."}]}` or
 /// `{"prompt_ids": [1, 2, 3]}`, plus optional OpenAI-style sampling fields
-/// (see `SamplingParameters.init(json:defaults:)`) and `"id"` (echoed back).
-public struct PromptLine: Sendable, Equatable {
-  public enum Input: Sendable, Equatable {
+/// (see `SamplingParameters.init(json:at:defaults:)`) and `"id"` (echoed back).
+struct PromptLine: Sendable, Equatable {
+  enum Input: Sendable, Equatable {
     case text(String)
     case messages([ChatMessage])
     case ids([Int32])
   }
 
-  public var input: Input
-  public var sampling: SamplingParameters
+  var input: Input
+  var sampling: SamplingParameters
   /// The caller's own id for the line, echoed in the output.
-  public var id: JSONValue?
+  var id: JSONValue?
 
   /// Lines longer than this are refused (a runaway file, not a prompt).
-  public static let maxLineBytes = 16 << 20
+  static let maxLineBytes = 16 << 20
 
   /// Parses line `number` (1-based, for messages) over the command-line `defaults`.
-  public init(line: String, number: Int, defaults: SamplingParameters) throws(EngineError) {
+  init(line: String, number: Int, defaults: SamplingParameters) throws(EngineError) {
     func fail(_ message: String) -> EngineError { EngineError(.invalidRequest, "line \(number): \(message)") }
     guard line.utf8.count <= Self.maxLineBytes else {
       throw fail("longer than \(Self.maxLineBytes) bytes")
@@ -53,7 +54,7 @@ public struct PromptLine: Sendable, Equatable {
       }
       input = .ids(ids)
     }
-    do { sampling = try SamplingParameters(json: object, defaults: defaults) } catch { throw fail(error.message) }
+    do { sampling = try SamplingParameters(json: object, defaults: defaults) } catch { throw fail(error.description) }
     id = object["id"] ?? object["custom_id"]
   }
 }
