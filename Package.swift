@@ -21,6 +21,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -55,11 +56,17 @@ let package = Package(
     .target(name: "NightdeskWorker",
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskSupport"],
             path: "Sources/Worker"),
+    // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
+    // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
+    // tokens (to chunk) but never Redis, the queue or the engine.
+    .target(name: "NightdeskIngest",
+            dependencies: ["NightdeskSupport", "NightdeskTokenizer", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Ingest"),
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer",
-        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker",
+        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskIngest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -81,6 +88,10 @@ let package = Package(
                 dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskTestSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
+    .testTarget(name: "IngestTests",
+                dependencies: ["NightdeskIngest", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
+                               "NightdeskTestSupport",
+                               .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "CLITests", dependencies: ["NightdeskTestSupport"]),
     .testTarget(name: "QueueTests",
                 dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskEngine", "NightdeskRedis", "NightdeskTestSupport"]),
