@@ -61,7 +61,7 @@ let package = Package(
     // tokens (to chunk) but never Redis, the queue or the engine.
     .target(name: "NightdeskIngest",
             dependencies: ["NightdeskSupport", "NightdeskTokenizer", .product(name: "Yams", package: "Yams")],
-            path: "Sources/Ingest"),
+            path: "Sources/Ingest", swiftSettings: optimisedSwift),
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [

@@ -30,6 +30,25 @@ public struct DocumentReader: Sendable {
     }
   }
 
+  /// Streams: each document goes to `each` as soon as it is read (news JSONL and social
+  /// dumps one article or thread at a time, in bounded memory); returns the errors.
+  public func read(_ path: String, as kind: InputKind? = nil, family: InputFamily? = nil,
+                   each: (Document) -> Void) -> [IngestError] {
+    switch kind ?? InputKind.detect(path: path, family: family) ?? sniff(path) {
+    case .newsJSONL? where family == nil || family == .news:
+      return NewsJSONLReader.read(path, limits: limits, each: each)
+    case .socialJSON? where family == nil || family == .social:
+      return SocialReader.readJSON(path, limits: limits, each: each)
+    case .socialJSONL? where family == nil || family == .social:
+      return SocialReader.readJSONL(path, limits: limits, each: each)
+    default:
+      // The other readers hold one document, bounded by the document size limit.
+      let result = read(path, as: kind, family: family)
+      result.documents.forEach(each)
+      return result.errors
+    }
+  }
+
   /// A JSON Lines file of unstated family: news when its first object has a headline
   /// (`title`/`headline`), social posts otherwise.
   func sniff(_ path: String) -> InputKind? {

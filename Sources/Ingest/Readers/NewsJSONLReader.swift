@@ -5,21 +5,27 @@ import NightdeskSupport
 /// A bad line is reported with its number and byte offset and the rest are read.
 public enum NewsJSONLReader {
   public static func read(_ path: String, limits: InputLimits = InputLimits()) -> ReadResult {
-    var documents: [Document] = []
+    DocumentSink.collect { read(path, limits: limits, each: $0) }
+  }
+
+  /// Streams: each article goes to `each` as soon as its line is read; returns the errors.
+  public static func read(_ path: String, limits: InputLimits = InputLimits(), each: (Document) -> Void) -> [IngestError] {
+    var count = 0
     var errors: [IngestError] = []
     let status = JSONLines.forEach(path, limits: limits, errors: &errors) { value, line, item in
       switch NewsArticle.from(value) {
       case .success(let article):
-        documents.append(article.document(source: path, item: item, line: line.number))
+        count += 1
+        each(article.document(source: path, item: item, line: line.number))
         return nil
       case .failure(let problem):
         return problem.reason
       }
     }
-    if status == .read, documents.isEmpty, errors.isEmpty {
+    if status == .read, count == 0, errors.isEmpty {
       errors.append(IngestError(file: path, reason: "no articles: the file has no JSON lines"))
     }
-    return ReadResult(documents: documents, errors: errors)
+    return errors
   }
 }
 

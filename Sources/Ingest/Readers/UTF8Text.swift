@@ -3,7 +3,7 @@
 enum UTF8Text {
   /// The text of `bytes`, or the offset of the first byte that is not valid UTF-8
   /// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-  static func decode(_ bytes: some Collection<UInt8>) -> Result<String, InvalidUTF8> {
+  static func decode(_ bytes: [UInt8]) -> Result<String, InvalidUTF8> {
     if let offset = firstInvalidOffset(bytes) { return .failure(InvalidUTF8(offset: offset)) }
     let text = String(decoding: bytes, as: UTF8.self)
     // A byte-order mark is not text.
@@ -14,14 +14,21 @@ enum UTF8Text {
     var offset: Int
   }
 
-  static func firstInvalidOffset(_ bytes: some Collection<UInt8>) -> Int? {
+  /// The offset of the first byte of `bytes` that is not valid UTF-8, nil when all are.
+  static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
+    bytes.withUnsafeBufferPointer { firstInvalidOffset($0) }
+  }
+
+  static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    let count = bytes.count
     var offset = 0
-    var iterator = bytes.makeIterator()
-    // [the sequence's first byte, how many continuation bytes it needs, min/max of the second byte]
-    while let lead = iterator.next() {
-      let start = offset
-      offset += 1
-      if lead < 0x80 { continue }
+    while offset < count {
+      let lead = bytes[offset]
+      if lead < 0x80 {
+        offset += 1
+        continue
+      }
+      // How many continuation bytes the lead byte needs, and the range of the first one.
       let needed: Int
       var low: UInt8 = 0x80, high: UInt8 = 0xBF
       switch lead {
@@ -32,14 +39,16 @@ enum UTF8Text {
       case 0xF0: needed = 3; low = 0x90
       case 0xF1...0xF3: needed = 3
       case 0xF4: needed = 3; high = 0x8F  // nothing above U+10FFFF
-      default: return start
+      default: return offset
       }
-      for index in 0..<needed {
-        guard let next = iterator.next() else { return start }
-        offset += 1
-        let (lo, hi) = index == 0 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
-        guard next >= lo, next <= hi else { return start }
+      // A sequence cut off by the end of the bytes is invalid at its lead byte.
+      guard offset + needed < count else { return offset }
+      for index in 1...needed {
+        let next = bytes[offset + index]
+        let (min, max) = index == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+        guard next >= min, next <= max else { return offset }
       }
+      offset += needed + 1
     }
     return nil
   }

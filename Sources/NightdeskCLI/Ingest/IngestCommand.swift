@@ -74,32 +74,40 @@ struct IngestCommand: ParsableCommand {
     let counter = try tokenCounter()
     let chunker = Chunker(countTokens: counter.count)
     let reader = DocumentReader()
-    var reports: [IngestReport.File] = []
+    var files: [JSONValue] = []
     var failed = false
-    for file in files {
-      let result = reader.read(file, as: kind.flatMap(InputKind.init(rawValue:)), family: jobType?.input)
-      let chunks = jobType.map { type in
-        result.documents.map { chunker.chunks(of: $0, options: type.chunking(contextBudget: context)) }
+    for file in self.files {
+      // Documents are printed (text) or converted (JSON) as they are read, so a large
+      // dump is never held whole; only the JSON form of its documents is kept for --json.
+      var documents: [JSONValue] = []
+      var count = 0
+      var chunkErrors: [IngestError] = []
+      let readErrors = reader.read(file, as: kind.flatMap(InputKind.init(rawValue:)), family: jobType?.input) { document in
+        count += 1
+        let chunks = jobType.map { chunker.chunks(of: document, options: $0.chunking(contextBudget: context)) }
+        if json {
+          documents.append(IngestReport.json(document, chunks: chunks))
+        } else {
+          print(IngestReport.text(document, chunks: chunks, tokensEstimated: counter.estimated), terminator: "")
+        }
+        if let type = jobType, let chunks, chunks.count > type.limits.maxChunks {
+          chunkErrors.append(IngestError(file: file, reason: "\(chunks.count) chunks in \(document.title ?? "a document"); \(type.name) allows \(type.limits.maxChunks)"))
+        }
       }
-      if !result.errors.isEmpty { failed = true }
-      if let type = jobType, let chunks, let document = zip(result.documents, chunks).first(where: { $0.1.count > type.limits.maxChunks }) {
-        failed = true
-        reports.append(IngestReport.File(file: file, result: ReadResult(documents: result.documents, errors: result.errors + [
-          IngestError(file: file, reason: "\(document.1.count) chunks in \(document.0.title ?? "a document"); \(type.name) allows \(type.limits.maxChunks)")
-        ]), chunks: chunks))
-        continue
+      let errors = readErrors + chunkErrors
+      if !errors.isEmpty { failed = true }
+      if json {
+        var object = JSONObject([
+          "file": .string(file), "documents": .array(documents), "errors": .array(errors.map { .string($0.description) }),
+        ])
+        if jobType != nil { object["tokens_estimated"] = .bool(counter.estimated) }
+        files.append(.object(object))
+      } else {
+        print("\(file): \(count) document\(count == 1 ? "" : "s"), \(errors.count) error\(errors.count == 1 ? "" : "s")")
+        for error in errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
       }
-      reports.append(IngestReport.File(file: file, result: result, chunks: chunks))
     }
-    let report = IngestReport(files: reports, tokensEstimated: counter.estimated)
-    if json {
-      print(JSONWriter.string(report.json))
-    } else {
-      print(report.text, terminator: "")
-      for file in reports {
-        for error in file.result.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-      }
-    }
+    if json { print(JSONWriter.string(.object(JSONObject(["files": .array(files)])))) }
     if failed { throw ExitCode.failure }
   }
 

@@ -1,34 +1,9 @@
 import NightdeskIngest
 import NightdeskSupport
 
-/// What `nightdesk ingest` prints: per file, its documents (and chunks) and errors.
-struct IngestReport {
-  struct File {
-    var file: String
-    var result: ReadResult
-    /// Per document, its chunks (with --type).
-    var chunks: [[Chunk]]?
-  }
-
-  var files: [File]
-  var tokensEstimated: Bool
-
-  var json: JSONValue {
-    .object(JSONObject([
-      "files": .array(files.map { file in
-        var object = JSONObject([
-          "file": .string(file.file),
-          "documents": .array(file.result.documents.enumerated().map { index, document in
-            Self.json(document, chunks: file.chunks?[index])
-          }),
-          "errors": .array(file.result.errors.map { .string($0.description) }),
-        ])
-        if file.chunks != nil { object["tokens_estimated"] = .bool(tokensEstimated) }
-        return .object(object)
-      }),
-    ]))
-  }
-
+/// How `nightdesk ingest` prints a document: as JSON, or as a few lines of text (its
+/// sections with their locations, and its chunks).
+enum IngestReport {
   static func json(_ document: Document, chunks: [Chunk]?) -> JSONValue {
     var object = JSONObject([
       "source": .string(document.source),
@@ -70,30 +45,21 @@ struct IngestReport {
     return .object(object)
   }
 
-  /// One block per file: its documents with their sections and paragraph counts, and chunks.
-  var text: String {
-    var out = ""
-    for file in files {
-      let documents = file.result.documents
-      out += "\(file.file): \(documents.count) document\(documents.count == 1 ? "" : "s"), \(file.result.errors.count) error\(file.result.errors.count == 1 ? "" : "s")\n"
-      for (index, document) in documents.enumerated() {
-        let paragraphs = document.paragraphs
-        out += "  [\(document.kind.rawValue)] \(document.title ?? "(untitled)"): \(paragraphs.count) paragraph\(paragraphs.count == 1 ? "" : "s")"
-        let where_ = paragraphs.first.map { " from \($0.location.citation)" } ?? ""
-        out += where_ + "\n"
-        for section in document.sections {
-          guard let title = section.title, var location = section.paragraphs.first?.location else { continue }
-          location.section = nil
-          out += "    § \(title) (\(location.citation))\n"
-        }
-        if let chunks = file.chunks?[index] {
-          for chunk in chunks {
-            let pages = chunk.pages.map { $0.count == 1 ? ", p. \($0.lowerBound)" : ", pp. \($0.lowerBound)–\($0.upperBound)" } ?? ""
-            out += "    chunk \(chunk.index): \(chunk.tokenCount) tokens\(tokensEstimated ? " (estimated)" : "")\(pages)"
-            out += chunk.sections.isEmpty ? "\n" : ", \(chunk.sections.joined(separator: "; "))\n"
-          }
-        }
-      }
+  /// The document's lines: kind, title and first location; its sections; its chunks.
+  static func text(_ document: Document, chunks: [Chunk]?, tokensEstimated: Bool) -> String {
+    let paragraphs = document.paragraphs
+    var out = "\(document.source): [\(document.kind.rawValue)] \(document.title ?? "(untitled)"): "
+    out += "\(paragraphs.count) paragraph\(paragraphs.count == 1 ? "" : "s")"
+    out += (paragraphs.first.map { " from \($0.location.citation)" } ?? "") + "\n"
+    for section in document.sections {
+      guard let title = section.title, var location = section.paragraphs.first?.location else { continue }
+      location.section = nil
+      out += "  § \(title) (\(location.citation))\n"
+    }
+    for chunk in chunks ?? [] {
+      let pages = chunk.pages.map { $0.count == 1 ? ", p. \($0.lowerBound)" : ", pp. \($0.lowerBound)–\($0.upperBound)" } ?? ""
+      out += "  chunk \(chunk.index): \(chunk.tokenCount) tokens\(tokensEstimated ? " (estimated)" : "")\(pages)"
+      out += chunk.sections.isEmpty ? "\n" : ", \(chunk.sections.joined(separator: "; "))\n"
     }
     return out
   }
