@@ -1,6 +1,7 @@
 import Foundation
 import NightdeskIngest
 import NightdeskSupport
+import NightdeskTokenizer
 import Testing
 
 @Suite struct JobTypeTests {
@@ -83,5 +84,27 @@ import Testing
     } catch {
       #expect(error.reason == "no job type \"nope\" (known: annual-report, contract-risk, news-digest, social-sentiment)")
     }
+  }
+}
+
+/// The map and reduce requests a job type makes of a document.
+@Suite struct JobTypePromptTests {
+  @Test func chunkRequestsShareTheChunkAndTheSynthesisCitesTheChunks() throws {
+    let type = try JobType.named("annual-report", folder: IngestFixtures.jobTypes.path)
+    let tokenizer = try IngestFixtures.qwen()
+    let document = try #require(PDFReader.read(IngestFixtures.sample("annual-report-harrowgate-2025.pdf")).documents.first)
+    let chunks = Chunker(tokenizer: tokenizer).chunks(of: document, options: ChunkingOptions(targetTokens: 200, overlapTokens: 20))
+    #expect(chunks.count > 1)
+    let template = ChatTemplate(format: .qwen3)
+    let requests = try type.chunkPrompts(for: chunks[1], template: template)
+    #expect(requests.count == type.prompts.questions.count)
+    #expect(Set(requests.map { $0.prefixTokens(tokenizer) }).count == 1)
+    #expect(requests.allSatisfy { $0.chat.text.hasSuffix("<think>\n\n</think>\n\n") })  // thinking: off
+    let answers = chunks.map { ChunkAnswer(chunk: $0, questionID: "risks", text: "Wheat prices.") }
+    let synthesis = try type.synthesisPrompt(answers: answers, template: template)
+    let system = synthesis.messages[0].content
+    #expect(system.contains("[chunk 1, risks, pp. 1-2, "))
+    #expect(system.contains("5. Principal risks"))
+    #expect(synthesis.messages[1].content.contains("\"additionalProperties\": false}"))
   }
 }
