@@ -27,6 +27,8 @@ import Testing
     // The dividend sentence is a paragraph of its own, and footers such as "-2-" are gone.
     #expect(paragraphs.contains { $0.text.hasPrefix("The board proposes a final dividend") })
     #expect(!paragraphs.contains { $0.text.contains("-2-") || $0.text.contains("-3-") })
+    // So is the running header of pages 2 to 4 ("Harrowgate Mills plc   -2-   Annual Report 2025").
+    #expect(!paragraphs.contains { $0.location.page != 1 && $0.text.contains("Harrowgate Mills plc") })
     // The table keeps its columns on one line each.
     #expect(paragraphs.contains { $0.text.contains("Revenue (£m)") && $0.text.contains("412") && $0.text.contains("378") })
   }

@@ -42,9 +42,10 @@ public enum PDFReader {
         errors.append(error)
         if error.reason.contains("more text than") { first = pages + 1; continue }
       case .success(let texts):
+        let running = runningLines(texts)
         for (offset, text) in texts.enumerated() {
           extracted += text.utf8.count
-          add(page: first + offset, text: text, to: &builder)
+          add(page: first + offset, text: text, dropping: running, to: &builder)
         }
       }
       first = last + 1
@@ -122,7 +123,9 @@ public enum PDFReader {
   /// heading often sits on the line just above its paragraph, and paragraphs of prose
   /// are told apart by their first line's indent; page-number footers (`-2-`, `Page 2
   /// of 9`) are dropped.
-  static func add(page: Int, text: String, to builder: inout SectionBuilder) {
+  static func add(page: Int, text: String, dropping running: Set<String> = [], to builder: inout SectionBuilder) {
+    let text = running.isEmpty ? text : text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { running.contains(runningKey($0)) ? "" : $0 }.joined(separator: "\n")
     for block in TextBlock.split(text[...]) {
       var lines = block.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       var line = block.line
@@ -142,6 +145,36 @@ public enum PDFReader {
         builder.paragraph(removingIndent(paragraph.text), at: SourceLocation(page: page, line: paragraph.line))
       }
     }
+  }
+
+  /// Running headers and footers: lines among the first or last two of a page that recur,
+  /// page numbers aside, on at least half of the pages (and on three at least). They are
+  /// the report's name on every page, not text, and would repeat in every chunk.
+  static func runningLines(_ pages: [String]) -> Set<String> {
+    guard pages.count >= 3 else { return [] }
+    var pagesWith: [String: Int] = [:]
+    for page in pages {
+      let lines = page.split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+      for key in Set((lines.prefix(2) + lines.suffix(2)).map(runningKey)) where !key.isEmpty { pagesWith[key, default: 0] += 1 }
+    }
+    let needed = max(3, (pages.count + 1) / 2)
+    return Set(pagesWith.filter { $0.value >= needed }.keys)
+  }
+
+  /// A line as running headers are compared: digits as `#`, spaces collapsed.
+  static func runningKey(_ line: Substring) -> String {
+    var key = ""
+    var space = false
+    for character in line.trimmingCharacters(in: .whitespaces) {
+      if character == " " || character == "\t" {
+        space = true
+        continue
+      }
+      if space { key.append(" ") }
+      space = false
+      key.append(character.isNumber ? "#" : character)
+    }
+    return key
   }
 
   /// Lines cut into paragraphs where a line of prose is indented deeper than the block's margin.
