@@ -69,7 +69,7 @@ import Testing
   }
 
   @Test func invariantsHoldForRandomDocuments() async {
-    await propertyCheck(count: 300, input: Gen.int(in: 1...120).array(of: 1...30), Gen.int(in: 16...200), Gen.int(in: 0...100)) {
+    await propertyCheck(count: 150, input: Gen.int(in: 1...120).array(of: 1...30), Gen.int(in: 16...200), Gen.int(in: 0...100)) {
       sizes, target, overlapPercent in
       let overlap = target * overlapPercent / 200  // at most half the target
       let problems = Self.violations(sizes, target: target, overlap: overlap)
