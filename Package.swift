@@ -25,6 +25,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -70,12 +71,18 @@ let package = Package(
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
                            "NightdeskSupport"],
             path: "Sources/Worker"),
+    // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
+    // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
+    // tokens (to chunk) but never Redis, the queue or the engine.
+    .target(name: "NightdeskIngest",
+            dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Ingest", swiftSettings: optimisedSwift),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
-        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured",
+        "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -108,6 +115,10 @@ let package = Package(
                 dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskTestSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
+    .testTarget(name: "IngestTests",
+                dependencies: ["NightdeskIngest", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
+                               "NightdeskTestSupport",
+                               .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "StructuredTests",
                 dependencies: ["NightdeskStructured", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
                                "NightdeskTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],

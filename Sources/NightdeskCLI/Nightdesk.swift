@@ -27,6 +27,7 @@ struct Nightdesk: AsyncParsableCommand {
         ResultsCommand.self,
         CancelCommand.self,
         RetryCommand.self,
+        IngestCommand.self,
       ]),
       CommandGroup(name: "Model tools", subcommands: [
         GenerateCommand.self,

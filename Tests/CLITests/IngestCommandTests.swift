@@ -1,0 +1,43 @@
+import Foundation
+import NightdeskSupport
+import NightdeskTestSupport
+import Testing
+
+/// `nightdesk ingest` end to end: documents and chunks out, per-file errors and exit status 1.
+@Suite struct IngestCommandTests {
+  static let samples = TestPaths.repositoryRoot.appendingPathComponent("Jobs/samples/ingest").path
+  static let types = TestPaths.repositoryRoot.appendingPathComponent("Jobs/types").path
+
+  @Test func samplesAreReadAndChunkedWithTheirPages() async throws {
+    let result = try await NightdeskBinary.run([
+      "ingest", "\(Self.samples)/annual-report-harrowgate-2025.pdf", "--type", "annual-report", "--types-dir", Self.types,
+      "--model", TestPaths.fixture("qwen3-tiny").path, "--json",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let json = try JSONParser.parse(result.stdout)
+    let file = try #require(json["files"]?.arrayValue?.first)
+    #expect(file["errors"]?.arrayValue == [])
+    #expect(file["tokens_estimated"] == .bool(false))
+    let chunks = try #require(file["documents"]?.arrayValue?.first?["chunks"]?.arrayValue)
+    #expect(chunks.count == 1)  // 1,500-token chunks: the short report is one
+    #expect(chunks.first?["pages"] == [1, 4])
+  }
+
+  @Test func aBadFileIsReportedAndTheOthersAreRead() async throws {
+    let folder = try TestPaths.temporaryDirectory("ingest-cli")
+    let bad = folder.appendingPathComponent("feed.rss").path
+    try Data(#"<rss version="2.0"><channel><title>x</title></channel></rss>"#.utf8).write(to: URL(fileURLWithPath: bad))
+    let result = try await NightdeskBinary.run(["ingest", bad, "\(Self.samples)/news-2026-11-27.jsonl"])
+    #expect(result.status == 1)
+    #expect(result.stderr == "error: \(bad): feed without items (no <item> or <entry>)\n")
+    #expect(result.stdout.contains("\(Self.samples)/news-2026-11-27.jsonl: 4 documents, 0 errors"))
+    #expect(result.stdout.contains("\(bad): 0 documents, 1 error"))
+  }
+
+  @Test func anUnknownTypeIsOneLine() async throws {
+    let result = try await NightdeskBinary.run(["ingest", "\(Self.samples)/contract-supply-agreement.md", "--type", "nope",
+                                          "--types-dir", Self.types])
+    #expect(result.status == 1)
+    #expect(result.stderr.hasPrefix("Error: --type: \(Self.types)/nope.yaml: no job type \"nope\" (known: annual-report,"))
+  }
+}
