@@ -11,12 +11,22 @@ public struct ChatRequest: Sendable, Equatable, Hashable {
   /// The model the caller named, if any; recorded, not used to pick a model (a
   /// worker serves the one it was started with).
   public var model: String?
+  /// The shape the answer must take (OpenAI's `response_format`); nil is free text.
+  public var responseFormat: ResponseFormat?
+  /// Qwen3's `enable_thinking` (OpenAI-compatible servers' `chat_template_kwargs`);
+  /// nil leaves the template's default.
+  public var enableThinking: Bool?
 
-  public init(customID: String? = nil, messages: [ChatMessage], sampling: SamplingParameters = SamplingParameters(), model: String? = nil) {
+  public init(
+    customID: String? = nil, messages: [ChatMessage], sampling: SamplingParameters = SamplingParameters(),
+    model: String? = nil, responseFormat: ResponseFormat? = nil, enableThinking: Bool? = nil
+  ) {
     self.customID = customID
     self.messages = messages
     self.sampling = sampling
     self.model = model
+    self.responseFormat = responseFormat
+    self.enableThinking = enableThinking
   }
 
   public static let maxMessages = 256
@@ -31,6 +41,8 @@ public struct ChatRequest: Sendable, Equatable, Hashable {
     object["messages"] = .array(messages.map(\.json))
     object["sampling"] = sampling.json
     if let model { object["model"] = .string(model) }
+    if let responseFormat, responseFormat != .text { object["response_format"] = responseFormat.json }
+    if let enableThinking { object["chat_template_kwargs"] = .object(JSONObject(["enable_thinking": .bool(enableThinking)])) }
     return .object(object)
   }
 
@@ -44,6 +56,26 @@ public struct ChatRequest: Sendable, Equatable, Hashable {
     let samplingObject = object["sampling"]?.objectValue ?? JSONObject()
     try self.init(customID: customID, messagesJSON: object["messages"], samplingObject: samplingObject,
                   model: object["model"]?.stringValue, at: path)
+    try readOptions(from: object, at: path)
+  }
+
+  /// `response_format` and `chat_template_kwargs`, in our format and in an OpenAI body alike.
+  public mutating func readOptions(from object: JSONObject, at path: String) throws(RequestError) {
+    if let value = object["response_format"], !value.isNull {
+      let format = try ResponseFormat(json: value, at: RequestError.field("response_format", of: path))
+      responseFormat = format == .text ? nil : format
+    }
+    if let value = object["chat_template_kwargs"], !value.isNull {
+      let kwargsPath = RequestError.field("chat_template_kwargs", of: path)
+      guard let kwargs = value.objectValue else { throw RequestError(kwargsPath, "must be an object, found \(value.kindName)") }
+      for key in kwargs.keys where key != "enable_thinking" {
+        throw RequestError("\(kwargsPath).\(key)", "is not supported (supported: enable_thinking)")
+      }
+      if let thinking = kwargs["enable_thinking"], !thinking.isNull {
+        guard let flag = thinking.boolValue else { throw RequestError("\(kwargsPath).enable_thinking", "must be true or false") }
+        enableThinking = flag
+      }
+    }
   }
 
   /// The shared reading of `messages` and the sampling fields, for our own format

@@ -13,5 +13,5 @@ public struct RequestError: Error, Sendable, Equatable, CustomStringConvertible 
   public var description: String { path.isEmpty ? problem : "\(path) \(problem)" }
 
   /// `field` under `path` ("" when the request is the whole document).
-  static func field(_ field: String, of path: String) -> String { path.isEmpty ? field : "\(path).\(field)" }
+  public static func field(_ field: String, of path: String) -> String { path.isEmpty ? field : "\(path).\(field)" }
 }

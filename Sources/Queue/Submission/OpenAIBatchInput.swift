@@ -15,7 +15,7 @@ public enum OpenAIBatchInput {
   /// Body fields we honour; anything else changes what the caller expects and is refused.
   static let supportedBodyFields: Set<String> = [
     "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "seed", "stop", "n", "user",
-    "stream", "metadata",
+    "stream", "metadata", "response_format", "chat_template_kwargs",
   ]
 
   public static func parse(_ bytes: [UInt8], defaults: JobDefaults = JobDefaults()) -> SubmissionInput {
@@ -70,9 +70,11 @@ public enum OpenAIBatchInput {
     if let n = body["n"], n.intValue != 1 { throw RequestError("body.n", "must be 1") }
     if let stream = body["stream"], stream.boolValue != false { throw RequestError("body.stream", "must be false in a batch") }
     if let model = body["model"], model.stringValue == nil { throw RequestError("body.model", "must be a string") }
-    return try ChatRequest(
+    var request = try ChatRequest(
       customID: customID, messagesJSON: body["messages"], samplingObject: body, model: body["model"]?.stringValue,
       at: "body")
+    try request.readOptions(from: body, at: "body")
+    return request
   }
 
   /// Requests with the same leading messages and model become one job (in order of
