@@ -37,6 +37,23 @@ import Testing
     #expect(json["rejected"] == [["file": .string(bad), "error": .string("\(bad): feed without items (no <item> or <entry>)")]])
   }
 
+  @Test func aKeyedTypedSubmitRunTwiceQueuesNothingTwice() async throws {
+    _ = try TestPaths.requireSmolLM2()
+    let server = try RedisServerProcess()
+    let files = ["\(Self.samples)/contract-supply-agreement.md"]
+    var arguments = ["submit", "--type", "contract-risk"] + files + ["--types-dir", Self.types, "--model",
+      TestPaths.smolLM2.path, "--idempotency-key", "night-1", "--json"]
+    arguments += Self.queueArguments(server)
+    let first = try await NightdeskBinary.run(arguments)
+    let second = try await NightdeskBinary.run(arguments)
+    #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
+    let (a, b) = (try JSONParser.parse(first.stdout), try JSONParser.parse(second.stdout))
+    #expect(a["batch"] == b["batch"] && a["jobs"] == b["jobs"])
+    let status = try await NightdeskBinary.run(["status", try #require(a["batch"]?.stringValue), "--json"]
+      + Self.queueArguments(server))
+    #expect(try JSONParser.parse(status.stdout)["total"] == a["jobs"], "\(status.stdout)")
+  }
+
   @Test func anEchoRunReportsEveryDocumentWithItsCitations() async throws {
     _ = try TestPaths.requireSmolLM2()
     let server = try RedisServerProcess()

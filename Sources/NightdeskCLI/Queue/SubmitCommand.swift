@@ -198,7 +198,7 @@ struct SubmitCommand: ParsableCommand {
     }
     let submission: TypedSubmission
     do {
-      submission = try TypedSubmission.build(type: type, files: files, model: model, defaults: defaults)
+      submission = try TypedSubmission.build(type: type, files: files, model: model, defaults: defaults, key: idempotencyKey)
     } catch {
       throw CommandFailure("--model \(model): \(error)")
     }

@@ -29,7 +29,11 @@ struct TypedSubmission {
   /// Tokens kept free of the document besides the system prompt, the question and the answer.
   static let promptMargin = 64
 
-  static func build(type: JobType, files: [String], model: String, defaults: JobDefaults) throws -> TypedSubmission {
+  /// - Parameter key: the submission's idempotency key: the groups are named after it, so
+  ///   the same submit run again builds the same jobs (and queues only what is missing).
+  static func build(type: JobType, files: [String], model: String, defaults: JobDefaults, key: String? = nil) throws
+    -> TypedSubmission
+  {
     let package = try ModelPackage.open(model)
     let tokenizer = try Tokenizer(spec: package.tokenizerSpec())
     let template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)
@@ -39,7 +43,7 @@ struct TypedSubmission {
       - Self.promptMargin
     let options = type.chunking(contextBudget: max(1, budget))
     let chunker = Chunker(countTokens: count)
-    let tag = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
+    let tag = key.map { "k" + PrefixHash.digest($0).prefix(16) } ?? String(UInt64.random(in: 0..<UInt64.max), radix: 36)
     var submission = TypedSubmission()
     for file in files {
       let read = DocumentReader().read(file, family: type.input)
