@@ -4,7 +4,9 @@ import NightdeskSupport
 
 /// A document's map-reduce group as `submit --type` makes it: `chunks` chunk jobs (one
 /// question each), then the synthesis job.
-public func documentGroup(_ id: String, chunks: Int, maxAttempts: Int = 3, jobType: String = "test") -> [JobSpec] {
+/// `typeFile` is recorded as `submit --type` records the type's file (the report checks results against its schema).
+public func documentGroup(_ id: String, chunks: Int, maxAttempts: Int = 3, jobType: String = "test",
+                          typeFile: String? = nil) -> [JobSpec] {
   var specs = (0..<chunks).map { index -> JobSpec in
     var spec = chatJob("What does chunk \(index) say?", document: "Chunk \(index) of \(id).", maxAttempts: maxAttempts,
                        customID: "doc/chunk\(index + 1)/q")
@@ -18,7 +20,14 @@ public func documentGroup(_ id: String, chunks: Int, maxAttempts: Int = 3, jobTy
   synthesis.group = JobGroup(id: id, role: .synthesis)
   synthesis.document = ["source": .string("\(id).txt"), "job_type": .string(jobType), "chunks": .int(Int64(chunks))]
   specs.append(synthesis)
-  return specs
+  guard let typeFile else { return specs }
+  return specs.map { spec in
+    var spec = spec
+    var document = spec.document?.objectValue ?? JSONObject()
+    document["type_file"] = .string(typeFile)
+    spec.document = .object(document)
+    return spec
+  }
 }
 
 /// How many times `job` was put in a stream by its group's last chunk (`queued` events).

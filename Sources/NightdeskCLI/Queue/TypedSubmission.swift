@@ -96,6 +96,9 @@ struct TypedSubmission {
       var chunkObject = JSONObject(["index": .int(Int64(chunk.index)), "count": .int(Int64(chunks.count))])
       if let pages = chunk.pages { chunkObject["pages"] = .array([.int(Int64(pages.lowerBound)), .int(Int64(pages.upperBound))]) }
       chunkObject["sections"] = .array(chunk.sections.map { .string($0) })
+      // A feed's or dump's article or post numbers (first and last), when the source gives them.
+      let items = chunk.locations.compactMap(\.item)
+      if let first = items.min(), let last = items.max() { chunkObject["items"] = .array([.int(Int64(first)), .int(Int64(last))]) }
       var chunkDocument = described
       chunkDocument["chunk"] = .object(chunkObject)
       specs.append(spec(requests, defaults: defaults, document: chunkDocument, group: JobGroup(id: group, role: .chunk)))

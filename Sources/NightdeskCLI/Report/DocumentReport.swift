@@ -9,7 +9,7 @@ import NightdeskSupport
 struct DocumentReport {
   struct ChunkFinding {
     var index: Int
-    /// "pp. 2-3, §Risks; §Outlook", or "" when the source gives no pages or sections.
+    /// "pp. 2-3, §Risks; §Outlook", "item 4", or "" when the source gives no pages, items or sections.
     var citation: String
     var state: JobState
     var error: String
@@ -85,6 +85,9 @@ struct DocumentReport {
     var parts: [String] = []
     if let pages = chunk["pages"]?.arrayValue?.compactMap(\.intValue), let first = pages.first, let last = pages.last {
       parts.append(first == last ? "p. \(first)" : "pp. \(first)-\(last)")
+    }
+    if let items = chunk["items"]?.arrayValue?.compactMap(\.intValue), let first = items.first, let last = items.last {
+      parts.append(first == last ? "item \(first)" : "items \(first)-\(last)")
     }
     let sections = chunk["sections"]?.arrayValue?.compactMap(\.stringValue) ?? []
     if !sections.isEmpty { parts.append(sections.map { "§" + $0 }.joined(separator: "; ")) }
