@@ -61,9 +61,18 @@ import Testing
     let submitted = try await Self.submit(server, type: "annual-report", files: [pdf])
     let batch = try #require(submitted["batch"]?.stringValue)
     #expect(submitted["jobs"] == .int(2))
+    // The synthesis waits, held, and counts as unfinished.
+    let before = try JSONParser.parse(try await NightdeskBinary.run(["status", batch, "--json"]
+      + Self.queueArguments(server)).stdout)
+    #expect(before["total"] == 2 && before["queued"] == 1 && before["held"] == 1 && before["done"] == false, "\(before)")
     let worker = try await NightdeskBinary.run(["worker", "--echo", "--drain", "--types-dir", Self.types]
       + Self.queueArguments(server))
     #expect(worker.status == 0, "\(worker.stderr)")
+    let after = try JSONParser.parse(try await NightdeskBinary.run(["status", batch, "--json"]
+      + Self.queueArguments(server)).stdout)
+    #expect(after["succeeded"] == 2 && after["held"] == nil && after["done"] == true, "\(after)")
+    let watch = try await NightdeskBinary.run(["watch", batch] + Self.queueArguments(server))
+    #expect(watch.status == 0, "\(watch.stderr)")
 
     let report = try await NightdeskBinary.run(["report", batch, "--format", "json"] + Self.queueArguments(server))
     #expect(report.status == 0, "\(report.stderr)")
