@@ -69,7 +69,7 @@ let package = Package(
             path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
-                           "NightdeskSupport"],
+                           "NightdeskSupport", "NightdeskIngest"],
             path: "Sources/Worker"),
     // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows

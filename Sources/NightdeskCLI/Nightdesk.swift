@@ -28,6 +28,7 @@ struct Nightdesk: AsyncParsableCommand {
         CancelCommand.self,
         RetryCommand.self,
         IngestCommand.self,
+        ReportCommand.self,
       ]),
       CommandGroup(name: "Model tools", subcommands: [
         GenerateCommand.self,

@@ -1,15 +1,33 @@
 import ArgumentParser
 import Foundation
+import NightdeskIngest
 import NightdeskQueue
 import NightdeskRequests
 import NightdeskSupport
 
-/// `nightdesk submit`: one job, a manifest of jobs, or an OpenAI Batch API input file.
+/// `nightdesk submit`: one job, a manifest of jobs, an OpenAI Batch API input file, or
+/// documents for a job type (`--type`, see `TypedSubmission`).
 struct SubmitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "submit",
-    abstract: "Queue jobs: one job, a batch manifest, or an OpenAI Batch API input file.",
+    abstract: "Queue jobs: documents for a job type, one job, a batch manifest, or an OpenAI Batch API input file.",
+    usage: """
+      nightdesk submit --type <type> <file>... [<options>]
+      nightdesk submit (--openai-batch <file> | --manifest <file>) [<options>]
+      nightdesk submit --document <file> --question <text>... [<options>]
+      """,
     discussion: """
+      With --type, each file is read as the job type's input (Jobs/types/TYPE.yaml): a \
+      report or contract is one document, a news or social file one per article or post \
+      group. Each document is cut into chunks by --model's tokens (default \
+      \(TypedSubmission.defaultModel)), fitting its context; each chunk becomes a job asking \
+      the type's questions, and the document gets a synthesis job, queued once its chunk \
+      jobs have all finished, that reads their answers (also for a one-chunk document). \
+      A file that cannot be read is rejected with its reason and the rest go in; --json \
+      then prints exactly {"batch": ID, "jobs": N, "rejected": [{"file": F, "error": \
+      "..."}]}, N counting chunk and synthesis jobs. `nightdesk report BATCH` reads the results.
+
+
       Prints the batch id (follow it with `nightdesk watch BATCH`). Each line of an OpenAI \
       batch file (and each entry of a manifest) is checked on its own: a bad one is reported \
       with its number and the rest are queued. Requests that share their leading messages \
@@ -28,6 +46,8 @@ struct SubmitCommand: ParsableCommand {
       "error": "..."}]}. The exit status is 1 when nothing could be queued.
 
       Examples:
+        nightdesk submit --type annual-report Jobs/samples/ingest/annual-report-harrowgate-2025.pdf \\
+            --desk credit
         nightdesk submit --openai-batch Jobs/samples/analysis-batch.jsonl \\
             --desk research
         nightdesk submit --manifest overnight.json --priority low
@@ -38,6 +58,19 @@ struct SubmitCommand: ParsableCommand {
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+
+  @Argument(help: ArgumentHelp("Documents for --type (PDF, HTML, Markdown, text, news JSONL/RSS/Atom, social JSON/JSONL).",
+                               valueName: "file"))
+  var files: [String] = []
+
+  @Option(help: ArgumentHelp("A job type (Jobs/types/TYPE.yaml): submit the files as its documents.", valueName: "type"))
+  var type: String?
+
+  @Option(name: .customLong("types-dir"), help: ArgumentHelp("Where job types are.", valueName: "dir"))
+  var typesDirectory = "Jobs/types"
+
+  @Option(help: ArgumentHelp("The model whose tokens and context --type chunks by.", valueName: "path"))
+  var model: String = TypedSubmission.defaultModel
 
   @Option(help: ArgumentHelp("An OpenAI Batch API input file (JSONL, url /v1/chat/completions).", valueName: "file"))
   var openaiBatch: String?
@@ -89,8 +122,10 @@ struct SubmitCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    let sources = [openaiBatch != nil, manifest != nil, document != nil].filter { $0 }.count
-    guard sources == 1 else { throw ValidationError("give exactly one of --openai-batch, --manifest or --document") }
+    let sources = [openaiBatch != nil, manifest != nil, document != nil, type != nil].filter { $0 }.count
+    guard sources == 1 else { throw ValidationError("give exactly one of --type, --openai-batch, --manifest or --document") }
+    if type != nil, files.isEmpty { throw ValidationError("--type needs at least one file") }
+    if type == nil, !files.isEmpty { throw ValidationError("files go with --type (or give --document FILE)") }
     if document != nil, questions.isEmpty { throw ValidationError("--document needs at least one --question") }
     if document == nil, !questions.isEmpty { throw ValidationError("--question goes with --document") }
     guard Priority(rawValue: priority) != nil else { throw ValidationError("--priority must be high, normal or low") }
@@ -105,6 +140,7 @@ struct SubmitCommand: ParsableCommand {
     if let deadlineIn {
       defaults.deadline = Date().timeIntervalSince1970 + (try parseDuration(deadlineIn, option: "--deadline-in"))
     }
+    if let type { return try submitDocuments(type: type, defaults: defaults) }
     let input = try readInput(defaults: defaults)
     var batchID: String?
     var queued = 0
@@ -112,13 +148,7 @@ struct SubmitCommand: ParsableCommand {
     var earlier = 0
     var conflicted = false
     if !input.jobs.isEmpty {
-      let client = try queue.client("submit")
-      let receipt: SubmitReceipt
-      if let idempotencyKey {
-        receipt = try client.submit(input.jobs, toBatch: batch, submissionKey: idempotencyKey)
-      } else {
-        receipt = try client.submit(input.jobs, toBatch: batch)
-      }
+      let receipt = try queueJobs(input.jobs)
       batchID = receipt.batch
       queued = receipt.jobs.filter { $0.status == .new || $0.status == .duplicate }.count
       earlier = receipt.jobs.filter { $0.status == .duplicate }.count
@@ -149,6 +179,53 @@ struct SubmitCommand: ParsableCommand {
       }
     }
     if batchID == nil || conflicted { throw ExitCode(1) }
+  }
+
+  /// Queues `jobs` into --batch (or a new batch), under --idempotency-key when given.
+  private func queueJobs(_ jobs: [JobSpec]) throws -> SubmitReceipt {
+    let client = try queue.client("submit")
+    if let idempotencyKey { return try client.submit(jobs, toBatch: batch, submissionKey: idempotencyKey) }
+    return try client.submit(jobs, toBatch: batch)
+  }
+
+  /// `--type`: the files' documents as map-reduce groups.
+  private func submitDocuments(type name: String, defaults: JobDefaults) throws {
+    let type: JobType
+    do {
+      type = try JobType.named(name, folder: typesDirectory)
+    } catch {
+      throw CommandFailure("--type: \(error)")
+    }
+    let submission: TypedSubmission
+    do {
+      submission = try TypedSubmission.build(type: type, files: files, model: model, defaults: defaults, key: idempotencyKey)
+    } catch {
+      throw CommandFailure("--model \(model): \(error)")
+    }
+    var batchID: String?
+    var queued = 0
+    if !submission.jobs.isEmpty {
+      let receipt = try queueJobs(submission.jobs)
+      batchID = receipt.batch
+      queued = receipt.jobs.filter { $0.status == .new || $0.status == .duplicate }.count
+    }
+    if json {
+      printJSON([
+        "batch": batchID.map { .string($0) } ?? .null, "jobs": .int(Int64(queued)),
+        "rejected": .array(submission.rejected.map { ["file": .string($0.file), "error": .string($0.error)] }),
+      ])
+    } else {
+      for rejection in submission.rejected {
+        FileHandle.standardError.write(Data("rejected \(rejection.file): \(rejection.error)\n".utf8))
+      }
+      if let batchID {
+        print(batchID)
+        FileHandle.standardError.write(Data(
+          ("queued \(queued) job(s) for \(submission.documents) document(s) of type \(type.name) in batch \(batchID) "
+           + "(each document's chunk jobs, then its synthesis)\n").utf8))
+      }
+    }
+    if batchID == nil { throw ExitCode(1) }
   }
 
   private func readInput(defaults: JobDefaults) throws -> SubmissionInput {

@@ -46,6 +46,10 @@ struct WorkerCommand: AsyncParsableCommand {
   var retention: String = "7d"
   @Flag(name: .customLong("no-affinity"), help: "Take jobs in queue order, ignoring which prefixes this worker holds warm (for comparisons).")
   var noAffinity = false
+  @Option(name: .customLong("types-dir"), help: ArgumentHelp(
+    "Where a synthesis job's job type is found by name when its file (recorded at submit) is not on this machine.",
+    valueName: "dir"))
+  var typesDirectory = "Jobs/types"
   @Option(help: ArgumentHelp("This worker's name in `queue stats` (default host-pid-random).", valueName: "name")) var workerID: String?
   @Option(help: ArgumentHelp("Compute threads for the model (default: NIGHTDESK_THREADS, else all cores).", valueName: "n")) var threads: Int?
   @Flag(help: "At exit, print the worker's summary as one JSON object.") var json = false
@@ -80,6 +84,7 @@ struct WorkerCommand: AsyncParsableCommand {
     if let workerID { configuration.workerID = workerID }
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
+    configuration.jobTypesFolder = typesDirectory
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }

@@ -5,12 +5,14 @@ import NightdeskSupport
 /// prompt and a document, asked several questions), run together so the worker's
 /// engine computes that prefix once.
 ///
-/// `kind` leaves room for job types defined under `Jobs/` (a named analysis applied
-/// to a document given inline or by reference): such a job will carry its input
-/// and expand into requests on the worker. Today every job is `chat`.
+/// `kind` is `chat`, or `synthesis`: a document's reduce step (`submit --type`), whose
+/// request the worker rebuilds from its group's chunk results when it claims it.
+/// `document` (what the job was made from: file, title, job type, chunk locations) and
+/// `group` are set by `submit --type` only; other jobs' JSON is as before.
 public struct JobSpec: Sendable, Equatable {
   public enum Kind: String, Sendable {
     case chat
+    case synthesis
   }
 
   public var kind: Kind
@@ -23,6 +25,11 @@ public struct JobSpec: Sendable, Equatable {
   /// Unix time in seconds after which the job is not started (it fails instead).
   public var deadline: Double?
   public var maxAttempts: Int
+  /// Where the job's text came from, for reports to cite: `source`, `title`, `job_type`,
+  /// `chunk` (`index`, `count`, `pages`, `sections`); kept as given.
+  public var document: JSONValue?
+  /// The document's map-reduce group, when the job is one of its steps.
+  public var group: JobGroup?
 
   public init(
     requests: [ChatRequest], priority: Priority = .normal, desk: String = "default", idempotencyKey: String? = nil,
@@ -58,6 +65,8 @@ public struct JobSpec: Sendable, Equatable {
     if let idempotencyKey { object["idempotency_key"] = .string(idempotencyKey) }
     if let deadline { object["deadline"] = .double(deadline) }
     object["max_attempts"] = .int(Int64(maxAttempts))
+    if let document { object["document"] = document }
+    if let group { object["group"] = group.json }
     return .object(object)
   }
 
@@ -67,7 +76,7 @@ public struct JobSpec: Sendable, Equatable {
     guard let object = json.objectValue else { throw RequestError(path, "must be an object, found \(json.kindName)") }
     if let kindText = object["kind"]?.stringValue {
       guard let kind = Kind(rawValue: kindText) else {
-        throw RequestError("\(path).kind", "is '\(kindText)'; only 'chat' jobs exist so far")
+        throw RequestError("\(path).kind", "is '\(kindText)'; expected 'chat' or 'synthesis'")
       }
       self.kind = kind
     } else {
@@ -106,12 +115,22 @@ public struct JobSpec: Sendable, Equatable {
     } else {
       maxAttempts = defaults.maxAttempts
     }
+    if let value = object["document"], !value.isNull {
+      guard value.objectValue != nil else { throw RequestError("\(path).document", "must be an object, found \(value.kindName)") }
+      document = value
+    }
+    if let value = object["group"], !value.isNull {
+      group = try JobGroup(json: value, at: "\(path).group")
+    }
     try validate(at: path)
   }
 
   /// Checks the envelope's bounds (the requests validate themselves as they are read).
   public func validate(at path: String = "job") throws(RequestError) {
     guard !requests.isEmpty else { throw RequestError("\(path).requests", "is empty; a job needs at least one request") }
+    if kind == .synthesis, group?.role != .synthesis {
+      throw RequestError("\(path).group", "a synthesis job needs a group with role 'synthesis'")
+    }
     guard requests.count <= Self.maxRequests else {
       throw RequestError("\(path).requests", "has \(requests.count) requests; at most \(Self.maxRequests) per job")
     }

@@ -30,11 +30,14 @@ public enum JobState: String, Sendable, CaseIterable {
   case cancelled
   /// Exhausted its attempts; its last error is in the dead-letter stream.
   case dead
+  /// A document's synthesis job waiting for its group's chunk jobs to finish: stored,
+  /// in no stream yet (the last chunk job's finish queues it).
+  case held
 
   public var isFinished: Bool {
     switch self {
     case .succeeded, .failed, .cancelled, .dead: return true
-    case .queued, .delayed, .running: return false
+    case .queued, .delayed, .running, .held: return false
     }
   }
 

@@ -40,7 +40,11 @@ public struct BatchStatus: Sendable, Equatable {
     object["desk"] = .string(desk)
     object["created_ms"] = .int(created)
     object["total"] = .int(Int64(total))
-    for state in JobState.allCases { object[state.rawValue] = .int(Int64(count(state))) }
+    // `held` (synthesis jobs waiting for their chunks) only when there are any: batches
+    // without job types keep the fields they always had.
+    for state in JobState.allCases where state != .held || count(state) > 0 {
+      object[state.rawValue] = .int(Int64(count(state)))
+    }
     object["requests"] = .int(Int64(requests))
     object["requests_done"] = .int(Int64(requestsDone))
     object["prompt_tokens"] = .int(Int64(promptTokens))

@@ -109,7 +109,7 @@ extension QueueClient {
     while start < specs.count {
       let end = min(start + Self.submitChunk, specs.count)
       var arguments: [any RedisArgumentConvertible] = [batchID, specs[start].desk, end - start]
-      arguments.reserveCapacity(3 + (end - start) * 8)
+      arguments.reserveCapacity(3 + (end - start) * 10)
       for index in start..<end {
         let spec = specs[index]
         arguments.append(spec.priority.rawValue)
@@ -120,6 +120,8 @@ extension QueueClient {
         arguments.append(spec.deadline.map { String(Int64(($0 * 1000).rounded())) } ?? "")
         arguments.append(spec.idempotencyKey ?? "")
         arguments.append(spec.idempotencyKey == nil ? "" : Self.contentFingerprint(spec))
+        arguments.append(spec.group?.id ?? "")
+        arguments.append(spec.group?.role.rawValue ?? "")
       }
       calls.append((QueueScripts.submit, arguments))
       start = end

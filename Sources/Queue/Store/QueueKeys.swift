@@ -12,6 +12,9 @@
 /// | `batch:<id>` | hash | counters per state, token totals |
 /// | `batch:<id>:jobs` | list | the batch's job ids in submission order |
 /// | `batches` | sorted set | batch ids by creation time |
+/// | `group:<g>` | hash | a document's map-reduce group: `expected` chunk jobs, its `synthesis` job |
+/// | `group:<g>:jobs` | list | the group's chunk jobs in chunk order |
+/// | `group:<g>:done` | set | its chunk jobs that have finished (once each, however often they finish) |
 /// | `idem:<key>` | string | the job an idempotency key made |
 /// | `submission:<key>` | string | `<batch> <fingerprint>` of a keyed submission (`submit(_:toBatch:submissionKey:)`) |
 /// | `reclaim:<lane>` | string | where the last reclaim's scan of the lane's pending entries stopped |
@@ -46,6 +49,8 @@ public struct QueueKeys: Sendable, Equatable {
   public func batch(_ id: String) -> String { prefix + "batch:" + id }
   public func batchJobs(_ id: String) -> String { prefix + "batch:" + id + ":jobs" }
   public var batches: String { prefix + "batches" }
+  public func group(_ id: String) -> String { prefix + "group:" + id }
+  public func groupJobs(_ id: String) -> String { prefix + "group:" + id + ":jobs" }
   public func submission(_ key: String) -> String { prefix + "submission:" + key }
   public var delayed: String { prefix + "delayed" }
   public var dead: String { prefix + "dead" }

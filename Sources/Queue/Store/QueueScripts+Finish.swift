@@ -27,6 +27,7 @@ extension QueueScripts {
     redis.call('HSET', h, 'state', 'succeeded', 'finished', now, 'p_prompt', prompt, 'p_generated', generated,
       'p_done', ARGV[8], 'error', '')
     move(batch, 'running', 'succeeded')
+    group_finished(h, id)
     finished(h, batch)
     if f[8] and f[8] ~= '' then redis.call('EXPIRE', P .. 'idem:' .. f[8], RETENTION) end
     event('succeeded', id, batch)
@@ -62,6 +63,7 @@ extension QueueScripts {
     end
     redis.call('HSET', h, 'state', state, 'error', why, 'finished', now, 'entry', '')
     move(batch, 'running', state)
+    group_finished(h, id)
     finished(h, batch)
     event(state, id, batch)
     return state
@@ -93,7 +95,7 @@ extension QueueScripts {
     return out
     """#)
 
-  /// ARGV[3...] job ids. Queued, delayed and running jobs become `cancelled`; a
+  /// ARGV[3...] job ids. Queued, delayed, held and running jobs become `cancelled`; a
   /// running job's token moves on, so its worker's renewal fails, it stops the
   /// generation, and any late result is refused. Returns each job's previous state.
   static let cancel = RedisScript(prelude + #"""
@@ -104,12 +106,13 @@ extension QueueScripts {
       local h = P .. 'job:' .. id
       local f = redis.call('HMGET', h, 'state', 'batch', 'lane', 'entry', 'prefix')
       local state = f[1]
-      if state == 'queued' or state == 'delayed' or state == 'running' then
+      if state == 'queued' or state == 'delayed' or state == 'running' or state == 'held' then
         if state == 'delayed' then redis.call('ZREM', P .. 'delayed', id) else remove_entry(f[3], f[4]) end
         unindex(id, f[5])
         if state == 'running' then redis.call('HINCRBY', h, 'token', 1) end
         redis.call('HSET', h, 'state', 'cancelled', 'finished', now, 'entry', '')
         move(f[2], state, 'cancelled')
+        group_finished(h, id)
         finished(h, f[2])
         event('cancelled', id, f[2])
       end

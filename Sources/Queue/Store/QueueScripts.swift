@@ -47,8 +47,9 @@ enum QueueScripts {
     local function finished(h, batch)
       redis.call('EXPIRE', h, RETENTION)
       local bkey = P .. 'batch:' .. batch
-      local open = redis.call('HMGET', bkey, 'queued', 'delayed', 'running')
+      local open = redis.call('HMGET', bkey, 'queued', 'delayed', 'running', 'held')
       local pending = (tonumber(open[1]) or 0) + (tonumber(open[2]) or 0) + (tonumber(open[3]) or 0)
+        + (tonumber(open[4]) or 0)
       if pending > 0 then
         redis.call('PERSIST', bkey)
         redis.call('PERSIST', bkey .. ':jobs')
@@ -66,6 +67,27 @@ enum QueueScripts {
       if prefix and prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, redis.call('HGET', h, 'created') or 0, id) end
       return entry
     end
+    -- A chunk job of a document's group has finished (succeeded, failed, dead or
+    -- cancelled): it joins the group's done set, and the one finish that completes the set
+    -- queues the held synthesis job. The set makes this exactly once: a job finishing again
+    -- (retried, a duplicate reply) adds nothing, and the synthesis must still be `held`.
+    -- Call after `move`.
+    local function group_finished(h, id)
+      local g = redis.call('HMGET', h, 'group', 'role')
+      if not g[1] or g[1] == '' or g[2] ~= 'chunk' then return end
+      local gkey = P .. 'group:' .. g[1]
+      if redis.call('SADD', gkey .. ':done', id) == 0 then return end
+      local gf = redis.call('HMGET', gkey, 'expected', 'synthesis')
+      if not gf[2] or redis.call('SCARD', gkey .. ':done') < (tonumber(gf[1]) or 0) then return end
+      local sh = P .. 'job:' .. gf[2]
+      local sf = redis.call('HMGET', sh, 'state', 'priority', 'prefix', 'batch')
+      if sf[1] ~= 'held' then return end
+      enqueue(sh, gf[2], sf[2], sf[3])
+      move(sf[4], 'held', 'queued')
+      redis.call('PERSIST', P .. 'batch:' .. sf[4])
+      redis.call('PERSIST', P .. 'batch:' .. sf[4] .. ':jobs')
+      event('queued', gf[2], sf[4])
+    end
     local function unindex(id, prefix)
       if prefix and prefix ~= '' then redis.call('ZREM', P .. 'pfx:' .. prefix, id) end
     end
@@ -81,9 +103,12 @@ enum QueueScripts {
 
     """#
 
-  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 8 per job: priority, spec,
+  /// ARGV[3] batch, ARGV[4] desk, ARGV[5] job count, then 10 per job: priority, spec,
   /// prefix hash, request count, max attempts, deadline ms (''), idempotency key (''),
-  /// content fingerprint (what the key promises: the spec without its deadline).
+  /// content fingerprint (what the key promises: the spec without its deadline), group
+  /// id ('') and role in it (`chunk` or `synthesis`). A group's chunk jobs come before
+  /// its synthesis job, which is stored `held` (in no stream) unless they have all
+  /// finished already (a group split over several calls).
   /// A new job's id is `<batch>.<n>`, n given out here from the batch's `seq` (so two
   /// submissions appending to one batch at once never pick the same id).
   /// Returns 2 per job: the job id and `new`, `duplicate` (the key's earlier job id, same
@@ -92,7 +117,7 @@ enum QueueScripts {
     local batch, desk, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
     local now = now_ms()
     local bkey = P .. 'batch:' .. batch
-    local out, added, requests, ensured = {}, {}, 0, {}
+    local out, added, requests, ensured, held = {}, {}, 0, {}, 0
     -- The next free id of the batch; a record left from an expired batch is skipped.
     local function next_id()
       if redis.call('HEXISTS', bkey, 'seq') == 0 then
@@ -105,9 +130,10 @@ enum QueueScripts {
       return nil
     end
     for i = 0, n - 1 do
-      local a = 6 + i * 8
+      local a = 6 + i * 10
       local priority, spec, prefix = ARGV[a], ARGV[a + 1], ARGV[a + 2]
       local nreq, maxa, deadline, idem, content = ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+      local group, role = ARGV[a + 8], ARGV[a + 9]
       local id, status = nil, 'new'
       if idem ~= '' then
         local prior = redis.call('GET', P .. 'idem:' .. idem)
@@ -124,16 +150,36 @@ enum QueueScripts {
       local h = P .. 'job:' .. id
       if status == 'new' then
         if idem ~= '' then redis.call('SET', P .. 'idem:' .. idem, id, 'EX', RETENTION) end
-        local qkey = P .. 'q:' .. priority
-        if not ensured[qkey] then
-          ensure_group(qkey)
-          ensured[qkey] = true
+        local state, gkey = 'queued', P .. 'group:' .. group
+        if group ~= '' and role == 'synthesis' then
+          redis.call('HSET', gkey, 'synthesis', id)
+          if redis.call('SCARD', gkey .. ':done') < (tonumber(redis.call('HGET', gkey, 'expected')) or 0) then
+            state = 'held'
+          end
+        elseif group ~= '' then
+          redis.call('HINCRBY', gkey, 'expected', 1)
+          redis.call('RPUSH', gkey .. ':jobs', id)
         end
-        local entry = redis.call('XADD', qkey, '*', 'job', id)
+        if group ~= '' then
+          redis.call('EXPIRE', gkey, RETENTION * 2)
+          redis.call('EXPIRE', gkey .. ':jobs', RETENTION * 2)
+        end
+        local entry = ''
+        if state == 'queued' then
+          local qkey = P .. 'q:' .. priority
+          if not ensured[qkey] then
+            ensure_group(qkey)
+            ensured[qkey] = true
+          end
+          entry = redis.call('XADD', qkey, '*', 'job', id)
+          if prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, now, id) end
+        else
+          held = held + 1
+        end
         redis.call('HSET', h, 'id', id, 'batch', batch, 'desk', desk, 'priority', priority, 'lane', priority,
-          'state', 'queued', 'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0,
-          'token', 0, 'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem, 'content', content)
-        if prefix ~= '' then redis.call('ZADD', P .. 'pfx:' .. prefix, now, id) end
+          'state', state, 'spec', spec, 'prefix', prefix, 'requests', nreq, 'max_attempts', maxa, 'attempts', 0,
+          'token', 0, 'entry', entry, 'created', now, 'deadline', deadline, 'idem', idem, 'content', content,
+          'group', group, 'role', role)
         added[#added + 1] = id
         requests = requests + tonumber(nreq)
       end
@@ -146,7 +192,8 @@ enum QueueScripts {
       redis.call('HSETNX', bkey, 'desk', desk)
       redis.call('HSETNX', bkey, 'created', now)
       redis.call('HINCRBY', bkey, 'total', #added)
-      redis.call('HINCRBY', bkey, 'queued', #added)
+      redis.call('HINCRBY', bkey, 'queued', #added - held)
+      if held > 0 then redis.call('HINCRBY', bkey, 'held', held) end
       redis.call('HINCRBY', bkey, 'requests', requests)
       redis.call('PERSIST', bkey)
       redis.call('PERSIST', bkey .. ':jobs')
@@ -210,6 +257,7 @@ enum QueueScripts {
         unindex(id, f[11])
         redis.call('HSET', h, 'state', 'failed', 'error', 'the deadline passed before the job could run', 'finished', now)
         move(batch, state, 'failed')
+        group_finished(h, id)
         finished(h, batch)
         event('failed', id, batch)
         return
@@ -229,6 +277,7 @@ enum QueueScripts {
         redis.call('XADD', P .. 'dead', 'MAXLEN', '~', 100000, '*', 'job', id, 'batch', batch, 'error', why,
           'attempts', f[3])
         move(batch, state, 'dead')
+        group_finished(h, id)
         finished(h, batch)
         event('dead', id, batch)
         return

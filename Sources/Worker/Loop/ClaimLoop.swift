@@ -123,14 +123,37 @@ struct ClaimLoop {
     let claimed = try queue.claim(
       worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim,
       preferring: warmPrefixes)
-    for job in claimed {
+    let prepared = try prepareSyntheses(claimed)
+    for job in prepared {
       supersede(attemptsOf: job.lease.job)
       keeper.hold(job.lease)
       averageRequests = averageRequests * 0.9 + Double(job.spec.requests.count) * 0.1
     }
-    backlog.add(claimed)
+    backlog.add(prepared)
     status.update { $0.summary.claimed += claimed.count }
     return claimed.count == want
+  }
+
+  /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`);
+  /// one whose request cannot be built fails for good with the reason.
+  private func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
+    var prepared: [ClaimedJob] = []
+    for job in claimed {
+      guard job.spec.kind == .synthesis else {
+        prepared.append(job)
+        continue
+      }
+      do {
+        prepared.append(try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder))
+      } catch let error as QueueError {
+        throw error
+      } catch {
+        let result = try queue.finish(job.lease, failure: "building the synthesis request: \(error)", disposition: .permanent)
+        log("synthesis job \(job.lease.job) failed (\(result)): \(error)")
+        status.update { $0.summary.failed += 1 }
+      }
+    }
+    return prepared
   }
 
   /// A new claim of a job this worker already holds (it reclaimed its own expired entry,

@@ -28,6 +28,9 @@ public struct WorkerConfiguration: Sendable {
   /// queue's order) and run held jobs sharing a prefix back to back. Off: plain FIFO
   /// (for comparisons).
   public var affinity = true
+  /// Where a synthesis job's job type is looked up by name when the file recorded at
+  /// submit is not on this machine.
+  public var jobTypesFolder = "Jobs/types"
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
