@@ -19,6 +19,10 @@ final class EngineCore {
   private let makeVocabulary: (@Sendable () -> TokenVocabulary)?
   /// Built at the first constrained request and shared by all of them.
   private var vocabulary: TokenVocabulary?
+  /// Per schema (by `StructuredSchema.identity`), a constraint that has worked out its
+  /// first mask: requests of that schema start from a copy, so a batch of them pays for
+  /// it once, not once each.
+  private var startingConstraints: [UInt64: TokenConstraint] = [:]
   private var totals = EngineStatistics()
 
   /// Totals with the live queue and KV figures.
@@ -78,13 +82,24 @@ final class EngineCore {
     // Picked seeds stay below 2^53, so they survive JSON readers that use doubles.
     let seed = request.sampling.seed ?? UInt64.random(in: 0..<(1 << 53))
     let limit = min(request.sampling.maxTokens, maxContext - request.prompt.count)
-    if request.schema != nil, vocabulary == nil { vocabulary = makeVocabulary?() }
     outputs[id] = RequestOutput(
       request: request, seed: seed, tokenLimit: limit, eosTokens: eosTokens,
-      vocabulary: request.schema == nil ? nil : vocabulary, decoder: makeDecoder?(),
+      constraint: request.schema.flatMap(startingConstraint), decoder: makeDecoder?(),
       continuation: continuation, now: Self.now())
     state.enqueue(id, prompt: request.prompt)
     progressUpdates[id] = outputs[id]?.progress(nil, phase: .waiting)
+  }
+
+  private func startingConstraint(_ schema: StructuredSchema) -> TokenConstraint? {
+    if let known = startingConstraints[schema.identity] { return known }
+    if vocabulary == nil { vocabulary = makeVocabulary?() }
+    guard let vocabulary else { return nil }
+    var constraint = TokenConstraint(schema: schema, vocabulary: vocabulary)
+    var mask = TokenMask(count: vocabulary.count)
+    constraint.allowedTokens(into: &mask)
+    if startingConstraints.count >= 64 { startingConstraints.removeAll() }
+    startingConstraints[schema.identity] = constraint
+    return constraint
   }
 
   private func check(_ request: GenerationRequest) throws(EngineError) {

@@ -26,7 +26,7 @@ struct RequestOutput {
 
   init(
     request: GenerationRequest, seed: UInt64, tokenLimit: Int, eosTokens: Set<Int32>,
-    vocabulary: TokenVocabulary?, decoder: (any TokenTextDecoder)?, continuation: Continuation, now: Double
+    constraint: TokenConstraint?, decoder: (any TokenTextDecoder)?, continuation: Continuation, now: Double
   ) {
     self.continuation = continuation
     promptCount = request.prompt.count
@@ -36,12 +36,8 @@ struct RequestOutput {
     stopMatcher = StopMatcher(stopStrings: request.sampling.stopStrings)
     stopTokens = Set(request.sampling.stopTokenIDs).union(request.sampling.ignoreEOS ? [] : eosTokens)
     submitted = now
-    if let schema = request.schema, let vocabulary {
-      constraint = TokenConstraint(schema: schema, vocabulary: vocabulary)
-      mask = TokenMask(count: vocabulary.count)
-    } else {
-      mask = TokenMask(count: 0)
-    }
+    self.constraint = constraint
+    mask = TokenMask(count: constraint?.vocabulary.count ?? 0)
   }
 
   /// Sets the logits of every token the schema does not allow next to -infinity, in
