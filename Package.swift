@@ -57,19 +57,21 @@ let package = Package(
     .target(name: "NightdeskModel",
             dependencies: ["NightdeskKernels", "NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests"],
             path: "Sources/Model", swiftSettings: optimisedSwift),
-    // The continuous-batching engine and the one sampler (used by `generate`'s reference path too).
+    // The continuous-batching engine and the one sampler (used by `generate`'s reference path too);
+    // schema-constrained requests take their token masks from NightdeskStructured.
     .target(name: "NightdeskEngine",
-            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskRequests", "NightdeskSupport"],
+            dependencies: ["NightdeskModel", "NightdeskTokenizer", "NightdeskRequests", "NightdeskSupport",
+                           "NightdeskStructured"],
             path: "Sources/Engine", swiftSettings: optimisedSwift),
     // Schema-constrained decoding: JSON Schema → byte automaton → token masks. Knows
-    // tokenizers, not models or the engine, so the sampler can take it in from outside.
-    .target(name: "NightdeskStructured", dependencies: ["NightdeskSupport", "NightdeskTokenizer"],
+    // tokenizers, not models or the engine; the engine takes it in (a mask per constrained request).
+    .target(name: "NightdeskStructured", dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests"],
             path: "Sources/Structured", swiftSettings: optimisedSwift),
     .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskRequests", "NightdeskSupport"],
             path: "Sources/Queue"),
     .target(name: "NightdeskWorker",
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
-                           "NightdeskSupport", "NightdeskIngest"],
+                           "NightdeskStructured", "NightdeskSupport", "NightdeskIngest"],
             path: "Sources/Worker"),
     // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
@@ -113,6 +115,7 @@ let package = Package(
                 swiftSettings: optimisedSwift),
     .testTarget(name: "EngineTests",
                 dependencies: ["NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskTestSupport",
+                               "NightdeskStructured", "NightdeskIngest", "NightdeskTokenizer", "NightdeskSupport",
                                .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     .testTarget(name: "IngestTests",
@@ -136,6 +139,7 @@ let package = Package(
     // engine behind a worker, one seed giving the same tokens in generate and the worker.
     .testTarget(name: "WorkerTests",
                 dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
-                               "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
+                               "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
+                               "NightdeskStructured", "NightdeskTokenizer"]),
   ]
 )

@@ -1,14 +1,21 @@
 import NightdeskRequests
+import NightdeskStructured
 
 /// One completion to compute: a tokenized prompt and how to sample its continuation.
-public struct GenerationRequest: Sendable, Equatable {
+public struct GenerationRequest: Sendable {
   /// Token ids of the prompt (chat template already applied).
   public var prompt: [Int32]
   public var sampling: SamplingParameters
+  /// When set, the output is JSON valid under this schema by construction: the engine
+  /// masks every token that cannot continue a valid value, and the request ends by itself
+  /// (with an end token) once the value is complete. Needs an engine with a vocabulary;
+  /// stop strings and `ignoreEOS` are refused with it.
+  public var schema: StructuredSchema?
 
-  public init(prompt: [Int32], sampling: SamplingParameters = SamplingParameters()) {
+  public init(prompt: [Int32], sampling: SamplingParameters = SamplingParameters(), schema: StructuredSchema? = nil) {
     self.prompt = prompt
     self.sampling = sampling
+    self.schema = schema
   }
 }
 

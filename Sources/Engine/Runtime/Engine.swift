@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskModel
+import NightdeskStructured
 import NightdeskSupport
 
 /// A continuous-batching engine over one model. Any number of tasks submit
@@ -28,7 +29,8 @@ public final class Engine: Sendable {
   /// handed over (`sending`): from here on only the step thread touches it.
   public init(
     model: sending any LanguageModel, configuration: EngineConfiguration,
-    textDecoder: (@Sendable () -> any TokenTextDecoder)? = nil
+    textDecoder: (@Sendable () -> any TokenTextDecoder)? = nil,
+    vocabulary: (@Sendable () -> TokenVocabulary)? = nil
   ) throws(EngineError) {
     try configuration.validate()
     let bytesPerBlock = model.kvBytesPerBlock(blockSize: configuration.blockSize, precision: configuration.kvPrecision)
@@ -52,7 +54,8 @@ public final class Engine: Sendable {
     modelConfig = model.config
     modelIdentity = model.identity
     self.configuration = configuration
-    let core = EngineCore(model: model, kv: kv, configuration: configuration, makeDecoder: textDecoder)
+    let core = EngineCore(
+      model: model, kv: kv, configuration: configuration, makeDecoder: textDecoder, makeVocabulary: vocabulary)
     stats = LockedValue(core.statistics)
     let loop = StepLoop(
       core: core, mailbox: mailbox, stats: stats, progress: progressTable, observer: stepObserver)

@@ -1,6 +1,7 @@
 import Foundation
 import NightdeskModel
 import NightdeskRequests
+import NightdeskStructured
 
 /// The engine's single owner of the model, the KV memory, the scheduler state and
 /// every request's output side. It lives on the step thread and nowhere else; this
@@ -15,6 +16,13 @@ final class EngineCore {
   private let eosTokens: Set<Int32>
   private let maxContext: Int
   private let makeDecoder: (@Sendable () -> any TokenTextDecoder)?
+  private let makeVocabulary: (@Sendable () -> TokenVocabulary)?
+  /// Built at the first constrained request and shared by all of them.
+  private var vocabulary: TokenVocabulary?
+  /// Per schema (by `StructuredSchema.identity`), a constraint that has worked out its
+  /// first mask: requests of that schema start from a copy, so a batch of them pays for
+  /// it once, not once each.
+  private var startingConstraints: [UInt64: TokenConstraint] = [:]
   private var totals = EngineStatistics()
 
   /// Totals with the live queue and KV figures.
@@ -32,7 +40,7 @@ final class EngineCore {
 
   init(
     model: any LanguageModel, kv: any KVStorage, configuration: EngineConfiguration,
-    makeDecoder: (@Sendable () -> any TokenTextDecoder)?
+    makeDecoder: (@Sendable () -> any TokenTextDecoder)?, makeVocabulary: (@Sendable () -> TokenVocabulary)? = nil
   ) {
     self.model = model
     self.kv = kv
@@ -44,6 +52,7 @@ final class EngineCore {
     eosTokens = Set(configuration.eosTokenIDs)
     maxContext = configuration.maxContext ?? model.config.maxPositions
     self.makeDecoder = makeDecoder
+    self.makeVocabulary = makeVocabulary
     totals.kvBlockCount = kv.blockCount
     totals.kvBlockSize = kv.blockSize
     totals.kvBytes = kv.byteCount
@@ -74,10 +83,23 @@ final class EngineCore {
     let seed = request.sampling.seed ?? UInt64.random(in: 0..<(1 << 53))
     let limit = min(request.sampling.maxTokens, maxContext - request.prompt.count)
     outputs[id] = RequestOutput(
-      request: request, seed: seed, tokenLimit: limit, eosTokens: eosTokens, decoder: makeDecoder?(),
+      request: request, seed: seed, tokenLimit: limit, eosTokens: eosTokens,
+      constraint: request.schema.flatMap(startingConstraint), decoder: makeDecoder?(),
       continuation: continuation, now: Self.now())
     state.enqueue(id, prompt: request.prompt)
     progressUpdates[id] = outputs[id]?.progress(nil, phase: .waiting)
+  }
+
+  private func startingConstraint(_ schema: StructuredSchema) -> TokenConstraint? {
+    if let known = startingConstraints[schema.identity] { return known }
+    if vocabulary == nil { vocabulary = makeVocabulary?() }
+    guard let vocabulary else { return nil }
+    var constraint = TokenConstraint(schema: schema, vocabulary: vocabulary)
+    var mask = TokenMask(count: vocabulary.count)
+    constraint.allowedTokens(into: &mask)
+    if startingConstraints.count >= 64 { startingConstraints.removeAll() }
+    startingConstraints[schema.identity] = constraint
+    return constraint
   }
 
   private func check(_ request: GenerationRequest) throws(EngineError) {
@@ -99,6 +121,16 @@ final class EngineCore {
     }
     if !request.sampling.stopStrings.isEmpty && makeDecoder == nil {
       throw EngineError(.invalidRequest, "stop strings need a tokenizer to decode text, and this engine has none")
+    }
+    if request.schema != nil {
+      guard makeVocabulary != nil else {
+        throw EngineError(.invalidRequest, "a schema-constrained request needs the model's vocabulary, and this engine has none")
+      }
+      // The schema decides where the output ends.
+      if request.sampling.ignoreEOS { throw EngineError(.invalidRequest, "ignore_eos does not apply to a schema-constrained request") }
+      if !request.sampling.stopStrings.isEmpty {
+        throw EngineError(.invalidRequest, "stop strings do not apply to a schema-constrained request")
+      }
     }
   }
 
@@ -127,7 +159,7 @@ final class EngineCore {
     let batch = plan.forwardBatch(state.sequences)
     // A decode token: one token after the prompt (recomputing after a preemption is prefill work).
     let decodeTokens = plan.chunks.filter { $0.count == 1 && $0.start >= (state.sequences[$0.id]?.promptCount ?? 0) }.count
-    let logits: Logits
+    var logits: Logits
     do {
       logits = try model.forward(batch, kv: kv)
     } catch {
@@ -145,6 +177,7 @@ final class EngineCore {
       if !chunk.wantsLogits || firstChunk { report(chunk.id, phase: .prefill, announce: true) }
       guard chunk.wantsLogits else { continue }
       defer { row += 1 }
+      outputs[chunk.id]?.constrain(&logits, row: row)
       // Mutated in place: a copy would duplicate the sampler's history every token.
       guard let (token, ending) = outputs[chunk.id]?.receive(logits.row(row), now: now) else { continue }
       generated += 1

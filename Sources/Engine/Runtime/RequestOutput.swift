@@ -1,4 +1,6 @@
 import Foundation
+import NightdeskModel
+import NightdeskStructured
 
 /// The output side of one request: sampling, detokenizing, stop conditions and
 /// its event stream. Owned by the step thread.
@@ -13,6 +15,10 @@ struct RequestOutput {
   private var decoder: (any TokenTextDecoder)?
   private var stopMatcher: StopMatcher
   private let stopTokens: Set<Int32>
+  /// Schema-constrained requests only: what may come next, kept for the request's whole
+  /// life (a preemption recomputes the KV cache from the tokens without feeding them here again).
+  private var constraint: TokenConstraint?
+  private var mask: TokenMask
   private let submitted: Double
   private var admitted: Double?
   private var firstToken: Double?
@@ -20,7 +26,7 @@ struct RequestOutput {
 
   init(
     request: GenerationRequest, seed: UInt64, tokenLimit: Int, eosTokens: Set<Int32>,
-    decoder: (any TokenTextDecoder)?, continuation: Continuation, now: Double
+    constraint: TokenConstraint?, decoder: (any TokenTextDecoder)?, continuation: Continuation, now: Double
   ) {
     self.continuation = continuation
     promptCount = request.prompt.count
@@ -30,6 +36,20 @@ struct RequestOutput {
     stopMatcher = StopMatcher(stopStrings: request.sampling.stopStrings)
     stopTokens = Set(request.sampling.stopTokenIDs).union(request.sampling.ignoreEOS ? [] : eosTokens)
     submitted = now
+    self.constraint = constraint
+    mask = TokenMask(count: constraint?.vocabulary.count ?? 0)
+  }
+
+  /// Sets the logits of every token the schema does not allow next to -infinity, in
+  /// place, before the sampler's penalties, temperature and truncation see them. Does
+  /// nothing for an unconstrained request.
+  mutating func constrain(_ logits: inout Logits, row: Int) {
+    guard constraint != nil else { return }
+    constraint?.allowedTokens(into: &mask)
+    let width = logits.vocabularySize
+    logits.values.withUnsafeMutableBufferPointer { values in
+      mask.apply(to: UnsafeMutableBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))
+    }
   }
 
   /// Notes the first admission; true the first time.
@@ -46,7 +66,17 @@ struct RequestOutput {
     let index = generated
     generated += 1
     if firstToken == nil { firstToken = now }
-    if stopTokens.contains(sample.id) {
+    if constraint != nil {
+      // Only the constraint ends a constrained request: an end token once the value is
+      // complete. A refused token (logits all NaN) ends it too; the caller's validation
+      // then reports the text as invalid.
+      let refused: Bool
+      do { try constraint?.accept(token: Int(sample.id)); refused = false } catch { refused = true }
+      if refused || constraint?.isFinished == true {
+        emit(index, sample, text: flush())
+        return (sample.id, Ending(reason: .stop, stopToken: refused ? nil : sample.id))
+      }
+    } else if stopTokens.contains(sample.id) {
       let rest = flush()
       emit(index, sample, text: rest)
       return (sample.id, Ending(reason: .stop, stopToken: sample.id))

@@ -52,8 +52,11 @@ public final class ServedModel: Sendable {
   /// untrusted text (a document cannot close its turn), a BOS first when the
   /// tokenizer asks for one. Every mode builds chat prompts here, so the same
   /// messages give the same prompt to `generate`, `--prompts-file` and the worker.
-  public func promptIDs(for messages: [ChatMessage], template: ChatTemplate) throws -> [Int32] {
-    let chat = try template.render(messages)
+  /// `enableThinking`: Qwen3's `enable_thinking` (other formats ignore it).
+  public func promptIDs(for messages: [ChatMessage], template: ChatTemplate, enableThinking: Bool? = nil) throws
+    -> [Int32]
+  {
+    let chat = try template.render(messages, enableThinking: enableThinking)
     let bos = tokenizer.addsBOS ? tokenizer.bosTokenID.map { [$0] } ?? [] : []
     return bos + tokenizer.encode(chat)
   }

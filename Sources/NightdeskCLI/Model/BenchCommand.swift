@@ -26,7 +26,10 @@ struct BenchCommand: AsyncParsableCommand {
       one --prefix-tokens document, each adds its own --suffix-tokens question and \
       generates --gen-tokens tokens greedily (end-of-sequence ignored). It reports wall \
       time, prompt and generated tokens/s, prefix tokens reused, peak RSS and KV memory; \
-      --prefix-tokens 0 gives a workload with nothing shared.
+      --prefix-tokens 0 gives a workload with nothing shared. --constrain FILE runs the \
+      workload unconstrained and constrained by a JSON Schema (or a job type's \
+      output_schema), alternating three times, and prints the two side by side with \
+      their speed ratio.
 
       Threads: --threads, else NIGHTDESK_THREADS, else all cores.
 

@@ -1,8 +1,11 @@
 import Foundation
 import ArgumentParser
 import NightdeskEngine
+import NightdeskIngest
 import NightdeskModel
+import NightdeskStructured
 import NightdeskSupport
+import NightdeskTokenizer
 
 /// `nightdesk bench`'s workload mode options: many requests through the engine.
 struct WorkloadOptions: ParsableArguments {
@@ -17,6 +20,11 @@ struct WorkloadOptions: ParsableArguments {
 
   @Option(help: ArgumentHelp("Workload mode: requests in flight at once (default: all).", valueName: "n"))
   var concurrency: Int?
+
+  @Option(help: ArgumentHelp(
+    "Workload mode: run the workload unconstrained and constrained by this JSON Schema (a .json file, or a job type's "
+      + ".yaml for its output_schema), alternating, three times each, and compare their medians.", valueName: "file"))
+  var constrain: String?
 
   @Flag(help: "Workload mode: print every engine step's statistics to stderr.")
   var showSteps = false
@@ -42,9 +50,13 @@ struct WorkloadOptions: ParsableArguments {
     FileHandle.standardError.write(Data(line.utf8))
   }
 
-  /// Loads the model, runs the workload once, prints the report.
+  /// Loads the model, runs the workload once (or the constrained comparison), prints the report.
   func run(_ workload: BenchWorkload, package: ModelPackage, threads: Int?, activations: ActivationPrecision,
            json: Bool) async throws {
+    if let constrain {
+      try await compare(workload, schemaPath: constrain, package: package, threads: threads, activations: activations, json: json)
+      return
+    }
     let model = try package.loadModel(threads: threads, activations: activations)
     let kernels = model.kernelLevel.name  // read before the engine takes the model
     let vocabulary = Int32(model.config.vocabularySize)
@@ -66,6 +78,71 @@ struct WorkloadOptions: ParsableArguments {
       print(JSONWriter.string(.object(object)))
     } else {
       print(report.text)
+      print("kernels \(kernels) on \(KernelLevel.cpuName)")
+    }
+  }
+
+  /// Unconstrained and schema-constrained runs of the same requests (greedy; the
+  /// constrained ones end when their value is complete, so they may generate fewer
+  /// tokens), alternating on fresh engines so that noise and the prefix cache treat
+  /// both alike. The vocabulary is built before the clock starts, as a worker builds it once.
+  func compare(_ workload: BenchWorkload, schemaPath: String, package: ModelPackage, threads: Int?,
+               activations: ActivationPrecision, json: Bool) async throws {
+    let source: JSONValue
+    if schemaPath.hasSuffix(".yaml") || schemaPath.hasSuffix(".yml") {
+      source = try JobType.load(path: schemaPath).outputSchema.json
+    } else {
+      source = try JSONParser.parse(try readBoundedFile(schemaPath, option: "--constrain"))
+    }
+    let compiled: StructuredSchema
+    do { compiled = try StructuredSchema.compile(source) } catch { throw ValidationError("--constrain \(schemaPath): \(error)") }
+    let vocabulary = TokenVocabulary(tokenizer: try Tokenizer(spec: package.tokenizerSpec()))
+    var kernels = ""
+    func once(constrained: Bool) async throws -> BenchReport {
+      let model = try package.loadModel(threads: threads, activations: activations)
+      kernels = model.kernelLevel.name
+      let vocabularySize = Int32(model.config.vocabularySize)
+      var requests = workload.makeRequests(tokens: (vocabularySize / 8)..<(vocabularySize * 3 / 4))
+      if constrained {
+        for index in requests.indices {
+          requests[index].schema = compiled
+          requests[index].sampling.ignoreEOS = false
+        }
+      }
+      let engine = try Engine(
+        model: model, configuration: try engine.configuration(eosTokenIDs: []), vocabulary: { vocabulary })
+      let report = try await workload.run(requests, on: engine, onStep: showSteps ? Self.printStep : nil)
+      await engine.shutdown()
+      return report
+    }
+    var free: [BenchReport] = []
+    var constrained: [BenchReport] = []
+    for _ in 0..<3 {
+      free.append(try await once(constrained: false))
+      constrained.append(try await once(constrained: true))
+    }
+    func median(_ reports: [BenchReport]) -> BenchReport {
+      reports.sorted { $0.generatedTokensPerSecond < $1.generatedTokensPerSecond }[reports.count / 2]
+    }
+    let (a, b) = (median(free), median(constrained))
+    func ratio(_ x: Double, _ y: Double) -> Double { y > 0 ? x / y : 0 }
+    let generatedRatio = ratio(b.generatedTokensPerSecond, a.generatedTokensPerSecond)
+    let decodeRatio = ratio(b.decodeOnly.tokensPerSecond, a.decodeOnly.tokensPerSecond)
+    let busyPerToken = (ratio(a.busySeconds, Double(a.generatedTokens)), ratio(b.busySeconds, Double(b.generatedTokens)))
+    if json {
+      print(JSONWriter.string([
+        "mode": "workload-constrained", "model": .string(package.path), "schema": .string(schemaPath),
+        "kernels": .string(kernels), "cpu": .string(KernelLevel.cpuName), "rounds": 3,
+        "unconstrained": a.json, "constrained": b.json,
+        "generated_tokens_per_s_ratio": .double(generatedRatio), "decode_only_tokens_per_s_ratio": .double(decodeRatio),
+        "engine_busy_s_per_token": [.double(busyPerToken.0), .double(busyPerToken.1)],
+      ]))
+    } else {
+      print("unconstrained (median of 3 by generated tok/s)\n" + a.text)
+      print("constrained by \(schemaPath) (median of 3)\n" + b.text)
+      print(String(
+        format: "constrained / unconstrained: generated tok/s %.3f, decode-only tok/s %.3f, engine busy per token %.2f / %.2f ms",
+        generatedRatio, decodeRatio, busyPerToken.1 * 1000, busyPerToken.0 * 1000))
       print("kernels \(kernels) on \(KernelLevel.cpuName)")
     }
   }

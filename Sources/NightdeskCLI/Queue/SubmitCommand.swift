@@ -3,6 +3,7 @@ import Foundation
 import NightdeskIngest
 import NightdeskQueue
 import NightdeskRequests
+import NightdeskStructured
 import NightdeskSupport
 
 /// `nightdesk submit`: one job, a manifest of jobs, an OpenAI Batch API input file, or
@@ -230,10 +231,12 @@ struct SubmitCommand: ParsableCommand {
 
   private func readInput(defaults: JobDefaults) throws -> SubmissionInput {
     if let path = openaiBatch {
-      return OpenAIBatchInput.parse(try readBoundedFile(path, option: "--openai-batch"), defaults: defaults)
+      return OpenAIBatchInput.parse(
+        try readBoundedFile(path, option: "--openai-batch"), defaults: defaults, check: StructuredSchema.check)
     }
     if let path = manifest {
-      return try BatchManifest.parse(try readBoundedFile(path, option: "--manifest"), defaults: defaults)
+      return try BatchManifest.parse(
+        try readBoundedFile(path, option: "--manifest"), defaults: defaults, check: StructuredSchema.check)
     }
     let bytes = try readBoundedFile(document ?? "", option: "--document")
     guard let text = String(validating: bytes, as: UTF8.self) else {

@@ -17,13 +17,19 @@ public struct RequestResult: Sendable, Equatable {
   public var firstTokenSeconds: Double?
   public var totalSeconds: Double
   /// Why this request alone failed (it could not be encoded, was too long, ...), with
-  /// `finishReason` "error" and no text; its siblings in the job are unaffected.
+  /// `finishReason` "error" and no text; its siblings in the job are unaffected. For a
+  /// `response_format` request whose output is not schema-valid after all (cut by
+  /// max_tokens), the validation error, with the finish reason and the text kept.
   public var error: String?
+  /// The answer parsed as JSON, for a `response_format` request whose text is schema-valid.
+  public var structured: JSONValue?
+  /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
+  public var reasoning: String?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
     sampling: SamplingParameters, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0,
-    error: String? = nil
+    error: String? = nil, structured: JSONValue? = nil, reasoning: String? = nil
   ) {
     self.customID = customID
     self.text = text
@@ -36,6 +42,8 @@ public struct RequestResult: Sendable, Equatable {
     self.firstTokenSeconds = firstTokenSeconds
     self.totalSeconds = totalSeconds
     self.error = error
+    self.structured = structured
+    self.reasoning = reasoning
   }
 
   /// A request that failed on its own: no text, the reason kept.
@@ -60,6 +68,8 @@ public struct RequestResult: Sendable, Equatable {
     timings["total_s"] = .double(totalSeconds)
     object["timings"] = .object(timings)
     if let error { object["error"] = .string(error) }
+    if let structured { object["structured"] = structured }
+    if let reasoning { object["reasoning"] = .string(reasoning) }
     return .object(object)
   }
 
@@ -75,7 +85,8 @@ public struct RequestResult: Sendable, Equatable {
       generatedTokens: usage?["generated_tokens"]?.intValue ?? 0,
       sampling: try SamplingParameters(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
-      totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue)
+      totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
+      structured: json["structured"], reasoning: json["reasoning"]?.stringValue)
   }
 }
 

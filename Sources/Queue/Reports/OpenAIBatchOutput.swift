@@ -16,8 +16,9 @@ enum OpenAIBatchOutput {
       var line = JSONObject()
       line["id"] = .string("batch_req_" + requestID)
       line["custom_id"] = request.customID.map { .string($0) } ?? .null
+      // A request that failed on its own; one whose output broke its schema keeps its text below.
       if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index],
-        let error = answer.error
+        let error = answer.error, answer.finishReason == "error"
       {
         line["response"] = .null
         line["error"] = ["code": "invalid_request", "message": .string(error)]
@@ -41,12 +42,14 @@ enum OpenAIBatchOutput {
   static func completion(_ answer: RequestResult, id: String, result: JobResult, requestedModel: String?) -> JSONValue {
     // OpenAI's finish reasons are stop, length, content_filter, tool_calls.
     let reason = answer.finishReason == "length" ? "length" : "stop"
+    var message = JSONObject(["role": "assistant", "content": .string(answer.text), "refusal": nil])
+    if let reasoning = answer.reasoning { message["reasoning_content"] = .string(reasoning) }
     return [
       "id": .string("chatcmpl-" + id), "object": "chat.completion", "created": .int(Int64(result.finishedAt)),
       "model": .string(requestedModel ?? result.executor.model),
       "choices": [
         [
-          "index": 0, "message": ["role": "assistant", "content": .string(answer.text), "refusal": nil],
+          "index": 0, "message": .object(message),
           "logprobs": nil, "finish_reason": .string(reason),
         ]
       ],

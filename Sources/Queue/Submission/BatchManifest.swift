@@ -9,7 +9,10 @@ import NightdeskSupport
 /// The top-level fields are defaults for the jobs. Each job is validated on its
 /// own; a bad one is rejected with its entry number (1-based).
 public enum BatchManifest {
-  public static func parse(_ bytes: [UInt8], defaults: JobDefaults = JobDefaults()) throws(QueueError) -> SubmissionInput {
+  /// `check` as in `OpenAIBatchInput.parse`: its error rejects the request's job.
+  public static func parse(
+    _ bytes: [UInt8], defaults: JobDefaults = JobDefaults(), check: (ChatRequest) throws -> Void = { _ in }
+  ) throws(QueueError) -> SubmissionInput {
     let json: JSONValue
     do { json = try JSONParser.parse(bytes) } catch { throw QueueError(.invalidArgument, "the manifest is not valid JSON: \(error)") }
     guard let object = json.objectValue, let entries = object["jobs"]?.arrayValue else {
@@ -32,7 +35,8 @@ public enum BatchManifest {
     for (index, entry) in entries.enumerated() {
       do throws(RequestError) {
         let spec = try JobSpec(json: entry, at: "jobs[\(index)]", defaults: defaults)
-        for request in spec.requests {
+        for (number, request) in spec.requests.enumerated() {
+          do { try check(request) } catch { throw RequestError("jobs[\(index)].requests[\(number)].response_format", "\(error)") }
           if let id = request.customID, !seen.insert(id).inserted {
             throw RequestError("jobs[\(index)]", "repeats custom_id '\(id)'; custom_ids must be unique in a batch")
           }

@@ -18,7 +18,11 @@ public enum OpenAIBatchInput {
     "stream", "metadata", "response_format", "chat_template_kwargs",
   ]
 
-  public static func parse(_ bytes: [UInt8], defaults: JobDefaults = JobDefaults()) -> SubmissionInput {
+  /// `check` refuses a request the queue cannot judge alone (a `response_format` schema
+  /// outside the structured-output subset); its error rejects the line.
+  public static func parse(
+    _ bytes: [UInt8], defaults: JobDefaults = JobDefaults(), check: (ChatRequest) throws -> Void = { _ in }
+  ) -> SubmissionInput {
     var requests: [ChatRequest] = []
     var rejected: [SubmissionInput.Rejection] = []
     var seen = Set<String>()
@@ -40,6 +44,7 @@ public enum OpenAIBatchInput {
           throw RequestError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
         }
         let request = try parseLine(line)
+        do { try check(request) } catch { throw RequestError("body.response_format", "\(error)") }
         if let id = request.customID, !seen.insert(id).inserted {
           throw RequestError("custom_id", "'\(id)' was already used on an earlier line; custom_ids must be unique")
         }

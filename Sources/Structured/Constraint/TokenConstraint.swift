@@ -28,7 +28,7 @@ public enum ConstraintError: Error, CustomStringConvertible, Sendable, Equatable
 /// }
 /// ```
 ///
-/// In the engine (not wired yet): one `TokenVocabulary` per loaded model; one constraint
+/// In the engine (`GenerationRequest.schema`, applied in `RequestOutput`): one `TokenVocabulary` per loaded model; one constraint
 /// per request, kept beside its sampler for the request's whole life (a preemption that
 /// recomputes the KV cache from the tokens must not feed them again); the mask applied
 /// to the request's logits row before penalties, temperature and top-k/p/min-p, so that

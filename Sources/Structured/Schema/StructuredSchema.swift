@@ -39,6 +39,20 @@ public struct StructuredSchema: Sendable {
 
   public let whitespace: Whitespace
   let grammar: Grammar
+  /// Distinct for each compilation: users of a schema (the engine) key what they derive
+  /// from it by this, so a schema compiled once and shared is worked out once.
+  public let identity: UInt64
+
+  private static let compilations = LockedValue<UInt64>(0)
+
+  init(whitespace: Whitespace, grammar: Grammar) {
+    self.whitespace = whitespace
+    self.grammar = grammar
+    identity = Self.compilations.withLock { count in
+      count += 1
+      return count
+    }
+  }
 
   /// Compiles `schema`, refusing keywords outside the subset with their name and path.
   public static func compile(_ schema: JSONValue, whitespace: Whitespace = .single) throws(SchemaError) -> StructuredSchema {

@@ -28,8 +28,9 @@ extension EngineExecutor {
       model: served.package.name + (activations == .float32 ? "" : " (\(activations.rawValue) activations)"),
       modelDigest: served.package.fileDigest() ?? PrefixHash.digest(engine.modelIdentity),
       templateDigest: template.format.rawValue + ":" + PrefixHash.digest(served.storedChatTemplate ?? ""))
-    return EngineExecutor(engine: engine, identity: identity, capacity: config.scheduler.maxSequences) { messages in
-      try served.promptIDs(for: messages, template: template)
+    return EngineExecutor(engine: engine, identity: identity, capacity: config.scheduler.maxSequences) {
+      messages, enableThinking in
+      try served.promptIDs(for: messages, template: template, enableThinking: enableThinking)
     }
   }
 }

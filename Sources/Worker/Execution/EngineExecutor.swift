@@ -2,19 +2,30 @@ import Foundation
 import NightdeskEngine
 import NightdeskQueue
 import NightdeskRequests
+import NightdeskStructured
 import NightdeskSupport
+import NightdeskTokenizer
 
 /// Runs jobs on the continuous-batching engine. A job's requests are submitted
 /// together, so the engine computes their shared prefix once and the rest hit its
 /// prefix cache; their progress is summed for the job.
+///
+/// A request with a `response_format` schema runs constrained (its answer is valid JSON
+/// by construction) and with thinking off: the constraint holds from the first generated
+/// token, so the template writes the empty think block. Its result carries the parsed
+/// value (`structured`), or, when the output broke the schema anyway (cut by max_tokens),
+/// the validation error beside the text. A think block is never part of the answer text:
+/// it is kept as `reasoning`.
 public struct EngineExecutor: JobExecutor {
-  /// Turns a request's messages into prompt tokens (chat template + tokenizer).
-  public typealias Encoder = @Sendable ([ChatMessage]) throws -> [Int32]
+  /// Turns a request's messages into prompt tokens (chat template + tokenizer), with
+  /// Qwen3's `enable_thinking` when it is set.
+  public typealias Encoder = @Sendable (_ messages: [ChatMessage], _ enableThinking: Bool?) throws -> [Int32]
 
   public let engine: Engine
   public let identity: ExecutorIdentity
   public let capacity: Int
   private let encode: Encoder
+  private let schemas = SchemaCache()
 
   public init(engine: Engine, identity: ExecutorIdentity, capacity: Int, encode: @escaping Encoder) {
     self.engine = engine
@@ -29,8 +40,15 @@ public struct EngineExecutor: JobExecutor {
     var failures: [Int: String] = [:]
     var prepared: [(index: Int, request: GenerationRequest)] = []
     for (index, request) in job.spec.requests.enumerated() {
+      var schema: StructuredSchema?
+      if let source = request.responseFormat?.schema {
+        do { schema = try schemas.compiled(source) } catch {
+          failures[index] = "request \(index + 1): response_format: \(error)"
+          continue
+        }
+      }
       let prompt: [Int32]
-      do { prompt = try encode(request.messages) } catch {
+      do { prompt = try encode(request.messages, schema == nil ? request.enableThinking : false) } catch {
         failures[index] = "request \(index + 1) cannot be encoded for this model: \(error)"
         continue
       }
@@ -38,7 +56,7 @@ public struct EngineExecutor: JobExecutor {
         failures[index] = "request \(index + 1): \(error)"
         continue
       }
-      prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling)))
+      prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling, schema: schema)))
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))
     let generations = prepared.map { engine.submit($0.request) }
@@ -104,12 +122,51 @@ public struct EngineExecutor: JobExecutor {
       let usage = generation.summary.usage
       var sampling = request.sampling
       sampling.seed = usage.seed
-      return RequestResult(
-        customID: request.customID, text: generation.text, finishReason: generation.summary.reason.rawValue,
+      var result = RequestResult(
+        customID: request.customID, text: "", finishReason: generation.summary.reason.rawValue,
         promptTokens: usage.promptTokens, reusedTokens: usage.prefixReusedTokens, generatedTokens: usage.generatedTokens,
         sampling: sampling, queueSeconds: usage.queueSeconds, firstTokenSeconds: usage.firstTokenSeconds,
         totalSeconds: usage.totalSeconds)
+      Self.settle(&result, generated: generation.text, schema: request.responseFormat?.schema.flatMap { try? schemas.compiled($0) })
+      return result
     }
+  }
+
+  /// Stores a generated text as a result's answer: the think block apart as `reasoning`,
+  /// and for a schema request the parsed value, or why it is not valid (the text stays).
+  public static func settle(_ result: inout RequestResult, generated: String, schema: StructuredSchema?) {
+    let split = ThinkingSplit(generated: generated)
+    result.text = split.answer
+    result.reasoning = split.reasoning
+    guard let schema else { return }
+    let text = Array(result.text.utf8)
+    let violations = schema.validate(text: text)
+    if violations.isEmpty, let value = try? JSONParser.parse(text) {
+      result.structured = value
+    } else {
+      let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
+      result.error = "the answer is not valid under the response_format schema"
+        + (result.finishReason == "length" ? " (cut off by max_tokens)" : "") + ": "
+        + (shown.isEmpty ? "not JSON" : shown) + (violations.count > 3 ? "; ..." : "")
+    }
+  }
+}
+
+/// Compiled `response_format` schemas by their JSON text, shared by a worker's jobs:
+/// a batch asks the same schema of many documents.
+final class SchemaCache: Sendable {
+  private static let capacity = 256
+  private let table = LockedValue<[String: StructuredSchema]>([:])
+
+  func compiled(_ source: JSONValue) throws(SchemaError) -> StructuredSchema {
+    let key = JSONWriter.string(source)
+    if let known = table.withLock({ $0[key] }) { return known }
+    let schema = try StructuredSchema.compile(source)
+    table.withLock { table in
+      if table.count >= Self.capacity { table.removeAll() }
+      table[key] = schema
+    }
+    return schema
   }
 }
 
