@@ -42,7 +42,11 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     (record.spec?.requests ?? []).enumerated().map { index, request in
       let name = request.customID ?? "\(record.id)#\(index + 1)"
       if let answer = record.result?.requests[safe: index] {
-        if let error = answer.error { return "\(name): [error] \(error)\n" }
+        if let error = answer.error {
+          // An answer kept beside its error (a structured answer cut short) is shown too.
+          let kept = answer.text.isEmpty ? "" : " — " + MarkdownReport.excerpt(answer.text.trimmingTrailingWhitespace, 80)
+          return "\(name): [error] \(error)\(kept)\n"
+        }
         return "\(name): " + MarkdownReport.excerpt(answer.text.trimmingTrailingWhitespace, 110) + "\n"
       }
       return "\(name): [\(record.state.rawValue)]" + (record.error.isEmpty ? "" : " \(record.error)") + "\n"
@@ -92,6 +96,7 @@ enum MarkdownReport {
         out += "**Question:** " + excerpt(lastLine(question), 400) + "\n\n"
         if let answer = record.result?.requests[safe: index], let error = answer.error {
           out += "**Error:** \(error)\n\n"
+          if !answer.text.isEmpty { out += "**Answer as generated:** " + answer.text.trimmingTrailingWhitespace + "\n\n" }
         } else if let answer = record.result?.requests[safe: index] {
           out += answer.text.trimmingTrailingWhitespace + "\n\n"
           out += "_\(answer.generatedTokens) tokens, \(answer.finishReason), seed \(answer.sampling.seed.map(String.init) ?? "-")_\n\n"

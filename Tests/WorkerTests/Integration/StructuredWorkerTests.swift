@@ -79,6 +79,13 @@ import Testing
     #expect(message?["reasoning_content"] == nil)
     #expect(lines[1]["response"]?["body"]?["choices"]?.arrayValue?.first?["finish_reason"] == "length")
     #expect(lines[2]["response"] == .null && lines[2]["error"]?["code"] == "invalid_request")
+
+    // The readable formats show the cut answer's text beside its error, not the error alone.
+    let summaryLines = ResultFormat.summary.render([record]).split(separator: "\n")
+    let cutLine = try #require(summaryLines.first { $0.hasPrefix("cut: [error]") })
+    #expect(cutLine.hasPrefix("cut: [error] \(cut.error ?? "") — \(cut.text.prefix(1))"), "\(cutLine)")
+    let markdown = ResultFormat.markdown.render([record])
+    #expect(markdown.contains("**Answer as generated:** \(cut.text.prefix(1))"), "\(markdown)")
   }
 
   @Test func theThinkBlockIsKeptApartFromTheAnswer() throws {
