@@ -13,7 +13,7 @@ generation (0) is fine; a crash is a death by signal (status >= 128, a Swift tra
 DIR/failures/ (the first few; the mutation is always described in the log) with the
 exact command. Exit 1 when any crash or hang was found.
 """
-import argparse
+import fuzz_common
 import json
 import os
 import random
@@ -359,23 +359,13 @@ class Fuzzer:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--nightdesk", "--root", "--out"):
-        parser.add_argument(option, required=True)
-    parser.add_argument("--redis")  # unused: the scenario's Redis is not needed here
-    parser.add_argument("--inputs", type=int, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--budget", type=float, default=1e9, help="seconds; no new input after this")
-    parser.add_argument("--timeout", type=int, default=30)
-    args = parser.parse_args()
+    args = fuzz_common.parse_args(uses_redis=False)
     fuzzer = Fuzzer(args)
-    started = time.monotonic()
+    budget = fuzz_common.Budget("fuzz-models", args)
     sweep = fuzzer.sweep()
     ran = generator_errors = 0
     for n in range(args.inputs):
-        if time.monotonic() - started > args.budget:
-            print("fuzz-models: time budget of %.0f s used up after %d of %d inputs" % (args.budget, n, args.inputs),
-                  file=sys.stderr)
+        if budget.used_up(n):
             break
         ran += 1
         try:
@@ -392,7 +382,7 @@ def main():
         fuzzer.run(n, model, note)
     shutil.rmtree(fuzzer.work, ignore_errors=True)
     print("fuzz-models: exit statuses %s in %.0f s" % (
-        dict(sorted(fuzzer.statuses.items())), time.monotonic() - started), file=sys.stderr)
+        dict(sorted(fuzzer.statuses.items())), budget.elapsed()), file=sys.stderr)
     print("fuzz-models: inputs=%d crashes=%d hangs=%d" % (ran, fuzzer.crashes, fuzzer.hangs), flush=True)
     if generator_errors * 10 > max(1, ran):
         print("fuzz-models: %d of %d inputs could not be generated: the fuzzer itself is broken" % (

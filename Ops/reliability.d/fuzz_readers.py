@@ -12,7 +12,7 @@ errors (status 1) are fine; a crash is a death by signal (status >= 128, a Swift
 "Fatal error"), a hang outlives the time limit. Inputs that crashed or hung are kept
 under DIR/failures/ with the command. Exit 1 when any crash or hang was found.
 """
-import argparse
+import fuzz_common
 import os
 import random
 import resource
@@ -130,23 +130,13 @@ class Fuzzer:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--nightdesk", "--root", "--out"):
-        parser.add_argument(option, required=True)
-    parser.add_argument("--redis", help="unused: the readers need no Redis")
-    parser.add_argument("--inputs", type=int, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--budget", type=float, default=1e9, help="seconds; no new input after this")
-    parser.add_argument("--timeout", type=int, default=30)
-    args = parser.parse_args()
+    args = fuzz_common.parse_args(uses_redis=False)
     fuzzer = Fuzzer(args)
     kinds = sorted(fuzzer.seeds)
-    started = time.monotonic()
+    budget = fuzz_common.Budget("fuzz-readers", args)
     ran = 0
     for n in range(args.inputs):
-        if time.monotonic() - started > args.budget:
-            print("fuzz-readers: time budget of %.0f s used up after %d of %d inputs" % (args.budget, n, args.inputs),
-                  file=sys.stderr)
+        if budget.used_up(n):
             break
         ext = kinds[n % len(kinds)]
         path = os.path.join(fuzzer.inputs_dir, "input-%d%s" % (n, ext))

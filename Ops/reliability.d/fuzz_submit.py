@@ -13,7 +13,7 @@ time limit. Clear refusals (status 1, or 64 for a bad flag) are what we want. Ea
 crash or hang is saved under DIR/failures/ with the exact command (repro.sh). Exit 1
 when any crash or hang was found.
 """
-import argparse
+import fuzz_common
 import copy
 import json
 import os
@@ -359,23 +359,14 @@ class Fuzzer:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--nightdesk", "--redis", "--root", "--out"):
-        parser.add_argument(option, required=True)
-    parser.add_argument("--inputs", type=int, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--budget", type=float, default=1e9, help="seconds; no new input after this")
-    parser.add_argument("--timeout", type=int, default=30)
-    args = parser.parse_args()
+    args = fuzz_common.parse_args(uses_redis=True)
     fuzzer = Fuzzer(args)
     redis = ["--redis", args.redis]
     sweep = fuzzer.sweep()
-    started = time.monotonic()
+    budget = fuzz_common.Budget("fuzz-submit", args)
     ran = 0
     for n in range(args.inputs):
-        if time.monotonic() - started > args.budget:
-            print("fuzz-submit: time budget of %.0f s used up after %d of %d inputs" % (args.budget, n, args.inputs),
-                  file=sys.stderr)
+        if budget.used_up(n):
             break
         ran += 1
         try:
