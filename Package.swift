@@ -26,6 +26,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -69,10 +73,21 @@ let package = Package(
             path: "Sources/Structured", swiftSettings: optimisedSwift),
     .target(name: "NightdeskQueue", dependencies: ["NightdeskRedis", "NightdeskRequests", "NightdeskSupport"],
             path: "Sources/Queue"),
+    // The worker logs through swift-log and counts through swift-metrics (the API only:
+    // the CLI chooses the backends).
     .target(name: "NightdeskWorker",
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
-                           "NightdeskStructured", "NightdeskSupport", "NightdeskIngest"],
+                           "NightdeskStructured", "NightdeskSupport", "NightdeskIngest",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             path: "Sources/Worker"),
+    // Logs and metrics out of a process: the log handler (text or JSON lines), and the
+    // MetricsServer (Prometheus text on /metrics, /health) that long-running commands start.
+    .target(name: "NightdeskObservability",
+            dependencies: ["NightdeskSupport",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/Observability"),
     // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
     // tokens (to chunk) but never Redis, the queue or the engine.
@@ -85,7 +100,9 @@ let package = Package(
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
+        "NightdeskObservability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
       ],
       path: "Sources/NightdeskCLI"),
 
@@ -128,7 +145,7 @@ let package = Package(
                 swiftSettings: optimisedSwift),
     // The built binary's contracts, and the CLI's own file formats (@testable).
     .testTarget(name: "CLITests",
-                dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport",
+                dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport", "NightdeskObservability",
                                "NightdeskTestSupport"]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output
     // formats has its results made by an in-process echo worker.

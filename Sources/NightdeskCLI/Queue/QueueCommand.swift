@@ -16,9 +16,12 @@ struct QueueCommand: ParsableCommand {
 struct QueueStatsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stats",
-    abstract: "Depth per priority, jobs in flight, delayed retries, dead letters, workers and their last heartbeat.",
+    abstract: "Jobs by state, depth per priority, jobs in flight, delayed retries, dead letters, workers and their last heartbeat.",
     usage: "nightdesk queue stats [--json] [<options>]",
     discussion: """
+      The same counts a worker serves to Prometheus (`worker --metrics-port`), without \
+      Prometheus: `--json` prints {"jobs": {STATE: N}, "queued": {PRIORITY: N}, "in_flight", \
+      "delayed", "dead", "workers"}; jobs by state cover the batches Redis still holds. \
       Workers are listed with their last heartbeat. A worker that dies (crash, SIGKILL) \
       loses its jobs to the others once their leases expire.
 
@@ -31,7 +34,9 @@ struct QueueStatsCommand: ParsableCommand {
   @Flag(help: "Print JSON instead of text.") var json = false
 
   func run() throws {
-    let stats = try queue.client("stats").stats()
+    let client = try queue.client("stats")
+    var stats = try client.stats()
+    stats.jobs = try client.jobCounts()
     if json { printJSON(stats.json) } else { print(QueueStatsText.render(stats)) }
   }
 }

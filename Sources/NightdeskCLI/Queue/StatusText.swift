@@ -49,6 +49,9 @@ enum JobText {
 enum QueueStatsText {
   static func render(_ stats: QueueStats) -> String {
     var lines: [String] = []
+    if let jobs = stats.jobs {
+      lines.append("jobs: " + JobState.allCases.map { "\(jobs[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+    }
     for lane in stats.lanes { lines.append("\(lane.priority.rawValue):\t\(lane.queued) queued, \(lane.inFlight) in flight") }
     lines.append("delayed retries: \(stats.delayed), dead letters: \(stats.dead)")
     let alive = stats.workers.filter(\.isAlive)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
@@ -32,7 +33,8 @@ struct WorkerCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
-  @Option(help: ArgumentHelp("A .gguf file or a Hugging Face model folder.", valueName: "path")) var model: String?
+  @Option(help: ArgumentHelp("A .gguf file or a Hugging Face model folder (default: $NIGHTDESK_MODEL).", valueName: "path"))
+  var model: String?
   @Flag(help: "Answer every request with an echo instead of a model (tests and benchmarks of the queue alone).")
   var echo = false
   @Option(help: .hidden) var echoDelay: Double = 0
@@ -55,9 +57,13 @@ struct WorkerCommand: AsyncParsableCommand {
   @Flag(help: "At exit, print the worker's summary as one JSON object.") var json = false
   @OptionGroup(title: "Engine") var engine: EngineOptions
   @OptionGroup(title: "Precision") var precision: ActivationOptions
+  @OptionGroup(title: "Logs") var logging: LoggingOptions
+  @OptionGroup(title: "Metrics and health") var metrics: MetricsOptions
 
   func validate() throws {
-    guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
+    guard echo != (modelPath != nil) else {
+      throw ValidationError("give --model PATH or set NIGHTDESK_MODEL (or --echo to test the queue alone)")
+    }
     _ = try parseDuration(retention, option: "--retention")
     // A day at most each: larger values are typos, and would overflow their milliseconds.
     guard (0...86400).contains(grace), (1...86400).contains(lease), backoff > 0, backoff <= 86400,
@@ -71,40 +77,53 @@ struct WorkerCommand: AsyncParsableCommand {
   func run() async throws {
     // The model is opened (its metadata read, its config checked) before Redis is
     // reached, and its weights are loaded after: a wrong --model fails at once.
-    let served = try model.map { try ServedModel.open($0, threads: threads, activations: precision.activations) }
+    let name = workerID ?? WorkerConfiguration.defaultWorkerID()
+    var logger = try logging.logger("nightdesk.worker")
+    logger[metadataKey: "worker"] = "\(name)"
+    let health = WorkerHealth()
+    let metricsServer = try await metrics.start(health: { health.problems }, logger: logger)
+    let served = try modelPath.map { try ServedModel.open($0, threads: threads, activations: precision.activations) }
     let target = try queue.redis.target()
     let url = try target.prepare()
     // An unreachable Redis is reported before a model of gigabytes is loaded.
     _ = try target.connect(options: RedisConnection.Options(clientName: "nightdesk-worker")).ping()
     let executor: any JobExecutor = echo ? EchoExecutor(capacity: engine.maxSequences, delay: .milliseconds(Int(echoDelay * 1000))) : try makeEngineExecutor(served)
+    health.modelReady()
     var configuration = WorkerConfiguration(
       redisURL: url, keys: try queue.keys, lease: .milliseconds(Int(lease * 1000)),
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
       grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
-    if let workerID { configuration.workerID = workerID }
+    configuration.workerID = name
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
-    let worker = Worker(configuration: configuration, executor: executor) { message in
-      FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
+    if metricsServer != nil {
+      configuration.queueMetricsInterval = .seconds(5)
+      if let engineExecutor = executor as? EngineExecutor { EngineMetrics.observe(engineExecutor.engine) }
+      if !echo { recordKernelLevel() }
     }
+    let worker = Worker(configuration: configuration, executor: executor, logger: logger)
+    health.attach(worker)
     let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler {
-        FileHandle.standardError.write(Data("worker: stopping (signal \(number)); a second signal gives everything back now\n".utf8))
+        logger.notice("stopping (signal \(number)); a second signal gives everything back now")
         worker.requestStop()
       }
       source.resume()
       return source
     }
     let kernels = echo ? "" : ", kernels \(KernelLevel.active.name) on \(KernelLevel.cpuName)"
-    FileHandle.standardError.write(Data(("worker \(configuration.workerID): \(executor.identity.model), capacity "
-      + "\(executor.capacity) requests, queue \(configuration.keys.namespace)\(kernels)\n").utf8))
+    logger.info("""
+      worker \(configuration.workerID): \(executor.identity.model), capacity \(executor.capacity) requests, \
+      queue \(configuration.keys.namespace), Redis \(target)\(kernels)
+      """)
     let started = ContinuousClock.now
     let summary = try await worker.run()
     let wall = ContinuousClock.now - started
     for source in signals { source.cancel() }
+    await metricsServer?.stop()
     // How busy the engine was over the run (its idle time includes waiting for work at the start and end).
     let engineStatistics = (executor as? EngineExecutor)?.engine.statistics
     if json {
@@ -123,15 +142,23 @@ struct WorkerCommand: AsyncParsableCommand {
       printJSON(.object(report))
     } else {
       if let engineStatistics {
-        FileHandle.standardError.write(Data(String(
-          format: "engine: busy %.1fs, idle %.1fs between steps; %d prompt tokens (%d reused from the prefix cache), %d generated\n",
+        let line = String(
+          format: "engine: busy %.1fs, idle %.1fs between steps; %d prompt tokens (%d reused from the prefix cache), %d generated",
           engineStatistics.busySeconds, engineStatistics.idleSeconds, engineStatistics.promptTokens,
-          engineStatistics.prefixReusedTokens, engineStatistics.generatedTokens).utf8))
+          engineStatistics.prefixReusedTokens, engineStatistics.generatedTokens)
+        logger.info("\(line)")
       }
-      FileHandle.standardError.write(Data(
-        ("worker \(configuration.workerID) exits: \(summary.succeeded) succeeded, \(summary.retried) retried, "
-         + "\(summary.dead) dead, \(summary.failed) failed, \(summary.released) given back\n").utf8))
+      logger.info("""
+        worker \(configuration.workerID) exits: \(summary.succeeded) succeeded, \(summary.retried) retried, \
+        \(summary.dead) dead, \(summary.failed) failed, \(summary.released) given back
+        """)
     }
+  }
+
+  /// `--model`, else `NIGHTDESK_MODEL` (ignored with `--echo`).
+  private var modelPath: String? {
+    if echo || model != nil { return model }
+    return ProcessInfo.processInfo.environment["NIGHTDESK_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
   }
 
   private func makeEngineExecutor(_ served: ServedModel?) throws -> EngineExecutor {

@@ -26,6 +26,8 @@ public struct QueueStats: Sendable, Equatable {
   public var delayed: Int
   public var dead: Int
   public var workers: [WorkerInfo]
+  /// Jobs by state over the batches Redis holds (`QueueClient.jobCounts`); nil when not read.
+  public var jobs: [JobState: Int]?
 
   /// Nothing waiting, delayed or in flight anywhere.
   public var isIdle: Bool { delayed == 0 && affinityInFlight == 0 && lanes.allSatisfy { $0.queued == 0 && $0.inFlight == 0 } }
@@ -43,6 +45,11 @@ public struct QueueStats: Sendable, Equatable {
     object["in_flight"] = .object(inFlight)
     object["delayed"] = .int(Int64(delayed))
     object["dead"] = .int(Int64(dead))
+    if let jobs {
+      var byState = JSONObject()
+      for state in JobState.allCases { byState[state.rawValue] = .int(Int64(jobs[state] ?? 0)) }
+      object["jobs"] = .object(byState)
+    }
     object["workers"] = .array(
       workers.map { worker in
         var entry = JSONObject()

@@ -29,11 +29,14 @@ public struct ClaimedJob: Sendable, Equatable {
   public var lease: Lease
   public var spec: JobSpec
   public var prefixHash: String
+  /// Taken over from a worker whose lease expired (it died or stalled).
+  public var reclaimed: Bool
 
-  public init(lease: Lease, spec: JobSpec, prefixHash: String) {
+  public init(lease: Lease, spec: JobSpec, prefixHash: String, reclaimed: Bool = false) {
     self.lease = lease
     self.spec = spec
     self.prefixHash = prefixHash
+    self.reclaimed = reclaimed
   }
 }
 

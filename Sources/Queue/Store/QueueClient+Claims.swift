@@ -16,8 +16,8 @@ extension QueueClient {
     let items = try reply.scriptArray("claim")
     var jobs: [ClaimedJob] = []
     var index = 0
-    while index + 7 < items.count {
-      defer { index += 8 }
+    while index + 8 < items.count {
+      defer { index += 9 }
       guard let id = items[index].string, let lane = items[index + 1].string,
         let entry = items[index + 2].string, let token = items[index + 3].int, let attempt = items[index + 4].int,
         let batch = items[index + 5].string
@@ -27,7 +27,8 @@ extension QueueClient {
         let spec = try JobSpec(json: try JSONParser.parse(specBytes), at: "job \(id)")
         let lease = Lease(job: id, batch: batch, priority: spec.priority, lane: lane, entry: entry, token: token,
                           attempt: Int(attempt))
-        jobs.append(ClaimedJob(lease: lease, spec: spec, prefixHash: items[index + 7].string ?? ""))
+        jobs.append(ClaimedJob(lease: lease, spec: spec, prefixHash: items[index + 7].string ?? "",
+                               reclaimed: items[index + 8].int == 1))
       } catch {
         let lease = Lease(job: id, batch: batch, priority: .normal, lane: lane, entry: entry, token: token, attempt: Int(attempt))
         _ = try finish(lease, failure: "the stored job cannot be read: \(error)", disposition: .permanent)

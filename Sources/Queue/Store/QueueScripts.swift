@@ -210,7 +210,8 @@ enum QueueScripts {
   /// (XAUTOCLAIM); then queued jobs of the highest waiting priority whose prefix the
   /// worker holds (affinity: moved to the `affinity` stream and delivered from there);
   /// then new entries, highest priority first.
-  /// Returns 8 per claimed job: id, lane, entry, token, attempt, batch, spec, prefix.
+  /// Returns 9 per claimed job: id, lane, entry, token, attempt, batch, spec, prefix, and
+  /// 1 if it was reclaimed from an expired lease (else 0).
   static let claim = RedisScript(prelude + #"""
     local worker, want, lease, reclaim = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
     local now = now_ms()
@@ -296,6 +297,7 @@ enum QueueScripts {
       out[#out + 1] = batch
       out[#out + 1] = f[10]
       out[#out + 1] = f[11] or ''
+      out[#out + 1] = reclaimed and 1 or 0
       got = got + 1
     end
 

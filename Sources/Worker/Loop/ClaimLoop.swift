@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NightdeskQueue
 
 /// The worker's loop, and the one owner of its work: it writes finished jobs' outcomes,
@@ -14,12 +15,15 @@ struct ClaimLoop {
   let inbox: OutcomeInbox
   let status: WorkerStatus
   let stopDeadline: @Sendable () -> ContinuousClock.Instant?
-  let log: @Sendable (String) -> Void
+  let logger: Logger
+  let metrics: WorkerMetrics
   /// The thread the loop's blocking Redis calls belong on (checked in debug builds).
   let thread: DedicatedThreadExecutor?
   private var backlog = LocalBacklog()
   private var running: [AttemptID: ClaimedJob] = [:]
   private var tasks: [AttemptID: Task<Void, Never>] = [:]
+  /// When each running attempt started, for its finish line.
+  private var startedAt: [AttemptID: ContinuousClock.Instant] = [:]
   private var runningRequests = 0
   /// Outcomes not yet written (Redis was away); their leases are still renewed.
   private var unwritten: [JobOutcome] = []
@@ -35,7 +39,7 @@ struct ClaimLoop {
 
   init(configuration: WorkerConfiguration, executor: any JobExecutor, queue: QueueClient, keeper: LeaseKeeper,
        inbox: OutcomeInbox, status: WorkerStatus, stopDeadline: @escaping @Sendable () -> ContinuousClock.Instant?,
-       log: @escaping @Sendable (String) -> Void, thread: DedicatedThreadExecutor? = nil) {
+       logger: Logger, metrics: WorkerMetrics, thread: DedicatedThreadExecutor? = nil) {
     self.configuration = configuration
     self.executor = executor
     self.queue = queue
@@ -43,7 +47,8 @@ struct ClaimLoop {
     self.inbox = inbox
     self.status = status
     self.stopDeadline = stopDeadline
-    self.log = log
+    self.logger = logger
+    self.metrics = metrics
     self.thread = thread
   }
 
@@ -65,7 +70,7 @@ struct ClaimLoop {
         if running.isEmpty && unwritten.isEmpty { return }
         let now = ContinuousClock.now
         if now >= deadline, cancelledAt == nil {
-          log("grace period over: stopping \(running.count) job(s) and giving them back")
+          logger.warning("grace period over: stopping \(running.count) job(s) and giving them back")
           cancelledAt = now
           for task in tasks.values { task.cancel() }
         }
@@ -123,6 +128,10 @@ struct ClaimLoop {
     let claimed = try queue.claim(
       worker: configuration.workerID, count: want, leaseMilliseconds: configuration.leaseMilliseconds, reclaim: reclaim,
       preferring: warmPrefixes)
+    for job in claimed {
+      logger.debug("claimed", metadata: Self.about(job.lease).merging(["reclaimed": "\(job.reclaimed)"]) { $1 })
+      if job.reclaimed { metrics.reclaims.increment() }
+    }
     let prepared = try prepareSyntheses(claimed)
     for job in prepared {
       supersede(attemptsOf: job.lease.job)
@@ -149,7 +158,8 @@ struct ClaimLoop {
         throw error
       } catch {
         let result = try queue.finish(job.lease, failure: "building the synthesis request: \(error)", disposition: .permanent)
-        log("synthesis job \(job.lease.job) failed (\(result)): \(error)")
+        logger.error("job finished", metadata: Self.about(job.lease).merging(
+          ["state": "\(result)", "error": "building the synthesis request: \(error)"]) { $1 })
         status.update { $0.summary.failed += 1 }
       }
     }
@@ -163,7 +173,7 @@ struct ClaimLoop {
   private mutating func supersede(attemptsOf job: String) {
     let stale = backlog.attempts(of: job) + running.keys.filter { $0.job == job }
     guard !stale.isEmpty else { return }
-    log("job \(job) was claimed again: stopping its older attempt")
+    logger.info("claimed again: stopping its older attempt", metadata: ["job": "\(job)"])
     stopLost(stale)
   }
 
@@ -178,12 +188,15 @@ struct ClaimLoop {
         tasks[attempt]?.cancel()
       }
     }
-    if attempts.contains(where: { running[$0] != nil }) { log("stopping \(attempts.count) job(s): cancelled, or lease taken over") }
+    for attempt in attempts where running[attempt] != nil {
+      logger.info("stopping: cancelled, or lease taken over", metadata: Self.about(running[attempt]!.lease))
+    }
   }
 
   private mutating func startHeldJobs() {
     while !backlog.isEmpty, runningRequests < capacity, let job = backlog.next(warm: warmPrefixes) {
       running[job.attemptID] = job
+      startedAt[job.attemptID] = .now
       runningRequests += job.spec.requests.count
       let count = running.count
       status.update { state in
@@ -236,10 +249,11 @@ struct ClaimLoop {
     }
     do {
       let stored = try queue.completeAll(successes)
-      for ((lease, _), outcome) in zip(successes, stored) {
+      for ((lease, result), outcome) in zip(successes, stored) {
         status.update { state in
           if outcome == .stored { state.summary.succeeded += 1 } else { state.summary.fenced += 1 }
         }
+        logFinish(lease, state: outcome == .stored ? "succeeded" : "\(outcome)", tokens: result)
         done(lease.attemptID)
       }
       successes = []
@@ -267,7 +281,12 @@ struct ClaimLoop {
         : .retry(backoffMilliseconds: configuration.backoff.milliseconds(
           afterAttempt: job.lease.attempt, randomFraction: Double.random(in: 0...1)))
       let result = try queue.finish(job.lease, failure: failure.message, disposition: disposition)
-      log("job \(job.lease.job) attempt \(job.lease.attempt) failed (\(result)): \(failure.message)")
+      logFinish(job.lease, state: "\(result)", error: failure.message)
+      switch result {
+      case .delayed: metrics.retries.increment()
+      case .dead: metrics.deadLetters.increment()
+      default: break
+      }
       status.update { state in
         switch result {
         case .delayed: state.summary.retried += 1
@@ -286,10 +305,31 @@ struct ClaimLoop {
     }
   }
 
+  /// The one line per finished attempt: its state (`succeeded`, `delayed` for a retry to
+  /// come, `dead`, `failed`, `fenced`), tokens, seconds and prefix tokens reused.
+  private func logFinish(_ lease: Lease, state: String, tokens result: JobResult? = nil, error: String? = nil) {
+    var metadata = Self.about(lease)
+    metadata["state"] = "\(state)"
+    if let started = startedAt[lease.attemptID] { metadata["seconds"] = .stringConvertible(seconds(ContinuousClock.now - started)) }
+    if let result {
+      metadata["prompt_tokens"] = .stringConvertible(result.promptTokens)
+      metadata["generated_tokens"] = .stringConvertible(result.generatedTokens)
+      metadata["reused_tokens"] = .stringConvertible(result.requests.reduce(0) { $0 + $1.reusedTokens })
+    }
+    if let error { metadata["error"] = "\(error)" }
+    if error == nil { logger.info("job finished", metadata: metadata) } else { logger.warning("job finished", metadata: metadata) }
+  }
+
+  /// The metadata that ties a line to its job.
+  static func about(_ lease: Lease) -> Logger.Metadata {
+    ["job": "\(lease.job)", "batch": "\(lease.batch)", "attempt": .stringConvertible(lease.attempt)]
+  }
+
   /// The attempt's outcome is written (or it went back): forget it, and only it.
   private mutating func done(_ attempt: AttemptID) {
     keeper.drop(attempt)
     tasks[attempt] = nil
+    startedAt[attempt] = nil
     if let finished = running.removeValue(forKey: attempt) { runningRequests -= finished.spec.requests.count }
     let count = running.count
     status.update { $0.runningJobs = count }
@@ -309,7 +349,7 @@ struct ClaimLoop {
   private mutating func complain(_ message: String) {
     let now = ContinuousClock.now
     if lastComplaint.map({ now - $0 > .seconds(10) }) ?? true {
-      log(message)
+      logger.warning("\(message)")
       lastComplaint = now
     }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NightdeskQueue
 import NightdeskRedis
 import NightdeskSupport
@@ -29,18 +30,20 @@ final class LeaseKeeper: Sendable {
   private let condition = NSCondition()
   private let onLost: @Sendable ([AttemptID]) -> Void
   private let details: @Sendable () -> (info: [String: String], prefixes: [String])
-  private let log: @Sendable (String) -> Void
+  private let status: WorkerStatus
+  private let logger: Logger
   private let exited = DispatchSemaphore(value: 0)
 
   init(
     configuration: WorkerConfiguration, onLost: @escaping @Sendable ([AttemptID]) -> Void,
     details: @escaping @Sendable () -> (info: [String: String], prefixes: [String]),
-    log: @escaping @Sendable (String) -> Void
+    status: WorkerStatus, logger: Logger
   ) {
     self.configuration = configuration
     self.onLost = onLost
     self.details = details
-    self.log = log
+    self.status = status
+    self.logger = logger
   }
 
   func start() {
@@ -88,6 +91,8 @@ final class LeaseKeeper: Sendable {
     var queue: QueueClient?
     var lastError: ContinuousClock.Instant?
     var lastTidy: ContinuousClock.Instant?
+    var lastCounts: ContinuousClock.Instant?
+    let gauges = QueueGauges()
     while true {
       condition.lock()
       if !isStopped { _ = condition.wait(until: Date().addingTimeInterval(seconds(configuration.renewInterval))) }
@@ -104,16 +109,28 @@ final class LeaseKeeper: Sendable {
         let (info, prefixes) = details()
         let ttl = max(3, Int(seconds(configuration.renewInterval) * 5) + 1)
         try queue.heartbeat(worker: configuration.workerID, details: info, heldPrefixes: prefixes, ttlSeconds: ttl)
+        status.update { $0.redis = .reachable(.now) }
         // Now and then, forget what dead workers and expired batches left behind.
         if lastTidy.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
           lastTidy = ContinuousClock.now
           _ = try? queue.tidy()
         }
+        if let interval = configuration.queueMetricsInterval, lastCounts.map({ ContinuousClock.now - $0 >= interval }) ?? true {
+          lastCounts = ContinuousClock.now
+          gauges.publish(try queue.stats(), counts: try queue.jobCounts())
+        }
       } catch {
         // Redis away (restarting, network): keep trying every interval; say so now and then.
         let now = ContinuousClock.now
+        status.update { state in
+          if case .unreachable(_, let since) = state.redis {
+            state.redis = .unreachable("\(error)", since: since)
+          } else {
+            state.redis = .unreachable("\(error)", since: now)
+          }
+        }
         if lastError.map({ now - $0 > .seconds(10) }) ?? true {
-          log("lease renewal failed, retrying: \(error)")
+          logger.warning("lease renewal failed, retrying", metadata: ["error": "\(error)"])
           lastError = now
         }
       }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NightdeskQueue
 import NightdeskRedis
 import NightdeskSupport
@@ -32,13 +33,24 @@ public final class Worker: Sendable {
   private let inbox = OutcomeInbox()
   private let stopState = LockedValue<ContinuousClock.Instant?>(nil)
   private let status = WorkerStatus()
-  private let log: @Sendable (String) -> Void
+  private let logger: Logger
+  private let metrics: WorkerMetrics
 
-  public init(configuration: WorkerConfiguration, executor: any JobExecutor, log: @escaping @Sendable (String) -> Void = { _ in }) {
+  /// Every line `logger` writes carries the worker's id (metadata `worker`); lines about
+  /// one job carry `job` and `batch` too. Silent unless given a logger.
+  public init(configuration: WorkerConfiguration, executor: any JobExecutor,
+              logger: Logger = Logger(label: "nightdesk.worker") { _ in SwiftLogNoOpLogHandler() }) {
     self.configuration = configuration
     self.executor = executor
-    self.log = log
+    var logger = logger
+    logger[metadataKey: "worker"] = "\(configuration.workerID)"
+    self.logger = logger
+    metrics = WorkerMetrics()
   }
+
+  /// Whether the worker holds its Redis: the lease keeper's last round trip succeeded
+  /// recently. Nil before the worker has reached Redis (or after it stopped).
+  public var redisHealth: RedisHealth { status.snapshot.redis }
 
   /// Stop claiming; in-flight jobs get the grace period, then go back to the queue.
   /// A second request cuts the grace short.
@@ -80,15 +92,17 @@ public final class Worker: Sendable {
                  "running": String(snapshot.runningJobs), "queue": configuration.keys.namespace],
                 snapshot.warm.recent)
       },
-      log: log)
+      status: status, logger: logger)
     keeper.start()
     // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
     var loop = ClaimLoop(
       configuration: configuration, executor: executor, queue: queue, keeper: keeper, inbox: inbox, status: status,
-      stopDeadline: { [stopState] in stopState.current }, log: log, thread: claimThread)
+      stopDeadline: { [stopState] in stopState.current }, logger: logger, metrics: metrics,
+      thread: claimThread)
     await loop.run()
     await keeper.stop()
     try? queue.unregister(worker: configuration.workerID)
+    status.update { $0.redis = .stopped }
     return summary
   }
 }

@@ -31,6 +31,10 @@ public struct WorkerConfiguration: Sendable {
   /// Where a synthesis job's job type is looked up by name when the file recorded at
   /// submit is not on this machine.
   public var jobTypesFolder = "Jobs/types"
+  /// How often the worker reads the whole queue's counts (jobs by state, depth by
+  /// priority) for its metrics; nil (the default) never: only a worker that serves
+  /// metrics pays for the reads.
+  public var queueMetricsInterval: Duration?
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
