@@ -146,20 +146,11 @@ public final class RedisServerProcess {
 
   /// A TCP port nobody listens on right now (bind port 0, read it back, close).
   private static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RedisError(.embeddedServer, message: "socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-        bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-      }
+    let socket: (fd: Int32, port: Int)
+    do { socket = try LoopbackSocket.bound() } catch {
+      throw RedisError(.embeddedServer, message: "cannot find a free TCP port: \(error)")
     }
-    guard bound else { throw RedisError(.embeddedServer, message: "cannot find a free TCP port: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    close(socket.fd)
+    return socket.port
   }
 }

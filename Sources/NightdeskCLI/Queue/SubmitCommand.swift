@@ -119,10 +119,22 @@ struct SubmitCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Add the jobs to this existing batch instead of a new one.", valueName: "batch"))
   var batch: String?
 
+  @Option(help: ArgumentHelp(
+    "When the batch's last job has finished: POST the event JSON to this http(s) URL, or run this shell command.",
+    discussion: "The event is {\"event\": \"batch.completed\", \"batch\", \"desk\", \"total\", \"counts\": {STATE: N}, "
+      + "\"requests\", \"prompt_tokens\", \"generated_tokens\", \"created_ms\"}; a command gets it on standard input "
+      + "and in $NIGHTDESK_EVENT, the batch id in $NIGHTDESK_BATCH, and runs only on workers started with "
+      + "--allow-on-complete-commands. Sent once, by one worker.",
+    valueName: "url|command"))
+  var onComplete: String?
+
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
   func validate() throws {
+    if let onComplete {
+      do { _ = try BatchCompletionTarget(parsing: onComplete) } catch { throw ValidationError(error.message) }
+    }
     let sources = [openaiBatch != nil, manifest != nil, document != nil, type != nil].filter { $0 }.count
     guard sources == 1 else { throw ValidationError("give exactly one of --type, --openai-batch, --manifest or --document") }
     if type != nil, files.isEmpty { throw ValidationError("--type needs at least one file") }
@@ -182,11 +194,14 @@ struct SubmitCommand: ParsableCommand {
     if batchID == nil || conflicted { throw ExitCode(1) }
   }
 
-  /// Queues `jobs` into --batch (or a new batch), under --idempotency-key when given.
+  /// Queues `jobs` into --batch (or a new batch), under --idempotency-key when given, and
+  /// records --on-complete with the batch.
   private func queueJobs(_ jobs: [JobSpec]) throws -> SubmitReceipt {
     let client = try queue.client("submit")
-    if let idempotencyKey { return try client.submit(jobs, toBatch: batch, submissionKey: idempotencyKey) }
-    return try client.submit(jobs, toBatch: batch)
+    let receipt = try idempotencyKey.map { try client.submit(jobs, toBatch: batch, submissionKey: $0) }
+      ?? client.submit(jobs, toBatch: batch)
+    if let onComplete { try client.setCompletionTarget(try BatchCompletionTarget(parsing: onComplete), batch: receipt.batch) }
+    return receipt
   }
 
   /// `--type`: the files' documents as map-reduce groups.

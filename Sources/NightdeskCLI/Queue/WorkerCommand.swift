@@ -59,6 +59,8 @@ struct WorkerCommand: AsyncParsableCommand {
   @OptionGroup(title: "Precision") var precision: ActivationOptions
   @OptionGroup(title: "Logs") var logging: LoggingOptions
   @OptionGroup(title: "Metrics and health") var metrics: MetricsOptions
+  @Flag(help: "Run the shell commands batches name with `submit --on-complete` (URLs are always sent); only where every producer is trusted.")
+  var allowOnCompleteCommands = false
 
   func validate() throws {
     guard echo != (modelPath != nil) else {
@@ -94,6 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
       renewInterval: .milliseconds(Int(min(1, lease / 4) * 1000)), prefetch: prefetch, drain: drain,
       grace: .milliseconds(Int(grace * 1000)), backoff: Backoff(base: .milliseconds(Int(backoff * 1000))))
     configuration.workerID = name
+    configuration.allowCompletionCommands = allowOnCompleteCommands
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory

@@ -21,6 +21,7 @@
 /// | `delayed` | sorted set | jobs waiting out a retry backoff, by due time (ms) |
 /// | `dead` | stream | dead-lettered jobs and their last error |
 /// | `events` | stream | every state change, for watchers |
+/// | `completions:url`, `completions:command` | list | finished batches whose `--on-complete` is still to be sent |
 /// | `workers` | sorted set | worker ids by last heartbeat (ms) |
 /// | `worker:<id>` | hash, short TTL | what a live worker runs |
 /// | `affinity:<id>` | set, short TTL | prefix hashes a worker holds in its KV cache |
@@ -55,6 +56,7 @@ public struct QueueKeys: Sendable, Equatable {
   public var delayed: String { prefix + "delayed" }
   public var dead: String { prefix + "dead" }
   public var events: String { prefix + "events" }
+  public func completions(_ kind: BatchCompletionTarget.Kind) -> String { prefix + "completions:" + kind.rawValue }
   public var workers: String { prefix + "workers" }
   public func worker(_ id: String) -> String { prefix + "worker:" + id }
   public func affinity(_ worker: String) -> String { prefix + "affinity:" + worker }

@@ -140,6 +140,7 @@ extension QueueScripts {
         redis.call('PERSIST', h)
         redis.call('PERSIST', P .. 'batch:' .. f[2])
         redis.call('PERSIST', P .. 'batch:' .. f[2] .. ':jobs')
+        redis.call('HDEL', P .. 'batch:' .. f[2], 'notified')
         move(f[2], state, 'queued')
         event('retried', id, f[2])
       end

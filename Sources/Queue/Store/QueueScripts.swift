@@ -56,6 +56,12 @@ enum QueueScripts {
       else
         redis.call('EXPIRE', bkey, RETENTION)
         redis.call('EXPIRE', bkey .. ':jobs', RETENTION)
+        -- The finish that ends a batch with an --on-complete queues its notice, once
+        -- (`notified`; a retry or new jobs re-open the batch and clear it).
+        local kind = redis.call('HGET', bkey, 'on_complete_kind')
+        if kind and redis.call('HSETNX', bkey, 'notified', 1) == 1 then
+          redis.call('RPUSH', P .. 'completions:' .. kind, batch)
+        end
       end
     end
     -- Puts a job (back) in its priority's stream, and in its prefix's index for affinity.
@@ -195,6 +201,7 @@ enum QueueScripts {
       redis.call('HINCRBY', bkey, 'queued', #added - held)
       if held > 0 then redis.call('HINCRBY', bkey, 'held', held) end
       redis.call('HINCRBY', bkey, 'requests', requests)
+      redis.call('HDEL', bkey, 'notified')
       redis.call('PERSIST', bkey)
       redis.call('PERSIST', bkey .. ':jobs')
       redis.call('ZADD', P .. 'batches', 'NX', now, batch)

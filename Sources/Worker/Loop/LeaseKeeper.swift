@@ -31,14 +31,16 @@ final class LeaseKeeper: Sendable {
   private let onLost: @Sendable ([AttemptID]) -> Void
   private let details: @Sendable () -> (info: [String: String], prefixes: [String])
   private let status: WorkerStatus
+  private let notifier: BatchCompletionNotifier
   private let logger: Logger
   private let exited = DispatchSemaphore(value: 0)
 
   init(
     configuration: WorkerConfiguration, onLost: @escaping @Sendable ([AttemptID]) -> Void,
     details: @escaping @Sendable () -> (info: [String: String], prefixes: [String]),
-    status: WorkerStatus, logger: Logger
+    status: WorkerStatus, notifier: BatchCompletionNotifier, logger: Logger
   ) {
+    self.notifier = notifier
     self.configuration = configuration
     self.onLost = onLost
     self.details = details
@@ -97,19 +99,20 @@ final class LeaseKeeper: Sendable {
       condition.lock()
       if !isStopped { _ = condition.wait(until: Date().addingTimeInterval(seconds(configuration.renewInterval))) }
       condition.unlock()
-      if isStopped { return }
+      if isStopped {
+        // The last jobs' finish may have ended a batch: its notice goes out before the worker does.
+        if let final = queue ?? (try? connect()) { try? notifier.poll(final) }
+        return
+      }
       do {
-        if queue == nil {
-          let redis = try RedisConnection(
-            url: configuration.redisURL, options: .init(clientName: "nightdesk-leases-\(configuration.workerID)"))
-          queue = QueueClient(redis: redis, keys: configuration.keys, retentionSeconds: configuration.retentionSeconds)
-        }
+        if queue == nil { queue = try connect() }
         guard let queue else { continue }
         try renew(queue)
         let (info, prefixes) = details()
         let ttl = max(3, Int(seconds(configuration.renewInterval) * 5) + 1)
         try queue.heartbeat(worker: configuration.workerID, details: info, heldPrefixes: prefixes, ttlSeconds: ttl)
         status.update { $0.redis = .reachable(.now) }
+        try notifier.poll(queue)
         // Now and then, forget what dead workers and expired batches left behind.
         if lastTidy.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
           lastTidy = ContinuousClock.now
@@ -135,6 +138,12 @@ final class LeaseKeeper: Sendable {
         }
       }
     }
+  }
+
+  private func connect() throws(RedisError) -> QueueClient {
+    let redis = try RedisConnection(
+      url: configuration.redisURL, options: .init(clientName: "nightdesk-leases-\(configuration.workerID)"))
+    return QueueClient(redis: redis, keys: configuration.keys, retentionSeconds: configuration.retentionSeconds)
   }
 
   private func renew(_ queue: QueueClient) throws(QueueError) {

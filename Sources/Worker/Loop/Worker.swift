@@ -83,6 +83,7 @@ public final class Worker: Sendable {
     }
     let queue = QueueClient(redis: redis, keys: configuration.keys, retentionSeconds: configuration.retentionSeconds)
     try queue.checkEvictionPolicy()
+    let notifier = BatchCompletionNotifier(allowCommands: configuration.allowCompletionCommands, logger: logger)
     let keeper = LeaseKeeper(
       configuration: configuration,
       onLost: { [inbox] attempts in inbox.postLost(attempts) },
@@ -92,7 +93,7 @@ public final class Worker: Sendable {
                  "running": String(snapshot.runningJobs), "queue": configuration.keys.namespace],
                 snapshot.warm.recent)
       },
-      status: status, logger: logger)
+      status: status, notifier: notifier, logger: logger)
     keeper.start()
     // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
     var loop = ClaimLoop(
@@ -101,6 +102,7 @@ public final class Worker: Sendable {
       thread: claimThread)
     await loop.run()
     await keeper.stop()
+    await notifier.finishDeliveries(timeout: .seconds(70))
     try? queue.unregister(worker: configuration.workerID)
     status.update { $0.redis = .stopped }
     return summary

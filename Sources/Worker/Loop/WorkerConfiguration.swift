@@ -35,6 +35,9 @@ public struct WorkerConfiguration: Sendable {
   /// priority) for its metrics; nil (the default) never: only a worker that serves
   /// metrics pays for the reads.
   public var queueMetricsInterval: Duration?
+  /// Run `--on-complete` commands of finished batches (URLs are always sent): only
+  /// where the operator trusts every producer of the queue.
+  public var allowCompletionCommands = false
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
