@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import NightdeskEngine
 import NightdeskModel
@@ -7,8 +8,13 @@ extension KVPrecision: ExpressibleByArgument {}
 
 /// The engine's knobs, shared by `generate --prompts-file`, `bench` and `worker`.
 struct EngineOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("KV cache memory, e.g. 512MiB or 2GiB (default: room for 64Ki tokens, at most a quarter of available memory).", valueName: "size"))
-  var kvMemory: String?
+  @Option(name: .customLong("kv-memory"), help: ArgumentHelp("KV cache memory, e.g. 512MiB or 2GiB (default: $NIGHTDESK_KV_MEMORY, else room for 64Ki tokens, at most a quarter of available memory).", valueName: "size"))
+  var kvMemoryFlag: String?
+
+  /// `--kv-memory`, else `NIGHTDESK_KV_MEMORY`.
+  var kvMemory: String? {
+    kvMemoryFlag ?? ProcessInfo.processInfo.environment["NIGHTDESK_KV_MEMORY"].flatMap { $0.isEmpty ? nil : $0 }
+  }
 
   @Option(help: ArgumentHelp("Tokens per engine step over all sequences (decode tokens plus prefill chunks).", valueName: "n"))
   var maxBatchTokens: Int = 2048

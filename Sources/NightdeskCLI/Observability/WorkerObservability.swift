@@ -33,8 +33,8 @@ extension MetricsOptions {
   /// logs where it listens; nil when none was.
   func start(health: @escaping @Sendable () -> [String], logger: Logger) async throws -> MetricsServer? {
     guard let port = try port(ProcessInfo.processInfo.environment) else { return nil }
-    let server = try await MetricsServer.start(host: metricsHost, port: port, health: health, logger: logger)
-    logger.info("serving /metrics and /health", metadata: ["metrics_host": "\(metricsHost)", "metrics_port": "\(server.port)"])
+    let server = try await MetricsServer.start(host: host, port: port, health: health, logger: logger)
+    logger.info("serving /metrics and /health", metadata: ["metrics_host": "\(host)", "metrics_port": "\(server.port)"])
     return server
   }
 }

@@ -90,8 +90,9 @@ final class BatchCompletionNotifier: Sendable {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", command]
-    process.environment = ProcessInfo.processInfo.environment.merging(
-      ["NIGHTDESK_EVENT": event, "NIGHTDESK_BATCH": batch]) { $1 }
+    // The worker's Redis credentials are not the command's business.
+    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NIGHTDESK_REDIS") }
+      .merging(["NIGHTDESK_EVENT": event, "NIGHTDESK_BATCH": batch]) { $1 }
     let input = Pipe()
     process.standardInput = input
     process.standardOutput = FileHandle.nullDevice
