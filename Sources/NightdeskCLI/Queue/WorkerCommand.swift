@@ -25,8 +25,19 @@ struct WorkerCommand: AsyncParsableCommand {
       Needs --model (a .gguf file or a Hugging Face folder), or --echo to test the queue \
       alone. Refuses a Redis whose maxmemory-policy could evict queue keys.
 
+      Logs go to stderr through swift-log, one line per event, each with the worker id and, \
+      for a job, its job and batch ids; a finished attempt gets one `job finished` line \
+      (state, tokens, seconds, prefix tokens reused). --metrics-port serves /metrics \
+      (Prometheus) and /health (200, or 503 with the reason: model loading, Redis lost).
+
+      Settings: a flag, else its environment variable, else the config file (--config PATH, \
+      $NIGHTDESK_CONFIG or ./nightdesk.yaml: redis, queue, model, kv_memory, threads, log.*, \
+      metrics.*), else the default.
+
       Examples:
         nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf
+        nightdesk worker --config /etc/nightdesk/nightdesk.yaml \\
+            --log-format json --metrics-port 9464
         nightdesk worker --model models/SmolLM2-135M-Instruct.Q4_1.gguf \\
             --drain --grace 60 --kv-memory 2GiB
         nightdesk worker --echo --drain   # echo answers: the queue alone
