@@ -12,32 +12,8 @@ import Testing
   @Test func metricsFollowTheQueueAndHealthFollowsRedis() async throws {
     let fixture = try QueueFixture()
     let queue = try fixture.client()
-    let logFile = try TestPaths.temporaryDirectory("nd-metrics").appendingPathComponent("worker.log")
-    FileManager.default.createFile(atPath: logFile.path, contents: nil)
-    let worker = Process()
-    worker.executableURL = NightdeskBinary.url
-    worker.arguments = [
-      "worker", "--echo", "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace,
-      "--worker-id", "wmetrics", "--lease", "5", "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json",
-    ]
-    worker.standardOutput = FileHandle.nullDevice
-    worker.standardError = try FileHandle(forWritingTo: logFile)
-    try worker.run()
-    defer {
-      worker.terminate()
-      kill(worker.processIdentifier, SIGKILL)
-    }
-    // The port the system chose is in the worker's log.
-    let port = LockedValue(0)
-    try await ConditionPoller.waitFor("the metrics server's port in the log", timeout: .seconds(60)) {
-      let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-      for line in text.split(separator: "\n") {
-        if let entry = try? JSONParser.parse(Array(line.utf8)), let value = entry["metrics_port"]?.stringValue,
-          let number = Int(value) { port.withLock { $0 = number } }
-      }
-      return port.current > 0
-    }
-    let metricsPort = port.current
+    let (worker, metricsPort) = try await Self.startWorker(fixture, ["--echo", "--worker-id", "wmetrics", "--lease", "5"])
+    defer { Self.stop(worker) }
     try await ConditionPoller.waitFor("/health to answer 200", timeout: .seconds(30)) {
       (try? PlainHTTP.get(port: metricsPort, path: "/health").status) == 200
     }
@@ -69,6 +45,63 @@ import Testing
     }
     let health = try PlainHTTP.get(port: metricsPort, path: "/health")
     #expect(health.body.contains("Redis"), "\(health.body)")
+  }
+
+  /// Starts `nightdesk worker ARGUMENTS --metrics-port 0` on the fixture's queue and
+  /// returns it with the port the system chose, read from its JSON log.
+  static func startWorker(_ fixture: QueueFixture, _ arguments: [String]) async throws -> (Process, Int) {
+    let logFile = try TestPaths.temporaryDirectory("nd-metrics").appendingPathComponent("worker.log")
+    FileManager.default.createFile(atPath: logFile.path, contents: nil)
+    let worker = Process()
+    worker.executableURL = NightdeskBinary.url
+    worker.arguments = ["worker", "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace,
+                        "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json"] + arguments
+    worker.standardOutput = FileHandle.nullDevice
+    worker.standardError = try FileHandle(forWritingTo: logFile)
+    try worker.run()
+    let port = LockedValue(0)
+    do {
+      try await ConditionPoller.waitFor("the metrics server's port in the log", timeout: .seconds(60)) {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+          if let entry = try? JSONParser.parse(Array(line.utf8)), let value = entry["metrics_port"]?.stringValue,
+            let number = Int(value) { port.withLock { $0 = number } }
+        }
+        return port.current > 0
+      }
+    } catch {
+      stop(worker)
+      throw error
+    }
+    return (worker, port.current)
+  }
+
+  static func stop(_ worker: Process) {
+    kill(worker.processIdentifier, SIGKILL)
+  }
+
+  /// The engine's metrics move with a real model: steps, tokens, KV blocks, the kernel level.
+  @Test func engineMetricsFollowARealModel() async throws {
+    let model = try TestPaths.requireSmolLM2()
+    let fixture = try QueueFixture()
+    let queue = try fixture.client()
+    let (worker, metricsPort) = try await Self.startWorker(
+      fixture, ["--model", model.path, "--threads", "1", "--kv-memory", "64MiB", "--max-sequences", "4"])
+    defer { Self.stop(worker) }
+    var job = chatJob("Name one colour.")
+    job.requests[0].sampling.maxTokens = 4
+    _ = try queue.submit([job])
+    try await ConditionPoller.waitFor("the job to succeed in /metrics", timeout: .seconds(120)) {
+      try Self.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)["nightdesk_jobs{state=\"succeeded\"}"] == 1
+    }
+    #expect(try PlainHTTP.get(port: metricsPort, path: "/health").status == 200)
+    let samples = try Self.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)
+    #expect((samples["nightdesk_engine_step_seconds_count"] ?? 0) >= 1, "\(samples)")
+    #expect((samples["nightdesk_prompt_tokens_total"] ?? 0) > 0)
+    #expect((samples["nightdesk_generated_tokens_total"] ?? 0) >= 1)
+    #expect((samples["nightdesk_kv_blocks_total"] ?? 0) > 0)
+    #expect(samples["nightdesk_prefix_cache_hit_ratio"] != nil && samples["nightdesk_engine_batch_sequences"] != nil)
+    #expect(samples.keys.contains { $0.hasPrefix("nightdesk_kernel_level{level=") })
   }
 
   /// `name{labels} value` lines of Prometheus text, by `name{labels}`; comments must
