@@ -157,6 +157,6 @@ let package = Package(
     .testTarget(name: "WorkerTests",
                 dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
                                "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
-                               "NightdeskStructured", "NightdeskTokenizer"]),
+                               "NightdeskStructured", "NightdeskTokenizer", .product(name: "Logging", package: "swift-log")]),
   ]
 )

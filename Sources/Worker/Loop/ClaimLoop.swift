@@ -159,7 +159,7 @@ struct ClaimLoop {
       } catch {
         let result = try queue.finish(job.lease, failure: "building the synthesis request: \(error)", disposition: .permanent)
         logger.error("job finished", metadata: Self.about(job.lease).merging(
-          ["state": "\(result)", "error": "building the synthesis request: \(error)"]) { $1 })
+          ["state": "\(result.logName)", "error": "building the synthesis request: \(error)"]) { $1 })
         status.update { $0.summary.failed += 1 }
       }
     }
@@ -253,7 +253,7 @@ struct ClaimLoop {
         status.update { state in
           if outcome == .stored { state.summary.succeeded += 1 } else { state.summary.fenced += 1 }
         }
-        logFinish(lease, state: outcome == .stored ? "succeeded" : "\(outcome)", tokens: result)
+        logFinish(lease, state: outcome.logName, tokens: result)
         done(lease.attemptID)
       }
       successes = []
@@ -281,7 +281,7 @@ struct ClaimLoop {
         : .retry(backoffMilliseconds: configuration.backoff.milliseconds(
           afterAttempt: job.lease.attempt, randomFraction: Double.random(in: 0...1)))
       let result = try queue.finish(job.lease, failure: failure.message, disposition: disposition)
-      logFinish(job.lease, state: "\(result)", error: failure.message)
+      logFinish(job.lease, state: result.logName, error: failure.message)
       switch result {
       case .delayed: metrics.retries.increment()
       case .dead: metrics.deadLetters.increment()
@@ -351,6 +351,20 @@ struct ClaimLoop {
     if lastComplaint.map({ now - $0 > .seconds(10) }) ?? true {
       logger.warning("\(message)")
       lastComplaint = now
+    }
+  }
+}
+
+extension FinishOutcome {
+  /// The state a finish line names: the job's new state, or `fenced` (the result was
+  /// refused: the lease had moved on).
+  var logName: String {
+    switch self {
+    case .stored: return "succeeded"
+    case .delayed: return "delayed"
+    case .dead: return "dead"
+    case .failed: return "failed"
+    case .fenced: return "fenced"
     }
   }
 }
