@@ -26,6 +26,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -79,12 +80,19 @@ let package = Package(
     .target(name: "NightdeskIngest",
             dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
             path: "Sources/Ingest", swiftSettings: optimisedSwift),
+    // The OpenAI Files and Batch API over HTTP (`nightdesk serve`): files and batches live in
+    // the queue's Redis, so any number of servers and workers share one night.
+    .target(name: "NightdeskServer",
+            dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskRequests", "NightdeskSupport", "NightdeskStructured",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/Server"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
+        "NightdeskServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -141,5 +149,11 @@ let package = Package(
                 dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
                                "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
                                "NightdeskStructured", "NightdeskTokenizer"]),
+    // `nightdesk serve` through real clients: the `openai` Python package (in a venv kept
+    // in the build folder) and curl, against the built binary, real workers and redis-servers.
+    .testTarget(name: "ServerTests",
+                dependencies: ["NightdeskServer", "NightdeskQueue", "NightdeskSupport", "NightdeskTestSupport",
+                               "NightdeskQueueTestSupport"],
+                exclude: ["Scripts"]),
   ]
 )

@@ -145,7 +145,7 @@ public final class RedisServerProcess {
   }
 
   /// A TCP port nobody listens on right now (bind port 0, read it back, close).
-  private static func freePort() throws -> Int {
+  public static func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw RedisError(.embeddedServer, message: "socket() failed: errno \(errno)") }
     defer { close(fd) }
