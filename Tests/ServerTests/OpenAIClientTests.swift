@@ -11,12 +11,8 @@ struct OpenAIClientTests {
   /// Four requests answered, one line refused at validation (line 3), no error file;
   /// the output names the model that answered ("echo"), not the one asked for.
   @Test func batchRunsThroughTheEchoWorker() async throws {
-    let fixture = try QueueFixture()
-    let server = try ServeProcess(fixture)
-    defer { server.stop() }
-    let (worker, _) = try WorkerProcess.start(fixture, id: "w1", echoDelay: 0.3, lease: 10, drain: false)
-    defer { worker.terminate() }
-    try await server.waitUntilListening()
+    let (server, worker) = try await Self.startWithEchoWorker(echoDelay: 0.3)
+    defer { server.stop(); worker.terminate() }
     let lines = [
       request("r1", system: "Report A", question: "What was revenue?"),
       request("r2", system: "Report A", question: "Name the risks."),
@@ -33,12 +29,8 @@ struct OpenAIClientTests {
   /// A completion window that passes while the jobs still run: they are cancelled, the
   /// batch ends `expired`, and every request is in the error file as `batch_expired`.
   @Test func batchExpiresWhenItsWindowPasses() async throws {
-    let fixture = try QueueFixture()
-    let server = try ServeProcess(fixture)
-    defer { server.stop() }
-    let (worker, _) = try WorkerProcess.start(fixture, id: "slow", echoDelay: 20, lease: 30, drain: false)
-    defer { worker.terminate() }
-    try await server.waitUntilListening()
+    let (server, worker) = try await Self.startWithEchoWorker(echoDelay: 20)
+    defer { server.stop(); worker.terminate() }
     let summary = try await PythonClient.runBatch(
       server: server, lines: [request("s1", system: "Doc", question: "Q1?"), request("s2", system: "Doc", question: "Q2?")],
       window: "2s",
@@ -70,6 +62,15 @@ struct OpenAIClientTests {
       expect: ["status": "completed", "completed": 2, "failed": 0, "error_lines": [Int](), "model": model.lastPathComponent,
                "error_code": nil, "timeout": 600])
     #expect(summary["models"] as? [String] == [model.lastPathComponent])
+  }
+
+  /// A server and an echo worker (each job taking `echoDelay` seconds) on a new redis-server.
+  static func startWithEchoWorker(echoDelay: Double) async throws -> (ServeProcess, Process) {
+    let fixture = try QueueFixture()
+    let server = try ServeProcess(fixture)
+    let (worker, _) = try WorkerProcess.start(fixture, id: "echo", echoDelay: echoDelay, lease: 30, drain: false)
+    try await server.waitUntilListening()
+    return (server, worker)
   }
 
   func request(_ id: String, system: String, question: String) -> String {

@@ -7,6 +7,8 @@ import NightdeskTestSupport
 /// `stop()` (also on deinit).
 final class ServeProcess {
   let process = Process()
+  /// Kept for as long as the server: its redis-server stops when it is released.
+  let fixture: QueueFixture
   let port: Int
   let folder: URL
   var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -14,6 +16,7 @@ final class ServeProcess {
 
   /// `keys` are written to a file named by NIGHTDESK_API_KEYS_FILE (`KEY DESK` lines).
   init(_ fixture: QueueFixture, keys: [String: String]? = nil, extra: [String] = []) throws {
+    self.fixture = fixture
     port = try RedisServerProcess.freePort()
     folder = try TestPaths.temporaryDirectory("nightdesk-serve")
     var environment = ProcessInfo.processInfo.environment

@@ -15,20 +15,10 @@ struct BatchRoutes {
       return JSONResponse.make(batch.json)
     }
     router.get("/v1/batches/:id") { request, context in
-      let desk = try access.desk(of: request)
-      let id = try context.parameters.require("id")
-      guard let batch = try await store.perform({ try BatchStore(queue: $0).get(id, desk: desk) }) else {
-        throw APIError.notFound("Batch", id)
-      }
-      return JSONResponse.make(batch.json)
+      try await oneBatch(request, context) { store, id, desk in try store.get(id, desk: desk) }
     }
     router.post("/v1/batches/:id/cancel") { request, context in
-      let desk = try access.desk(of: request)
-      let id = try context.parameters.require("id")
-      guard let batch = try await store.perform({ try BatchStore(queue: $0).cancel(id, desk: desk) }) else {
-        throw APIError.notFound("Batch", id)
-      }
-      return JSONResponse.make(batch.json)
+      try await oneBatch(request, context) { store, id, desk in try store.cancel(id, desk: desk) }
     }
     router.get("/v1/batches") { request, _ in
       let desk = try access.desk(of: request)
@@ -41,6 +31,21 @@ struct BatchRoutes {
         "last_id": page.batches.last.map { .string($0.id) } ?? .null, "has_more": .bool(page.hasMore),
       ])
     }
+  }
+}
+
+extension BatchRoutes {
+  /// The batch the path names, read or changed by `operation`; 404 when it is missing or another desk's.
+  func oneBatch(
+    _ request: Request, _ context: BasicRequestContext,
+    _ operation: @escaping @Sendable (BatchStore, String, String) throws -> BatchRecord?
+  ) async throws -> Response {
+    let desk = try access.desk(of: request)
+    let id = try context.parameters.require("id")
+    guard let batch = try await store.perform({ try operation(BatchStore(queue: $0), id, desk) }) else {
+      throw APIError.notFound("Batch", id)
+    }
+    return JSONResponse.make(batch.json)
   }
 }
 

@@ -5,11 +5,12 @@ import NightdeskSupport
 
 /// What `POST /v1/batches` asks for, checked.
 struct BatchRequest: Sendable {
-  var inputFileID: String
-  var endpoint: String
-  var completionWindow: String
-  var windowSeconds: Int64
-  var metadata: JSONValue
+  let inputFileID: String
+  let endpoint: String
+  /// As asked ("24h"), and in seconds.
+  let completionWindow: String
+  let windowSeconds: Int64
+  let metadata: JSONValue
 
   init(json: JSONValue) throws(APIError) {
     guard let object = json.objectValue else { throw .invalidRequest("the body must be a JSON object") }
@@ -228,7 +229,7 @@ struct BatchStore {
   private func cancelJobs(of record: BatchRecord) throws {
     do {
       _ = try queue.cancel(target: record.queueBatch)
-    } catch let error as QueueError where error.kind == .notFound {
+    } catch where error.kind == .notFound {
       return
     }
   }
