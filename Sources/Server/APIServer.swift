@@ -62,6 +62,7 @@ public enum APIServer {
     router.add(middleware: OpenAIErrorMiddleware())
     FileRoutes(store: store, access: configuration.access, limits: configuration.limits).add(to: router)
     BatchRoutes(store: store, access: configuration.access).add(to: router)
+    ChatRoutes(store: store, access: configuration.access).add(to: router)
     return router
   }
 

@@ -39,6 +39,18 @@ struct OpenAIClientTests {
     #expect(summary["custom_ids"] as? [String] == ["s1", "s2"])
   }
 
+  /// One chat completion at a time through the queue, plain and streamed (server-sent
+  /// events), and a bad request refused with OpenAI's 400.
+  @Test func chatCompletionsPlainAndStreamed() async throws {
+    let (server, worker) = try await Self.startWithEchoWorker(echoDelay: 0)
+    defer { server.stop(); worker.terminate() }
+    let python = try await PythonClient.python()
+    let script = TestPaths.repositoryRoot.appendingPathComponent("Tests/ServerTests/Scripts/openai_chat_client.py")
+    let run = try await NightdeskBinary.runProgram(python, [script.path, server.baseURL + "/v1", "unused", "echo"])
+    #expect(run.status == 0, "the openai chat script failed: \(run.stderr)\nserver log:\n\(server.log)")
+    #expect(run.stdout.contains("echo: What is the capital of France?"))
+  }
+
   /// The real model answers; the output names its file, never the requested model.
   @Test func batchRunsThroughSmolLM2() async throws {
     let model = try TestPaths.requireSmolLM2()

@@ -11,6 +11,7 @@ struct RunBatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run-batch",
     abstract: "Run an OpenAI Batch API input file through an embedded engine, without Redis.",
+    usage: "nightdesk run-batch -i <file> -o <file> --model <path> [<options>]",
     discussion: """
       For a desk with one machine and one file (as vLLM's run-batch): every line of -i is \
       checked as `submit --openai-batch` checks it, the valid requests go through the \

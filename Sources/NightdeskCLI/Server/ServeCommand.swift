@@ -10,13 +10,16 @@ struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
     abstract: "Serve the OpenAI Files and Batch API over HTTP, backed by the queue in Redis.",
+    usage: "nightdesk serve [--host <host>] [--port <port>] [<options>]",
     discussion: """
       Point a desk's OpenAI scripts at http://HOST:PORT/v1: they upload a JSONL file \
       (POST /v1/files, purpose=batch), create a batch (POST /v1/batches with input_file_id, \
       endpoint /v1/chat/completions, completion_window such as 24h, metadata), poll it \
       (GET /v1/batches/ID), cancel it (POST /v1/batches/ID/cancel), list them (GET \
       /v1/batches?after=ID&limit=N) and download the output and error files (GET \
-      /v1/files/ID/content). Workers (`nightdesk worker`) run the jobs as for `submit`.
+      /v1/files/ID/content). Workers (`nightdesk worker`) run the jobs as for `submit`. \
+      POST /v1/chat/completions runs one request through the queue at high priority \
+      (with stream: true, as server-sent events once a worker has answered).
 
       The server keeps nothing in memory: files and batches live in Redis beside the \
       queue, so any number of `serve` processes and workers share one night. A batch's \

@@ -8,8 +8,8 @@ import NightdeskSupport
 ///
 /// and, for a request whose job failed, was cancelled or dead-lettered, or that failed
 /// on its own (`invalid_request`), `"response": null` with `"error": {"code": ..., "message": ...}`.
-enum OpenAIBatchOutput {
-  static func lines(_ record: JobRecord) -> [JSONValue] {
+public enum OpenAIBatchOutput {
+  public static func lines(_ record: JobRecord) -> [JSONValue] {
     guard record.state.isFinished, let spec = record.spec else { return [] }
     return spec.requests.enumerated().map { index, request in
       let requestID = "\(record.id)-\(index)"

@@ -69,16 +69,22 @@ public enum OpenAIBatchInput {
     guard let url = object["url"]?.stringValue else { throw RequestError("url", "is missing (expected \"\(endpoint)\")") }
     guard url == endpoint else { throw RequestError("url", "is '\(url)'; only \(endpoint) is supported") }
     guard let body = object["body"]?.objectValue else { throw RequestError("body", "is missing or not an object") }
-    for key in body.keys where !supportedBodyFields.contains(key) {
-      throw RequestError("body.\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
-    }
-    if let n = body["n"], n.intValue != 1 { throw RequestError("body.n", "must be 1") }
     if let stream = body["stream"], stream.boolValue != false { throw RequestError("body.stream", "must be false in a batch") }
-    if let model = body["model"], model.stringValue == nil { throw RequestError("body.model", "must be a string") }
+    return try request(fromBody: body, customID: customID, at: "body")
+  }
+
+  /// A chat-completion request body (a batch line's `body`, or the body of `POST
+  /// /v1/chat/completions`, whose `stream` the caller handles).
+  public static func request(fromBody body: JSONObject, customID: String?, at path: String) throws(RequestError) -> ChatRequest {
+    for key in body.keys where !supportedBodyFields.contains(key) {
+      throw RequestError("\(path).\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
+    }
+    if let n = body["n"], n.intValue != 1 { throw RequestError("\(path).n", "must be 1") }
+    if let model = body["model"], model.stringValue == nil { throw RequestError("\(path).model", "must be a string") }
     var request = try ChatRequest(
       customID: customID, messagesJSON: body["messages"], samplingObject: body, model: body["model"]?.stringValue,
-      at: "body")
-    try request.readOptions(from: body, at: "body")
+      at: path)
+    try request.readOptions(from: body, at: path)
     return request
   }
 
