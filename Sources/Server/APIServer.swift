@@ -63,6 +63,7 @@ public enum APIServer {
     FileRoutes(store: store, access: configuration.access, limits: configuration.limits).add(to: router)
     BatchRoutes(store: store, access: configuration.access).add(to: router)
     ChatRoutes(store: store, access: configuration.access).add(to: router)
+    DashboardRoutes(store: store, access: configuration.access).add(to: router)
     return router
   }
 

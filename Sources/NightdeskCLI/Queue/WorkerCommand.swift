@@ -85,6 +85,7 @@ struct WorkerCommand: AsyncParsableCommand {
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
+    if !echo { configuration.advertised = ["kernels": KernelLevel.active.name] }
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }

@@ -31,6 +31,8 @@ public struct WorkerConfiguration: Sendable {
   /// Where a synthesis job's job type is looked up by name when the file recorded at
   /// submit is not on this machine.
   public var jobTypesFolder = "Jobs/types"
+  /// Shown beside the worker's heartbeat (`queue stats`, the dashboard), e.g. its kernel level.
+  public var advertised: [String: String] = [:]
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
