@@ -84,7 +84,7 @@ let package = Package(
     // the queue's Redis, so any number of servers and workers share one night.
     .target(name: "NightdeskServer",
             dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskRequests", "NightdeskSupport", "NightdeskStructured",
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           "NightdeskModel", "NightdeskTokenizer", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/Server"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(

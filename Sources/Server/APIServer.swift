@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
 
@@ -22,6 +23,9 @@ public struct ServerConfiguration: Sendable {
   public var retentionSeconds: Int
   /// Redis connections handlers share (each request holds one while it reads or writes).
   public var connections: Int
+  /// The model batches are checked against when they are created (`serve --model`): a
+  /// line too long for its context is refused with its number. Nil: no such check.
+  public var model: ServedModel?
 
   public init(host: String, port: Int, redis: RedisURL, queue: QueueKeys, access: AccessPolicy,
               limits: ServerLimits = ServerLimits(), retentionSeconds: Int = QueueClient.defaultRetentionSeconds,
@@ -54,9 +58,10 @@ public struct ServerConfiguration: Sendable {
 /// `nightdesk serve`: the OpenAI Files and Batch API over the queue in Redis. It keeps
 /// no state of its own, so any number of servers and workers share one night.
 public enum APIServer {
-  public static func router(_ configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+  public static func router(_ configuration: ServerConfiguration) throws -> Router<BasicRequestContext> {
     let store = ServerStore(url: configuration.redis, keys: configuration.queue,
-                            retentionSeconds: configuration.retentionSeconds, connections: configuration.connections)
+                            retentionSeconds: configuration.retentionSeconds, connections: configuration.connections,
+                            contextCheck: try configuration.model.map(ContextCheck.init(model:)))
     let router = Router()
     // First, so the router's own 404s and every handler's errors get OpenAI's shape.
     router.add(middleware: OpenAIErrorMiddleware())
@@ -72,7 +77,7 @@ public enum APIServer {
                          onListening: @escaping @Sendable () -> Void = {}) async throws {
     try configuration.validate()
     let app = Application(
-      router: router(configuration),
+      router: try router(configuration),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nightdesk"),
       onServerRunning: { _ in onListening() })
     try await app.runService()

@@ -86,6 +86,34 @@ struct CurlTests {
     #expect(reply.status == 404)
   }
 
+  /// With `--model`, a line whose prompt and max_tokens overflow the model's context is
+  /// refused at creation, with its number; the others are queued.
+  @Test func refusesALineTooLongForTheModelsContext() async throws {
+    let model = try TestPaths.requireSmolLM2()
+    let fixture = try QueueFixture()
+    let server = try ServeProcess(fixture, extra: ["--model", model.path])
+    defer { server.stop() }
+    try await server.waitUntilListening()
+    let curl = Curl(base: server.baseURL)
+    let folder = try TestPaths.temporaryDirectory("nightdesk-context")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let input = folder.appendingPathComponent("batch.jsonl")
+    let lines = [16, 9_000, 16].enumerated().map { index, maxTokens in
+      #"{"custom_id": "l\#(index + 1)", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "Hello?"}], "max_tokens": \#(maxTokens)}}"#
+    }
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+    var reply = try await curl.call("POST", "/v1/files", form: ["purpose=batch", "file=@\(input.path)"])
+    let fileID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
+    reply = try await curl.call("POST", "/v1/batches",
+                                json: #"{"input_file_id": "\#(fileID)", "endpoint": "/v1/chat/completions", "completion_window": "24h"}"#)
+    #expect(reply.json?["status"] == "in_progress")
+    #expect(reply.json?["request_counts"]?["total"] == 3 && reply.json?["request_counts"]?["failed"] == 1)
+    let errors = try #require(reply.json?["errors"]?["data"]?.arrayValue, "\(reply.body)")
+    #expect(errors.count == 1 && errors.first?["line"] == 2)
+    #expect(errors.first?["message"]?.stringValue?.contains("exceed the context of \(model.lastPathComponent)") == true,
+            "\(errors)")
+  }
+
   @Test func refusesToServeAPublicAddressWithoutKeys() async throws {
     let fixture = try QueueFixture()
     let outcome = try await NightdeskBinary.run(

@@ -4,8 +4,9 @@ import NightdeskQueueTestSupport
 import NightdeskTestSupport
 import Testing
 
-/// The dashboard in headless Chromium (Debian's `chromium`): it loads, a running
-/// batch's progress moves between two loads, and a failed job shows with its reason.
+/// The dashboard in headless Chromium (Debian's `chromium`): it loads, a batch's
+/// progress moves between two loads while a worker runs it, and a failed job shows
+/// with its reason.
 /// The last screenshot is kept in the build folder (`test-artefacts/dashboard.png`).
 struct DashboardTests {
   static let chromium = URL(fileURLWithPath: "/usr/bin/chromium")
@@ -18,26 +19,27 @@ struct DashboardTests {
     // A job whose deadline has passed fails when a worker claims it, with its reason.
     let late = JobSpec(requests: chatJob("Too late?").requests, desk: "macro",
                        deadline: Date().timeIntervalSince1970 - 60)
-    _ = try queue.submit([late])
+    let lateBatch = try queue.submit([late]).batch
     let batch = try queue.submit((1...6).map { chatJob("Question \($0)?", document: "Document \($0).") }).batch
     let server = try ServeProcess(fixture)
     defer { server.stop() }
-    // One job at a time, each taking a second: the batch's progress moves while we look.
+    try await server.waitUntilListening()
+
+    // No worker yet: the batch shows nothing done.
+    let before = try await Self.chromium(["--dump-dom", server.baseURL + "/"])
+    #expect(Self.progress(of: batch, in: before) == 0, "\(before)")
+    // A worker running one job at a time, a second each: look again once two are done.
     let (worker, _) = try WorkerProcess.start(fixture, id: "dash", echoDelay: 1, lease: 30, drain: false,
                                               extra: ["--max-sequences", "1", "--prefetch", "1"])
     defer { worker.terminate() }
-    try await server.waitUntilListening()
-
-    var seen: [Int] = []
-    var dom = ""
-    for _ in 0..<20 {
-      dom = try await Self.chromium(["--dump-dom", server.baseURL + "/"])
-      if let done = Self.progress(of: batch, in: dom) {
-        if seen.last != done { seen.append(done) }
-        if seen.count >= 2, seen.contains(where: { $0 > 0 && $0 < 6 }) { break }
-      }
+    try await ConditionPoller.waitFor("two jobs done and the late one failed") {
+      let status = try fixture.client().batchStatus(batch)
+      let failed = try fixture.client().batchStatus(lateBatch)?.count(.failed)
+      return (status?.count(.succeeded) ?? 0) >= 2 && failed == 1
     }
-    #expect(seen.count >= 2 && seen == seen.sorted(), "the batch's progress did not move: \(seen)\n\(dom)")
+    let dom = try await Self.chromium(["--dump-dom", server.baseURL + "/"])
+    let later = try #require(Self.progress(of: batch, in: dom), "\(dom)")
+    #expect(later >= 2, "the batch's progress did not move: \(later)")
     #expect(dom.contains("the deadline passed before the job could run"), "no failure shown:\n\(dom)")
     #expect(dom.contains("desk macro") && dom.contains(">echo<"), "batches by desk or the worker's model missing")
 

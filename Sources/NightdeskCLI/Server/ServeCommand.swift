@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
 import NightdeskServer
@@ -53,6 +54,11 @@ struct ServeCommand: AsyncParsableCommand {
     valueName: "size"))
   var maxFileSize = "64MiB"
 
+  @Option(help: ArgumentHelp(
+    "Check every batch line against this model (.gguf or folder): a prompt and max_tokens that do not fit its "
+      + "context are refused with the line's number.", valueName: "path"))
+  var model: String?
+
   @Option(help: ArgumentHelp("How long files and finished batches stay in Redis (e.g. 36h, 7d).", valueName: "duration"))
   var retention: String = "7d"
 
@@ -74,10 +80,11 @@ struct ServeCommand: AsyncParsableCommand {
     let client = QueueClient(redis: try target.connect(options: RedisConnection.Options(clientName: "nightdesk-serve")),
                              keys: try queue.keys)
     try client.checkEvictionPolicy()
-    let configuration = ServerConfiguration(
+    var configuration = ServerConfiguration(
       host: host, port: port, redis: url, queue: try queue.keys, access: access,
       limits: ServerLimits(maxFileBytes: try ByteCount.parse(maxFileSize)),
       retentionSeconds: max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up))))
+    configuration.model = try model.map { try ServedModel.open($0) }
     do { try configuration.validate() } catch { throw CommandFailure("\(error)") }
     let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     let auth: String
@@ -85,8 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
     case .keys(let keys): auth = "\(keys.count) API key(s)"
     case .openOnLoopback: auth = "no auth (loopback only; set \(APIKeys.fileVariable) for keys)"
     }
-    try await APIServer.run(configuration) {
-      FileHandle.standardError.write(Data("nightdesk serve: listening on \(address) (\(target), queue \(configuration.queue.namespace), \(auth))\n".utf8))
-    }
+    let banner = "nightdesk serve: listening on \(address) (\(target), queue \(configuration.queue.namespace), \(auth)"
+      + (model.map { ", batches checked against \($0)" } ?? "") + ")\n"
+    try await APIServer.run(configuration) { FileHandle.standardError.write(Data(banner.utf8)) }
   }
 }

@@ -11,7 +11,8 @@ struct BatchRoutes {
     router.post("/v1/batches") { request, _ in
       let desk = try access.desk(of: request)
       let asked = try BatchRequest(json: try await jsonBody(request))
-      let batch = try await store.perform { try BatchStore(queue: $0).create(asked, desk: desk) }
+      let check = store.contextCheck
+      let batch = try await store.perform { try BatchStore(queue: $0).create(asked, desk: desk, contextCheck: check) }
       return JSONResponse.make(batch.json)
     }
     router.get("/v1/batches/:id") { request, context in

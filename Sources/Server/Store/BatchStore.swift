@@ -77,7 +77,7 @@ struct BatchStore {
 
   /// Validates the input file's lines and queues the valid ones; refused lines are the
   /// batch's `errors`, with their line numbers. A file with no valid line fails the batch.
-  func create(_ request: BatchRequest, desk: String) throws -> BatchRecord {
+  func create(_ request: BatchRequest, desk: String, contextCheck: ContextCheck?) throws -> BatchRecord {
     guard let input = try files.get(request.inputFileID, desk: desk) else {
       throw APIError.notFound("File", request.inputFileID, param: "input_file_id")
     }
@@ -93,7 +93,11 @@ struct BatchStore {
       createdAt: created)
     let deadline = created + request.windowSeconds
     let parsed = OpenAIBatchInput.parse(
-      content, defaults: DeskScope.jobDefaults(desk: desk, deadline: Double(deadline)), check: StructuredSchema.check)
+      content, defaults: DeskScope.jobDefaults(desk: desk, deadline: Double(deadline))
+    ) { line in
+      try StructuredSchema.check(line)
+      try contextCheck?.check(line)
+    }
     record.errors = parsed.rejected.map {
       ["code": "invalid_request", "message": .string($0.error), "param": nil, "line": .int(Int64($0.line))]
     }

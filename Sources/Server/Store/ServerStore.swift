@@ -8,8 +8,10 @@ final class ServerStore: Sendable {
   let pool: RedisPool
   let keys: QueueKeys
   let retentionSeconds: Int
+  let contextCheck: ContextCheck?
 
-  init(url: RedisURL, keys: QueueKeys, retentionSeconds: Int, connections: Int) {
+  init(url: RedisURL, keys: QueueKeys, retentionSeconds: Int, connections: Int, contextCheck: ContextCheck?) {
+    self.contextCheck = contextCheck
     pool = RedisPool(url: url, options: RedisConnection.Options(clientName: "nightdesk-serve"),
                      maxConnections: connections)
     self.keys = keys
