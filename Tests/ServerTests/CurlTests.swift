@@ -114,6 +114,36 @@ struct CurlTests {
             "\(errors)")
   }
 
+  /// A window that passes before a worker comes, with no one reading the batch: the
+  /// jobs fail on their deadline, and the batch, read afterwards, is `expired` with
+  /// every request in its error file as `batch_expired`.
+  @Test func expiresUnreadWhenNoWorkerCameInTime() async throws {
+    let fixture = try QueueFixture()
+    let server = try ServeProcess(fixture)
+    defer { server.stop() }
+    try await server.waitUntilListening()
+    let curl = Curl(base: server.baseURL)
+    let folder = try TestPaths.temporaryDirectory("nightdesk-expiry")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let input = folder.appendingPathComponent("batch.jsonl")
+    try Data((#"{"custom_id": "e1", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "Hi"}]}}"# + "\n").utf8)
+      .write(to: input)
+    var reply = try await curl.call("POST", "/v1/files", form: ["purpose=batch", "file=@\(input.path)"])
+    let fileID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
+    reply = try await curl.call("POST", "/v1/batches",
+                                json: #"{"input_file_id": "\#(fileID)", "endpoint": "/v1/chat/completions", "completion_window": "1s"}"#)
+    let batchID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
+    try await Task.sleep(for: .seconds(2.5))
+    let (worker, _) = try WorkerProcess.start(fixture, id: "late", echoDelay: 0, lease: 30, drain: true)
+    try await WorkerProcess.waitForExit(worker)
+    reply = try await curl.call("GET", "/v1/batches/\(batchID)")
+    #expect(reply.json?["status"] == "expired" && reply.json?["expired_at"]?.intValue != nil, "\(reply.body)")
+    #expect(reply.json?["request_counts"]?["failed"] == 1 && reply.json?["output_file_id"] == .null)
+    let errorFile = try #require(reply.json?["error_file_id"]?.stringValue)
+    reply = try await curl.call("GET", "/v1/files/\(errorFile)/content")
+    #expect(try JSONParser.parse(reply.body.trimmingCharacters(in: .whitespacesAndNewlines))["error"]?["code"] == "batch_expired")
+  }
+
   @Test func refusesToServeAPublicAddressWithoutKeys() async throws {
     let fixture = try QueueFixture()
     let outcome = try await NightdeskBinary.run(

@@ -18,7 +18,7 @@ public struct OpenAIBatchFiles: Sendable, Equatable {
     var files = OpenAIBatchFiles(output: "", errors: "", completed: 0, failed: 0)
     for record in records {
       let lines: [JSONValue]
-      if record.state.isFinished, !(unfinishedCode != nil && record.state == .cancelled) {
+      if record.state.isFinished, !(unfinishedCode != nil && Self.endedUnanswered(record)) {
         lines = OpenAIBatchOutput.lines(record)
       } else {
         lines = unfinishedLines(record, code: unfinishedCode ?? "cancelled")
@@ -36,6 +36,14 @@ public struct OpenAIBatchFiles: Sendable, Equatable {
     }
     return files
   }
+
+  /// Cancelled, or never started before its deadline (the claim script's error).
+  public static func endedUnanswered(_ record: JobRecord) -> Bool {
+    record.state == .cancelled || (record.state == .failed && record.error == deadlinePassed)
+  }
+
+  /// What the claim script writes on a job whose deadline passed before it could run.
+  static let deadlinePassed = "the deadline passed before the job could run"
 
   static func unfinishedLines(_ record: JobRecord, code: String) -> [JSONValue] {
     (record.spec?.requests ?? []).enumerated().map { index, request in

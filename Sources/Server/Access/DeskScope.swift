@@ -7,9 +7,12 @@ import NightdeskQueue
 enum DeskScope {
   static let defaultDesk = "default"
 
+  /// The queue's desk for an API desk (the jobs' `desk`, as `submit --desk` sets it).
+  static func queueDesk(_ desk: String) -> String { desk }
+
   /// The job defaults a desk's batch is queued with.
   static func jobDefaults(desk: String, deadline: Double?) -> JobDefaults {
-    JobDefaults(priority: .normal, desk: desk, deadline: deadline)
+    JobDefaults(priority: .normal, desk: queueDesk(desk), deadline: deadline)
   }
 
   static func isValidDesk(_ desk: String) -> Bool {

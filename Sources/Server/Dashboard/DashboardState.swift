@@ -15,14 +15,16 @@ enum DashboardState {
     var batches: [JSONValue] = []
     var byState: [JobState: Int] = [:]
     for id in try queue.recentBatches(limit: batchLimit * 4) {
-      guard let status = try queue.batchStatus(id), desk == nil || status.desk == desk else { continue }
+      guard let status = try queue.batchStatus(id), desk == nil || status.desk == desk.map(DeskScope.queueDesk) else {
+        continue
+      }
       for state in JobState.allCases { byState[state, default: 0] += status.count(state) }
       batches.append(status.json)
       if batches.count >= batchLimit { break }
     }
     var failures: [JSONValue] = []
     for state in [JobState.dead, .failed] {
-      for job in try queue.list(state: state, desk: desk, limit: failureLimit) where failures.count < failureLimit {
+      for job in try queue.list(state: state, desk: desk.map(DeskScope.queueDesk), limit: failureLimit) where failures.count < failureLimit {
         failures.append(["job": .string(job.id), "batch": .string(job.batch), "desk": .string(job.desk),
                          "state": .string(job.state.rawValue), "error": .string(job.error)])
       }

@@ -31,7 +31,7 @@ struct ChatRoutes {
       } catch {
         throw APIError.invalidRequest("\(error)")
       }
-      let spec = JobSpec(requests: [chat], priority: .high, desk: DeskScope.jobDefaults(desk: desk, deadline: nil).desk)
+      let spec = JobSpec(requests: [chat], priority: .high, desk: DeskScope.queueDesk(desk))
       let job = try await store.perform { try $0.submit([spec]).jobs[0].id }
       guard stream else { return JSONResponse.make(try await answer(job)) }
       return Response(

@@ -198,6 +198,13 @@ struct BatchStore {
       return record
     }
     let records = try queue.records(try queue.jobIDs(ofBatch: record.queueBatch))
+    // Jobs the window left unstarted failed on their deadline: expired, even if no
+    // one read the batch between its deadline and its last job's end.
+    if let expiresAt = record.expiresAt, time >= expiresAt, record.status == .inProgress,
+      records.contains(where: { $0.state == .failed && OpenAIBatchFiles.endedUnanswered($0) })
+    {
+      record.expiring = true
+    }
     let split = OpenAIBatchFiles.split(records, unfinishedCode: record.expiring ? "batch_expired" : nil)
     if record.finalizingAt == nil { record.finalizingAt = time }
     if !split.output.isEmpty {
