@@ -94,18 +94,10 @@ struct CurlTests {
     let server = try ServeProcess(fixture, extra: ["--model", model.path])
     defer { server.stop() }
     try await server.waitUntilListening()
-    let curl = Curl(base: server.baseURL)
-    let folder = try TestPaths.temporaryDirectory("nightdesk-context")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let input = folder.appendingPathComponent("batch.jsonl")
     let lines = [16, 9_000, 16].enumerated().map { index, maxTokens in
       #"{"custom_id": "l\#(index + 1)", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "Hello?"}], "max_tokens": \#(maxTokens)}}"#
     }
-    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
-    var reply = try await curl.call("POST", "/v1/files", form: ["purpose=batch", "file=@\(input.path)"])
-    let fileID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
-    reply = try await curl.call("POST", "/v1/batches",
-                                json: #"{"input_file_id": "\#(fileID)", "endpoint": "/v1/chat/completions", "completion_window": "24h"}"#)
+    let reply = try await Curl(base: server.baseURL).createBatch(lines, window: "24h")
     #expect(reply.json?["status"] == "in_progress")
     #expect(reply.json?["request_counts"]?["total"] == 3 && reply.json?["request_counts"]?["failed"] == 1)
     let errors = try #require(reply.json?["errors"]?["data"]?.arrayValue, "\(reply.body)")
@@ -123,15 +115,9 @@ struct CurlTests {
     defer { server.stop() }
     try await server.waitUntilListening()
     let curl = Curl(base: server.baseURL)
-    let folder = try TestPaths.temporaryDirectory("nightdesk-expiry")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let input = folder.appendingPathComponent("batch.jsonl")
-    try Data((#"{"custom_id": "e1", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "Hi"}]}}"# + "\n").utf8)
-      .write(to: input)
-    var reply = try await curl.call("POST", "/v1/files", form: ["purpose=batch", "file=@\(input.path)"])
-    let fileID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
-    reply = try await curl.call("POST", "/v1/batches",
-                                json: #"{"input_file_id": "\#(fileID)", "endpoint": "/v1/chat/completions", "completion_window": "1s"}"#)
+    var reply = try await curl.createBatch(
+      [#"{"custom_id": "e1", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "Hi"}]}}"#],
+      window: "1s")
     let batchID = try #require(reply.json?["id"]?.stringValue, "\(reply.body)")
     try await Task.sleep(for: .seconds(2.5))
     let (worker, _) = try WorkerProcess.start(fixture, id: "late", echoDelay: 0, lease: 30, drain: true)
@@ -183,5 +169,18 @@ struct Curl {
     try #require(run.status == 0, "curl failed: \(run.stderr)")
     let parts = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     return Reply(status: Int(parts.last ?? "") ?? 0, body: parts.dropLast().joined(separator: "\n"))
+  }
+
+  /// Uploads `lines` as a batch input file and creates a batch of it: the creation's reply.
+  func createBatch(_ lines: [String], window: String) async throws -> Reply {
+    let folder = try TestPaths.temporaryDirectory("nightdesk-curl-batch")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let input = folder.appendingPathComponent("batch.jsonl")
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+    let file = try await call("POST", "/v1/files", form: ["purpose=batch", "file=@\(input.path)"])
+    let fileID = try #require(file.json?["id"]?.stringValue, "\(file.body)")
+    return try await call(
+      "POST", "/v1/batches",
+      json: #"{"input_file_id": "\#(fileID)", "endpoint": "/v1/chat/completions", "completion_window": "\#(window)"}"#)
   }
 }
