@@ -20,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
       /v1/batches?after=ID&limit=N) and download the output and error files (GET \
       /v1/files/ID/content). Workers (`nightdesk worker`) run the jobs as for `submit`. \
       POST /v1/chat/completions runs one request through the queue at high priority \
-      (with stream: true, as server-sent events once a worker has answered).
+      (with stream: true, as server-sent events once a worker has answered). The \
+      live dashboard is at http://HOST:PORT/: batches by desk with progress, tokens/s \
+      and ETA, jobs by state, failures with their reasons, workers with their models.
 
       The server keeps nothing in memory: files and batches live in Redis beside the \
       queue, so any number of `serve` processes and workers share one night. A batch's \
