@@ -94,6 +94,12 @@ let package = Package(
     .target(name: "NightdeskIngest",
             dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
             path: "Sources/Ingest", swiftSettings: optimisedSwift),
+    // The OpenAI Files and Batch API over HTTP (`nightdesk serve`): files and batches live in
+    // the queue's Redis, so any number of servers and workers share one night.
+    .target(name: "NightdeskServer",
+            dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskRequests", "NightdeskSupport", "NightdeskStructured",
+                           "NightdeskModel", "NightdeskTokenizer", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/Server"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
@@ -101,6 +107,7 @@ let package = Package(
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
         "NightdeskObservability",
+        "NightdeskServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
       ],
@@ -158,5 +165,11 @@ let package = Package(
                 dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
                                "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
                                "NightdeskStructured", "NightdeskTokenizer", .product(name: "Logging", package: "swift-log")]),
+    // `nightdesk serve` through real clients: the `openai` Python package (in a venv kept
+    // in the build folder) and curl, against the built binary, real workers and redis-servers.
+    .testTarget(name: "ServerTests",
+                dependencies: ["NightdeskServer", "NightdeskQueue", "NightdeskSupport", "NightdeskTestSupport",
+                               "NightdeskQueueTestSupport"],
+                exclude: ["Scripts"]),
   ]
 )

@@ -32,9 +32,11 @@ struct Nightdesk: AsyncParsableCommand {
         RetryCommand.self,
         IngestCommand.self,
         ReportCommand.self,
+        ServeCommand.self,
       ]),
       CommandGroup(name: "Model tools", subcommands: [
         GenerateCommand.self,
+        RunBatchCommand.self,
         TokenizeCommand.self,
         BenchCommand.self,
         ComparePrecisionCommand.self,

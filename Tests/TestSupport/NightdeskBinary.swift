@@ -28,6 +28,13 @@ public enum NightdeskBinary {
     guard FileManager.default.isExecutableFile(atPath: url.path) else {
       throw Missing(description: "\(url.path) is missing: build with `swift build --build-tests`")
     }
+    return try await runProgram(url, arguments, stdin: stdin, environment: environment)
+  }
+
+  /// Runs any program (curl, a venv's python) the same way.
+  public static func runProgram(
+    _ executable: URL, _ arguments: [String], stdin: String = "", environment: [String: String] = [:]
+  ) async throws -> Outcome {
     // Files rather than pipes: a pipe fills up and blocks the child while we are still writing its input.
     let folder = try TestPaths.temporaryDirectory("nightdesk-cli")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -35,7 +42,7 @@ public enum NightdeskBinary {
     try Data(stdin.utf8).write(to: paths[0])
     for path in paths.dropFirst() { try Data().write(to: path) }
     let process = Process()
-    process.executableURL = url
+    process.executableURL = executable
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.standardInput = try FileHandle(forReadingFrom: paths[0])

@@ -145,7 +145,7 @@ public final class RedisServerProcess {
   }
 
   /// A TCP port nobody listens on right now (bind port 0, read it back, close).
-  private static func freePort() throws -> Int {
+  public static func freePort() throws -> Int {
     let socket: (fd: Int32, port: Int)
     do { socket = try LoopbackSocket.bound() } catch {
       throw RedisError(.embeddedServer, message: "cannot find a free TCP port: \(error)")

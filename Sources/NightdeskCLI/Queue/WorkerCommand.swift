@@ -111,6 +111,7 @@ struct WorkerCommand: AsyncParsableCommand {
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
+    if !echo { configuration.advertised = ["kernels": KernelLevel.active.name] }
     if metricsServer != nil {
       configuration.queueMetricsInterval = .seconds(5)
       if let engineExecutor = executor as? EngineExecutor { EngineMetrics.observe(engineExecutor.engine) }

@@ -8,8 +8,8 @@ import NightdeskSupport
 ///
 /// and, for a request whose job failed, was cancelled or dead-lettered, or that failed
 /// on its own (`invalid_request`), `"response": null` with `"error": {"code": ..., "message": ...}`.
-enum OpenAIBatchOutput {
-  static func lines(_ record: JobRecord) -> [JSONValue] {
+public enum OpenAIBatchOutput {
+  public static func lines(_ record: JobRecord) -> [JSONValue] {
     guard record.state.isFinished, let spec = record.spec else { return [] }
     return spec.requests.enumerated().map { index, request in
       let requestID = "\(record.id)-\(index)"
@@ -25,7 +25,7 @@ enum OpenAIBatchOutput {
       } else if record.state == .succeeded, let result = record.result, let answer = result.requests[safe: index] {
         line["response"] = [
           "status_code": 200, "request_id": .string(requestID),
-          "body": completion(answer, id: requestID, result: result, requestedModel: request.model),
+          "body": completion(answer, id: requestID, result: result),
         ]
         line["error"] = .null
       } else {
@@ -39,14 +39,17 @@ enum OpenAIBatchOutput {
     }
   }
 
-  static func completion(_ answer: RequestResult, id: String, result: JobResult, requestedModel: String?) -> JSONValue {
+  /// `model` names the model that answered (its file) and `system_fingerprint` its
+  /// digest, never the name the request asked for: a desk reading the output must know
+  /// what really wrote each answer.
+  static func completion(_ answer: RequestResult, id: String, result: JobResult) -> JSONValue {
     // OpenAI's finish reasons are stop, length, content_filter, tool_calls.
     let reason = answer.finishReason == "length" ? "length" : "stop"
     var message = JSONObject(["role": "assistant", "content": .string(answer.text), "refusal": nil])
     if let reasoning = answer.reasoning { message["reasoning_content"] = .string(reasoning) }
     return [
       "id": .string("chatcmpl-" + id), "object": "chat.completion", "created": .int(Int64(result.finishedAt)),
-      "model": .string(requestedModel ?? result.executor.model),
+      "model": .string(result.executor.model),
       "choices": [
         [
           "index": 0, "message": .object(message),

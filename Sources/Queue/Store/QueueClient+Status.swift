@@ -9,6 +9,15 @@ public struct JobRecord: Sendable, Equatable {
   public var error: String
   public var spec: JobSpec?
   public var result: JobResult?
+
+  public init(id: String, batch: String, state: JobState, error: String = "", spec: JobSpec?, result: JobResult?) {
+    self.id = id
+    self.batch = batch
+    self.state = state
+    self.error = error
+    self.spec = spec
+    self.result = result
+  }
 }
 
 /// Reads for the status commands. Nothing here changes state.
@@ -152,7 +161,8 @@ extension QueueClient {
     return replies
   }
 
-  static func hash(_ reply: RedisReply) -> [String: String] {
+  /// A HGETALL reply as a dictionary.
+  public static func hash(_ reply: RedisReply) -> [String: String] {
     let items = reply.array ?? []
     var hash: [String: String] = [:]
     var index = 0

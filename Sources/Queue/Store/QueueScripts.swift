@@ -263,6 +263,7 @@ enum QueueScripts {
         remove_entry(lane, entry)
         drop_progress(h, batch, f[8], f[9])
         unindex(id, f[11])
+        -- OpenAIBatchFiles.deadlinePassed: an API batch's requests that expired unstarted.
         redis.call('HSET', h, 'state', 'failed', 'error', 'the deadline passed before the job could run', 'finished', now)
         move(batch, state, 'failed')
         group_finished(h, id)

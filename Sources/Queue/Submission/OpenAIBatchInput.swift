@@ -19,7 +19,8 @@ public enum OpenAIBatchInput {
   ]
 
   /// `check` refuses a request the queue cannot judge alone (a `response_format` schema
-  /// outside the structured-output subset); its error rejects the line.
+  /// outside the structured-output subset, a prompt too long for the model); its error
+  /// rejects the line (a `RequestError` names its own field).
   public static func parse(
     _ bytes: [UInt8], defaults: JobDefaults = JobDefaults(), check: (ChatRequest) throws -> Void = { _ in }
   ) -> SubmissionInput {
@@ -44,7 +45,9 @@ public enum OpenAIBatchInput {
           throw RequestError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
         }
         let request = try parseLine(line)
-        do { try check(request) } catch { throw RequestError("body.response_format", "\(error)") }
+        do { try check(request) } catch let error as RequestError { throw error } catch {
+          throw RequestError("body.response_format", "\(error)")
+        }
         if let id = request.customID, !seen.insert(id).inserted {
           throw RequestError("custom_id", "'\(id)' was already used on an earlier line; custom_ids must be unique")
         }
@@ -69,16 +72,22 @@ public enum OpenAIBatchInput {
     guard let url = object["url"]?.stringValue else { throw RequestError("url", "is missing (expected \"\(endpoint)\")") }
     guard url == endpoint else { throw RequestError("url", "is '\(url)'; only \(endpoint) is supported") }
     guard let body = object["body"]?.objectValue else { throw RequestError("body", "is missing or not an object") }
-    for key in body.keys where !supportedBodyFields.contains(key) {
-      throw RequestError("body.\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
-    }
-    if let n = body["n"], n.intValue != 1 { throw RequestError("body.n", "must be 1") }
     if let stream = body["stream"], stream.boolValue != false { throw RequestError("body.stream", "must be false in a batch") }
-    if let model = body["model"], model.stringValue == nil { throw RequestError("body.model", "must be a string") }
+    return try request(fromBody: body, customID: customID, at: "body")
+  }
+
+  /// A chat-completion request body (a batch line's `body`, or the body of `POST
+  /// /v1/chat/completions`, whose `stream` the caller handles).
+  public static func request(fromBody body: JSONObject, customID: String?, at path: String) throws(RequestError) -> ChatRequest {
+    for key in body.keys where !supportedBodyFields.contains(key) {
+      throw RequestError("\(path).\(key)", "is not supported (supported: \(supportedBodyFields.sorted().joined(separator: ", ")))")
+    }
+    if let n = body["n"], n.intValue != 1 { throw RequestError("\(path).n", "must be 1") }
+    if let model = body["model"], model.stringValue == nil { throw RequestError("\(path).model", "must be a string") }
     var request = try ChatRequest(
       customID: customID, messagesJSON: body["messages"], samplingObject: body, model: body["model"]?.stringValue,
-      at: "body")
-    try request.readOptions(from: body, at: "body")
+      at: path)
+    try request.readOptions(from: body, at: path)
     return request
   }
 

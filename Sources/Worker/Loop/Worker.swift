@@ -89,9 +89,9 @@ public final class Worker: Sendable {
       onLost: { [inbox] attempts in inbox.postLost(attempts) },
       details: { [status, executor, configuration] in
         let snapshot = status.snapshot
-        return (["pid": String(getpid()), "model": executor.identity.model, "capacity": String(executor.capacity),
-                 "running": String(snapshot.runningJobs), "queue": configuration.keys.namespace],
-                snapshot.warm.recent)
+        let own = ["pid": String(getpid()), "model": executor.identity.model, "capacity": String(executor.capacity),
+                   "running": String(snapshot.runningJobs), "queue": configuration.keys.namespace]
+        return (configuration.advertised.merging(own) { _, mine in mine }, snapshot.warm.recent)
       },
       status: status, notifier: notifier, logger: logger)
     keeper.start()

@@ -38,6 +38,8 @@ public struct WorkerConfiguration: Sendable {
   /// Run `--on-complete` commands of finished batches (URLs are always sent): only
   /// where the operator trusts every producer of the queue.
   public var allowCompletionCommands = false
+  /// Shown beside the worker's heartbeat (`queue stats`, the dashboard), e.g. its kernel level.
+  public var advertised: [String: String] = [:]
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
