@@ -26,6 +26,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -73,6 +74,12 @@ let package = Package(
             dependencies: ["NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
                            "NightdeskStructured", "NightdeskSupport", "NightdeskIngest"],
             path: "Sources/Worker"),
+    // The result store that outlives Redis: finished jobs and batch summaries in SQLite
+    // (GRDB), written by the worker after each stored result, read by results/status/report
+    // when Redis no longer holds a batch. Knows the queue's records, never the engine.
+    .target(name: "NightdeskArchive",
+            dependencies: ["NightdeskQueue", "NightdeskSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Archive"),
     // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
     // tokens (to chunk) but never Redis, the queue or the engine.
@@ -85,6 +92,7 @@ let package = Package(
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
+        "NightdeskArchive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -135,6 +143,12 @@ let package = Package(
     .testTarget(name: "QueueTests",
                 dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRequests", "NightdeskRedis", "NightdeskSupport",
                                "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
+    // The archive: an expired batch read back byte for byte, one row per job however often
+    // it is stored, files that are not archives refused (real redis-server, real binary).
+    .testTarget(name: "ArchiveTests",
+                dependencies: ["NightdeskArchive", "NightdeskQueue", "NightdeskRedis", "NightdeskSupport",
+                               "NightdeskTestSupport", "NightdeskQueueTestSupport",
+                               .product(name: "GRDB", package: "GRDB.swift")]),
     // The worker: the claim loop, leases, outages, worker processes killed and paused, the
     // engine behind a worker, one seed giving the same tokens in generate and the worker.
     .testTarget(name: "WorkerTests",

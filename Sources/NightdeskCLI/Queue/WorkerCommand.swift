@@ -55,6 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
   @Flag(help: "At exit, print the worker's summary as one JSON object.") var json = false
   @OptionGroup(title: "Engine") var engine: EngineOptions
   @OptionGroup(title: "Precision") var precision: ActivationOptions
+  @OptionGroup(title: "Archive") var archive: ArchiveOptions
 
   func validate() throws {
     guard echo != (model != nil) else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
@@ -85,6 +86,7 @@ struct WorkerCommand: AsyncParsableCommand {
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
+    configuration.archive = try archive.open(create: true)
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }

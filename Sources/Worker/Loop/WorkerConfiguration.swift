@@ -31,6 +31,9 @@ public struct WorkerConfiguration: Sendable {
   /// Where a synthesis job's job type is looked up by name when the file recorded at
   /// submit is not on this machine.
   public var jobTypesFolder = "Jobs/types"
+  /// Where finished jobs are copied after their outcome is stored (`worker --archive`), so
+  /// they outlive Redis's retention.
+  public var archive: (any JobArchive)?
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),
