@@ -185,6 +185,7 @@ struct SubmitCommand: ParsableCommand {
   /// Queues `jobs` into --batch (or a new batch), under --idempotency-key when given.
   private func queueJobs(_ jobs: [JobSpec]) throws -> SubmitReceipt {
     let client = try queue.client("submit")
+    try client.checkDeskLimits(jobs, newBatch: batch == nil, submissionKey: idempotencyKey)
     if let idempotencyKey { return try client.submit(jobs, toBatch: batch, submissionKey: idempotencyKey) }
     return try client.submit(jobs, toBatch: batch)
   }
