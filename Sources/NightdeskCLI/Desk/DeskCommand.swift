@@ -28,7 +28,7 @@ struct DeskCreateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "create",
     abstract: "Make a desk's Redis users (passwords in files) and print their ACL lines, or apply them.",
-    usage: "nightdesk desk create <name> --dir <dir> [--apply] [--max-... N] [<options>]",
+    usage: "nightdesk desk create <name> --dir <dir> [--apply] [<options>]",
     discussion: """
       Each role's password is made once (64 hex digits) and kept in DIR/USER.password, \
       mode 600 (an existing file is kept, so running it again changes nothing); nothing \
