@@ -90,6 +90,25 @@ import Testing
     #expect(try JSONParser.parse(archived.stdout)["documents"]?.arrayValue?.count == 1)
   }
 
+  @Test func aCancelledBatchIsCopiedByTheArchiveCommandOnce() async throws {
+    let server = try RedisServerProcess()
+    let archive = try TestPaths.temporaryDirectory("archive").appendingPathComponent("night.sqlite").path
+    let batch = try Self.submitted(try await Self.run(
+      ["submit", "--openai-batch", "\(Self.samples)/analysis-batch.jsonl", "--json"], server))
+    // No worker ever runs: the batch ends cancelled, and only `nightdesk archive` can keep it.
+    #expect(try await Self.run(["cancel", batch], server).status == 0)
+    let before = try await Self.run(["results", batch, "--format", "openai"], server)
+    for _ in 0..<2 {
+      let copied = try await Self.run(["archive", "--archive", archive, "--json"], server)
+      #expect(copied.status == 0, "\(copied.stderr)")
+      #expect(try JSONParser.parse(copied.stdout) == ["batches": 1, "jobs": 3, "results": 0], "\(copied.stdout)")
+    }
+    try Self.expire(server)
+    let after = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
+    #expect(after.status == 0, "\(after.stderr)")
+    #expect(after.stdout == before.stdout)
+  }
+
   @Test func aReaderIsToldWhenTheArchiveFileIsNotAnArchive() async throws {
     let server = try RedisServerProcess()
     let folder = try TestPaths.temporaryDirectory("archive")
