@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskQueue
 import NightdeskSupport
 import NightdeskTestSupport
 import Testing
@@ -94,5 +95,29 @@ import Testing
     #expect(printed.status == 0, "\(printed.stderr)")
     #expect(try String(contentsOfFile: "\(dir)/nd-desk-c-worker.password", encoding: .utf8) == before)
     #expect(printed.stderr.contains("ACL LOAD"), "\(printed.stderr)")
+  }
+}
+
+/// A desk's users have the rights of `Ops/redis/make-acl`'s roles of the same names, only
+/// narrowed to the desk's keys (and without SCAN): the two must not drift apart.
+@Suite struct DeskRulesTests {
+  @Test func deskRolesAreMakeACLRolesNarrowedToTheDesk() throws {
+    let process = Process()
+    process.executableURL = TestPaths.repositoryRoot.appendingPathComponent("Ops/redis/make-acl")
+    process.arguments = ["--example"]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let users = DeskUsers(desk: try QueueKeys(namespace: "main"))
+    for role in DeskUsers.Role.allCases {
+      let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("user nd-\(role.rawValue) ") })
+      // "user NAME on #HASH rules...": the rules.
+      let fleetRules = line.split(separator: " ").dropFirst(4).map(String.init)
+      let deskRules = users.rules(role).filter { $0 != "resetkeys" && $0 != "-scan" }
+      #expect(deskRules == fleetRules, "\(role): desk \(deskRules) vs make-acl \(fleetRules)")
+    }
   }
 }
