@@ -52,6 +52,12 @@ import Testing
     let status = try await Self.run(["status", batch, "--json"], server)
     let jobStatus = try await Self.run(["status", "\(batch).0", "--json"], server)
 
+    // A long batch's first job leaves Redis before the batch does: it comes from the archive.
+    let redis = try RedisConnection(url: server.url)
+    #expect(try redis.command("DEL", "nd:{t}:job:\(batch).0", "nd:{t}:result:\(batch).0").int == 2)
+    let partial = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
+    #expect(partial.stdout == before["openai"], "\(partial.stderr)")
+
     try Self.expire(server)
     let gone = try await Self.run(["results", batch, "--format", "openai"], server)
     #expect(gone.status != 0 && gone.stderr.contains("no batch '\(batch)'"), "\(gone.stderr)")

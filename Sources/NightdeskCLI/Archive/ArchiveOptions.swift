@@ -40,7 +40,18 @@ extension ArchiveOptions {
     } catch {
       throw CommandFailure(error.message)
     }
-    return try client.records(ids)
+    let records = try client.records(ids)
+    // A long batch's first jobs leave Redis (their retention counts from their own end)
+    // before the batch does: those come from the archive.
+    guard records.count < ids.count, let archive = try open(create: false) else { return records }
+    let held = Set(records.map(\.id))
+    var archived: [String: JobRecord] = [:]
+    for record in try self.archived({ try archive.records(queue: client.keys.namespace, target: target) })
+    where !held.contains(record.id) {
+      archived[record.id] = record
+    }
+    let fromRedis = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
+    return ids.compactMap { fromRedis[$0] ?? archived[$0] }
   }
 
   func batchStatus(_ batch: String, client: QueueClient) throws -> BatchStatus? {
