@@ -162,6 +162,13 @@ public final class ResultArchive: JobArchive {
     return BatchStatus(batch: batch, hash: hash)
   }
 
+  /// True when the archive holds `batch` as finished (every job of it copied): a sweep skips it.
+  public func holdsFinished(queue: String, batch: String) throws(ArchiveError) -> Bool {
+    try read { db in
+      try Bool.fetchOne(db, sql: "SELECT done FROM batch WHERE queue = ? AND id = ?", arguments: [queue, batch]) ?? false
+    }
+  }
+
   /// The archived jobs of `target` (a job id, or every job of a batch, in submission order).
   public func records(queue: String, target: String) throws(ArchiveError) -> [JobRecord] {
     try rows(queue: queue, target: target).map(\.record)

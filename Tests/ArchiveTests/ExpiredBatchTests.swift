@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskArchive
 import NightdeskRedis
 import NightdeskSupport
 import NightdeskTestSupport
@@ -109,6 +110,34 @@ import Testing
       #expect(copied.status == 0, "\(copied.stderr)")
       #expect(try JSONParser.parse(copied.stdout) == ["batches": 1, "jobs": 3, "results": 0], "\(copied.stdout)")
     }
+    try Self.expire(server)
+    let after = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
+    #expect(after.status == 0, "\(after.stderr)")
+    #expect(after.stdout == before.stdout)
+  }
+
+  @Test func theArchiveDaemonKeepsWhatWorkersWithoutAnArchiveFinished() async throws {
+    let server = try RedisServerProcess()
+    let archive = try TestPaths.temporaryDirectory("archive").appendingPathComponent("night.sqlite").path
+    let daemon = Process()
+    daemon.executableURL = NightdeskBinary.url
+    daemon.arguments = ["archive", "--archive", archive, "--every", "0.2s"] + Self.queueArguments(server)
+    daemon.standardOutput = FileHandle.nullDevice
+    try daemon.run()
+    defer {
+      daemon.terminate()
+      daemon.waitUntilExit()
+    }
+    let batch = try Self.submitted(try await Self.run(
+      ["submit", "--openai-batch", "\(Self.samples)/analysis-batch.jsonl", "--json"], server))
+    let worker = try await Self.run(["worker", "--echo", "--drain"], server)
+    #expect(worker.status == 0, "\(worker.stderr)")
+    let before = try await Self.run(["results", batch, "--format", "openai"], server)
+    try await ConditionPoller.waitFor("the daemon to archive batch \(batch)") {
+      guard FileManager.default.fileExists(atPath: archive) else { return false }
+      return try ResultArchive(path: archive, create: false).holdsFinished(queue: "t", batch: batch)
+    }
+    #expect(daemon.isRunning)
     try Self.expire(server)
     let after = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
     #expect(after.status == 0, "\(after.stderr)")

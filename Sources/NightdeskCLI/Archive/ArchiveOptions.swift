@@ -45,13 +45,13 @@ extension ArchiveOptions {
     // before the batch does: those come from the archive.
     guard records.count < ids.count, let archive = try open(create: false) else { return records }
     let held = Set(records.map(\.id))
-    var archived: [String: JobRecord] = [:]
-    for record in try self.archived({ try archive.records(queue: client.keys.namespace, target: target) })
+    var fromArchive: [String: JobRecord] = [:]
+    for record in try archived({ try archive.records(queue: client.keys.namespace, target: target) })
     where !held.contains(record.id) {
-      archived[record.id] = record
+      fromArchive[record.id] = record
     }
     let fromRedis = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
-    return ids.compactMap { fromRedis[$0] ?? archived[$0] }
+    return ids.compactMap { fromRedis[$0] ?? fromArchive[$0] }
   }
 
   func batchStatus(_ batch: String, client: QueueClient) throws -> BatchStatus? {
@@ -67,8 +67,11 @@ extension ArchiveOptions {
       try archived { try archive.jobStatus(queue: client.keys.namespace, job: job) }
     }
   }
+}
 
-  private func archived<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch { throw CommandFailure("--archive: \(error)") }
+/// Runs an archive call; its error becomes one line naming --archive.
+func archived<T>(_ body: () throws -> T) throws -> T {
+  do { return try body() } catch let failure as CommandFailure { throw failure } catch {
+    throw CommandFailure("--archive: \(error)")
   }
 }
