@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskArchive
+import NightdeskQueueTestSupport
 import NightdeskRedis
 import NightdeskSupport
 import NightdeskTestSupport
@@ -124,10 +125,8 @@ import Testing
     daemon.arguments = ["archive", "--archive", archive, "--every", "0.2s"] + Self.queueArguments(server)
     daemon.standardOutput = FileHandle.nullDevice
     try daemon.run()
-    defer {
-      daemon.terminate()
-      daemon.waitUntilExit()
-    }
+    // Should the test stop early: never leave the daemon behind (no blocking wait here).
+    defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
     let batch = try Self.submitted(try await Self.run(
       ["submit", "--openai-batch", "\(Self.samples)/analysis-batch.jsonl", "--json"], server))
     let worker = try await Self.run(["worker", "--echo", "--drain"], server)
@@ -142,6 +141,10 @@ import Testing
     let after = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
     #expect(after.status == 0, "\(after.stderr)")
     #expect(after.stdout == before.stdout)
+    // SIGTERM stops it, even when started with the signal blocked (as a test's threads have it).
+    daemon.terminate()
+    try await WorkerProcess.waitForExit(daemon)
+    #expect(daemon.terminationReason == .uncaughtSignal && daemon.terminationStatus == SIGTERM)
   }
 
   @Test func aReaderIsToldWhenTheArchiveFileIsNotAnArchive() async throws {

@@ -47,6 +47,14 @@ struct ArchiveCommand: ParsableCommand {
     let client = try queue.client("archive")
     guard let every else { return try pass(store, client) }
     let interval = try parseDuration(every, option: "--every")
+    // A parent may have started us with SIGTERM and SIGINT blocked (they are inherited):
+    // a daemon must stop on them, and their default action does, between passes or in one
+    // (a pass is one transaction, so SQLite keeps it whole or not at all).
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGTERM)
+    sigaddset(&stopSignals, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     while true {
       do { try pass(store, client) } catch {
         // A daemon rides out a Redis or disk outage: the next pass copies what this one missed.

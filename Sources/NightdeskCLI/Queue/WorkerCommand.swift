@@ -70,6 +70,8 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // A wrong --archive fails before a model of gigabytes is loaded.
+    let resultArchive = try archive.open(create: true)
     // The model is opened (its metadata read, its config checked) before Redis is
     // reached, and its weights are loaded after: a wrong --model fails at once.
     let served = try model.map { try ServedModel.open($0, threads: threads, activations: precision.activations) }
@@ -86,7 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
-    configuration.archive = try archive.open(create: true)
+    configuration.archive = resultArchive
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }
