@@ -50,7 +50,12 @@ public final class ResultArchive: JobArchive {
         }
         try database.write { db in try db.execute(sql: "PRAGMA application_id = \(ArchiveSchema.applicationID)") }
       }
-      try ArchiveSchema.migrator.migrate(database)
+      let migrator = ArchiveSchema.migrator
+      if try database.read({ try migrator.hasBeenSuperseded($0) }) {
+        throw ArchiveError("\(path) was written by a newer nightdesk (its schema has migrations this one does not know); "
+          + "read it with that release or a later one")
+      }
+      try migrator.migrate(database)
     } catch let error as ArchiveError {
       throw error
     } catch {

@@ -77,5 +77,14 @@ import Testing
     _ = try ResultArchive(path: fresh, create: false)
     let journal = try DatabaseQueue(path: fresh).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
     #expect(journal == "wal")
+    // An archive a newer release migrated further is not read as if it were this one's.
+    try DatabaseQueue(path: fresh).write { db in
+      try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: from the future')")
+    }
+    #expect {
+      _ = try ResultArchive(path: fresh, create: false)
+    } throws: { error in
+      "\(error)".contains("\(fresh) was written by a newer nightdesk")
+    }
   }
 }
