@@ -130,9 +130,7 @@ public final class ResultArchive: JobArchive {
         }
         for (batch, hash) in counters {
           guard let status = BatchStatus(batch: batch, hash: hash) else { continue }
-          var object = JSONObject()
-          for key in hash.keys.sorted() { object[key] = .string(hash[key] ?? "") }
-          let text = JSONWriter.string(.object(object))
+          let text = Self.countersText(hash)
           // A worker's older view of the counters never undoes a newer one's `done`.
           try db.execute(sql: """
             INSERT INTO batch (queue, id, desk, created_ms, total, done, counters, updated_ms)
@@ -147,6 +145,13 @@ public final class ResultArchive: JobArchive {
     } catch {
       throw ArchiveError("writing to the archive \(path) failed: \(Self.reason(error))")
     }
+  }
+
+  /// The counters hash as the `batch` table keeps it: JSON, keys sorted, so equal hashes are equal text.
+  static func countersText(_ hash: [String: String]) -> String {
+    var object = JSONObject()
+    for key in hash.keys.sorted() { object[key] = .string(hash[key] ?? "") }
+    return JSONWriter.string(.object(object))
   }
 
   /// A job id is `BATCH.N`, N its place in the batch: the order until the batch's list is read.
@@ -167,10 +172,13 @@ public final class ResultArchive: JobArchive {
     return BatchStatus(batch: batch, hash: hash)
   }
 
-  /// True when the archive holds `batch` as finished (every job of it copied): a sweep skips it.
-  public func holdsFinished(queue: String, batch: String) throws(ArchiveError) -> Bool {
-    try read { db in
-      try Bool.fetchOne(db, sql: "SELECT done FROM batch WHERE queue = ? AND id = ?", arguments: [queue, batch]) ?? false
+  /// True when the archive holds `batch` finished (every job of it copied) with `counters`, the
+  /// batch's counters in Redis now: nothing changed since (no retry), so a sweep skips it.
+  public func holdsFinished(queue: String, batch: String, counters: [String: String]) throws(ArchiveError) -> Bool {
+    let text = Self.countersText(counters)
+    return try read { db in
+      try Bool.fetchOne(db, sql: "SELECT done FROM batch WHERE queue = ? AND id = ? AND counters = ?",
+                        arguments: [queue, batch, text]) ?? false
     }
   }
 

@@ -98,19 +98,25 @@ import Testing
     #expect(try JSONParser.parse(archived.stdout)["documents"]?.arrayValue?.count == 1)
   }
 
-  @Test func aCancelledBatchIsCopiedByTheArchiveCommandOnce() async throws {
+  @Test func aCancelledBatchIsCopiedByTheArchiveCommandOnceAndAgainWhenRetried() async throws {
     let server = try RedisServerProcess()
     let archive = try TestPaths.temporaryDirectory("archive").appendingPathComponent("night.sqlite").path
     let batch = try Self.submitted(try await Self.run(
       ["submit", "--openai-batch", "\(Self.samples)/analysis-batch.jsonl", "--json"], server))
-    // No worker ever runs: the batch ends cancelled, and only `nightdesk archive` can keep it.
+    // No worker runs yet: the batch ends cancelled, and only `nightdesk archive` can keep it.
     #expect(try await Self.run(["cancel", batch], server).status == 0)
-    let before = try await Self.run(["results", batch, "--format", "openai"], server)
     for _ in 0..<2 {
       let copied = try await Self.run(["archive", "--archive", archive, "--json"], server)
       #expect(copied.status == 0, "\(copied.stderr)")
       #expect(try JSONParser.parse(copied.stdout) == ["batches": 1, "jobs": 3, "results": 0], "\(copied.stdout)")
     }
+    // Retried and run (by a worker without an archive): the sweep sees the batch changed and copies it again.
+    #expect(try await Self.run(["retry", batch], server).status == 0)
+    #expect(try await Self.run(["worker", "--echo", "--drain"], server).status == 0)
+    let copied = try await Self.run(["archive", "--archive", archive, "--json"], server)
+    #expect(try JSONParser.parse(copied.stdout) == ["batches": 1, "jobs": 3, "results": 3], "\(copied.stdout)")
+    let before = try await Self.run(["results", batch, "--format", "openai"], server)
+    #expect(!before.stdout.contains("cancelled"))
     try Self.expire(server)
     let after = try await Self.run(["results", batch, "--format", "openai", "--archive", archive], server)
     #expect(after.status == 0, "\(after.stderr)")
@@ -134,7 +140,7 @@ import Testing
     let before = try await Self.run(["results", batch, "--format", "openai"], server)
     try await ConditionPoller.waitFor("the daemon to archive batch \(batch)") {
       guard FileManager.default.fileExists(atPath: archive) else { return false }
-      return try ResultArchive(path: archive, create: false).holdsFinished(queue: "t", batch: batch)
+      return try ResultArchive(path: archive, create: false).batchStatus(queue: "t", batch: batch)?.isDone == true
     }
     #expect(daemon.isRunning)
     try Self.expire(server)

@@ -19,7 +19,7 @@ struct ArchiveCommand: ParsableCommand {
 
       With --every, it keeps doing so (a small archive daemon beside the file, for workers \
       on many machines): each pass copies the finished jobs of the batches the archive does \
-      not yet hold as finished; SIGTERM stops it (a pass is one transaction, never half written).
+      not yet hold finished as they stand; SIGTERM stops it (a pass is one transaction, never half written).
 
       Examples:
         nightdesk archive --archive /var/lib/nightdesk/archive.sqlite
@@ -69,8 +69,12 @@ struct ArchiveCommand: ParsableCommand {
     let namespace = client.keys.namespace
     let chosen = batches.isEmpty ? try client.recentBatches(limit: Int.max) : batches
     for batch in chosen {
-      // A sweep of every batch skips those already kept whole; a named batch is copied again.
-      if batches.isEmpty, try archived({ try store.holdsFinished(queue: namespace, batch: batch) }) { continue }
+      // A sweep of every batch skips those already kept whole and unchanged since (no retry);
+      // a named batch is copied again.
+      if batches.isEmpty {
+        let counters = try client.batchHash(batch)
+        if try archived({ try store.holdsFinished(queue: namespace, batch: batch, counters: counters) }) { continue }
+      }
       let ids = try client.jobIDs(ofBatch: batch)
       guard !ids.isEmpty else { throw CommandFailure("no batch '\(batch)' in queue '\(namespace)'") }
       try archived { try store.archive(jobs: ids, from: client) }
