@@ -30,6 +30,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // MARK: C libraries from Debian's -dev packages, each wrapped once.
@@ -88,6 +89,12 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/Observability"),
+    // The result store that outlives Redis: finished jobs and batch summaries in SQLite
+    // (GRDB), written by the worker after each stored result, read by results/status/report
+    // when Redis no longer holds a batch. Knows the queue's records, never the engine.
+    .target(name: "NightdeskArchive",
+            dependencies: ["NightdeskQueue", "NightdeskSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Archive"),
     // Documents in (PDF through poppler's pdftotext, HTML, Markdown, text, news feeds, social
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
     // tokens (to chunk) but never Redis, the queue or the engine.
@@ -108,6 +115,7 @@ let package = Package(
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
         "NightdeskObservability",
         "NightdeskServer",
+        "NightdeskArchive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
       ],
@@ -159,6 +167,12 @@ let package = Package(
     .testTarget(name: "QueueTests",
                 dependencies: ["NightdeskQueue", "NightdeskWorker", "NightdeskRequests", "NightdeskRedis", "NightdeskSupport",
                                "NightdeskTestSupport", "NightdeskQueueTestSupport"]),
+    // The archive: an expired batch read back byte for byte, one row per job however often
+    // it is stored, files that are not archives refused (real redis-server, real binary).
+    .testTarget(name: "ArchiveTests",
+                dependencies: ["NightdeskArchive", "NightdeskQueue", "NightdeskRedis", "NightdeskSupport",
+                               "NightdeskTestSupport", "NightdeskQueueTestSupport",
+                               .product(name: "GRDB", package: "GRDB.swift")]),
     // The worker: the claim loop, leases, outages, worker processes killed and paused, the
     // engine behind a worker, one seed giving the same tokens in generate and the worker.
     .testTarget(name: "WorkerTests",

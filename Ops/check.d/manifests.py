@@ -124,6 +124,12 @@ def check_deployments(deployments, config_keys, secret_keys, worker_options):
                     problem(f"Deployment {name}: env {env['name']} holds a password; mount it from the Secret as a file")
                 if re.search(r"://[^@/\s]*:[^@/\s]*@", str(env.get("value", ""))):
                     problem(f"Deployment {name}: env {env['name']} has a password in its URL")
+            ports = {port.get("name") for port in container.get("ports", [])} | {
+                port["containerPort"] for port in container.get("ports", [])}
+            for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+                probe = container.get(kind, {}).get("httpGet")
+                if probe and probe.get("port") not in ports:
+                    problem(f"Deployment {name}: {kind} asks port {probe.get('port')}, which the container does not declare")
             args = container.get("args", [])
             if args[:1] == ["worker"]:
                 for option in (a.split("=", 1)[0] for a in args if a.startswith("--")):

@@ -46,6 +46,8 @@ struct Nightdesk: AsyncParsableCommand {
       CommandGroup(name: "Admin", subcommands: [
         RedisAdminCommand.self,
         QueueCommand.self,
+        ArchiveCommand.self,
+        DeskCommand.self,
       ]),
     ]
   )

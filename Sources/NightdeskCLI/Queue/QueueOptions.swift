@@ -21,7 +21,9 @@ struct QueueOptions: ParsableArguments {
   }
 
   func client(_ purpose: String) throws -> QueueClient {
-    QueueClient(redis: try redis.connect(clientName: "nightdesk-\(purpose)"), keys: try keys)
+    let client = QueueClient(redis: try redis.connect(clientName: "nightdesk-\(purpose)"), keys: try keys)
+    client.operation = purpose
+    return client
   }
 }
 

@@ -21,6 +21,7 @@ struct StatusCommand: ParsableCommand {
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @OptionGroup(title: "Archive") var archive: ArchiveOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String?
   @Flag(help: "Print JSON instead of text.") var json = false
 
@@ -40,17 +41,18 @@ struct StatusCommand: ParsableCommand {
       return
     }
     if target.contains(".") {
-      guard let status = try client.jobStatus(target) else { throw notFound("job", target) }
+      guard let status = try archive.jobStatus(target, client: client) else { throw notFound("job", target) }
       if json { printJSON(status.json) } else { print(JobText.render(status)) }
     } else {
-      guard let status = try client.batchStatus(target) else { throw notFound("batch", target) }
+      guard let status = try archive.batchStatus(target, client: client) else { throw notFound("batch", target) }
       if json { printJSON(status.json) } else { print(BatchText.line(status)) }
     }
   }
 }
 
 func notFound(_ what: String, _ id: String) -> ValidationError {
-  ValidationError("no \(what) '\(id)' in this queue (finished work is kept for the worker's --retention, 7 days by default; check --queue and --redis)")
+  ValidationError("no \(what) '\(id)' in this queue (finished work is kept for the worker's --retention, 7 days by default, "
+    + "and for good in a worker's --archive; check --queue, --redis and --archive)")
 }
 
 /// `nightdesk list [--state S] [--desk D]`.
@@ -103,9 +105,14 @@ struct ResultsCommand: ParsableCommand {
         nightdesk results b1kz3x9q2abcd --format markdown
         nightdesk results b1kz3x9q2abcd --format openai --output out.jsonl
         nightdesk results b1kz3x9q2abcd --format csv --output night.csv
+        nightdesk results b1kz3x9q2abcd --format openai --archive /var/lib/nightdesk/archive.sqlite
+
+      A batch Redis no longer holds (its retention is over) is read from the archive \
+      a worker wrote with --archive PATH, and renders the same.
       """)
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @OptionGroup(title: "Archive") var archive: ArchiveOptions
   @Argument(help: ArgumentHelp("A job id (BATCH.N) or a batch id.", valueName: "job-or-batch")) var target: String
   @Option(help: "json, jsonl, markdown, openai, summary or csv (one row per request, RFC 4180).") var format: String = "json"
   @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
@@ -118,9 +125,7 @@ struct ResultsCommand: ParsableCommand {
 
   func run() throws {
     let client = try queue.client("results")
-    let ids: [String]
-    do { ids = try client.jobIDs(target: target) } catch { throw ValidationError("\(error)") }
-    let records = try client.records(ids)
+    let records = try archive.records(target, client: client)
     let text = ResultFormat(rawValue: format)!.render(records)
     let unfinished = records.filter { !$0.state.isFinished }.count
     if unfinished > 0 {

@@ -198,6 +198,7 @@ struct SubmitCommand: ParsableCommand {
   /// records --on-complete with the batch.
   private func queueJobs(_ jobs: [JobSpec]) throws -> SubmitReceipt {
     let client = try queue.client("submit")
+    try client.checkDeskLimits(jobs, newBatch: batch == nil, submissionKey: idempotencyKey)
     let receipt = try idempotencyKey.map { try client.submit(jobs, toBatch: batch, submissionKey: $0) }
       ?? client.submit(jobs, toBatch: batch)
     if let onComplete { try client.setCompletionTarget(try BatchCompletionTarget(parsing: onComplete), batch: receipt.batch) }

@@ -72,6 +72,7 @@ struct WorkerCommand: AsyncParsableCommand {
   @OptionGroup(title: "Metrics and health") var metrics: MetricsOptions
   @Flag(help: "Run the shell commands batches name with `submit --on-complete` (URLs are always sent); only where every producer is trusted.")
   var allowOnCompleteCommands = false
+  @OptionGroup(title: "Archive") var archive: ArchiveOptions
 
   func validate() throws {
     guard echo != (modelPath != nil) else {
@@ -88,6 +89,8 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // A wrong --archive fails before a model of gigabytes is loaded.
+    let resultArchive = try archive.open(create: true)
     // The model is opened (its metadata read, its config checked) before Redis is
     // reached, and its weights are loaded after: a wrong --model fails at once.
     let name = workerID ?? WorkerConfiguration.defaultWorkerID()
@@ -111,6 +114,7 @@ struct WorkerCommand: AsyncParsableCommand {
     configuration.retentionSeconds = max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up)))
     configuration.affinity = !noAffinity
     configuration.jobTypesFolder = typesDirectory
+    configuration.archive = resultArchive
     if !echo { configuration.advertised = ["kernels": KernelLevel.active.name] }
     if metricsServer != nil {
       configuration.queueMetricsInterval = .seconds(5)

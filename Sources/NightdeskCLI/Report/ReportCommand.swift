@@ -32,6 +32,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   @OptionGroup(title: "Redis and queue") var queue: QueueOptions
+  @OptionGroup(title: "Archive") var archive: ArchiveOptions
 
   @Argument(help: ArgumentHelp("The batch id `submit --type` printed.", valueName: "batch"))
   var batch: String
@@ -41,9 +42,9 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let client = try queue.client("report")
-    let ids = try client.jobIDs(ofBatch: batch)
-    guard !ids.isEmpty else { throw CommandFailure("no batch '\(batch)' (finished batches are kept for the retention only)") }
-    let report = BatchReport(batch: batch, records: try client.records(ids))
+    guard !QueueIDs.isJobID(batch) else { throw CommandFailure("'\(batch)' is a job id; give its batch") }
+    let records = try archive.records(batch, client: client)
+    let report = BatchReport(batch: batch, records: records)
     switch format {
     case .json: printJSON(report.json)
     case .markdown: print(report.markdown, terminator: "")

@@ -19,7 +19,8 @@ public struct BatchStatus: Sendable, Equatable {
   public var finished: Int { JobState.allCases.filter(\.isFinished).reduce(0) { $0 + count($1) } }
   public var isDone: Bool { total > 0 && finished >= total }
 
-  init?(batch: String, hash: [String: String]) {
+  /// From the batch's counters hash as Redis holds it (or as the archive kept it); nil if it is not one.
+  public init?(batch: String, hash: [String: String]) {
     guard let total = hash["total"].flatMap(Int.init) else { return nil }
     self.batch = batch
     desk = hash["desk"] ?? ""
@@ -73,12 +74,13 @@ public struct JobStatus: Sendable, Equatable {
   public var finished: Int64?
   public var prefixHash: String
 
-  static let fields = [
+  public static let fields = [
     "batch", "desk", "priority", "state", "attempts", "max_attempts", "token", "worker", "error", "requests",
     "p_prompt", "p_generated", "p_done", "created", "started", "finished", "prefix",
   ]
 
-  init?(id: String, values: [String?]) {
+  /// From the job hash's `fields`, in their order (as Redis answers HMGET, or as the archive kept them).
+  public init?(id: String, values: [String?]) {
     guard values.count == Self.fields.count, let stateText = values[3], let state = JobState(rawValue: stateText) else {
       return nil
     }

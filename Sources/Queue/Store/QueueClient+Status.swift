@@ -18,6 +18,14 @@ public struct JobRecord: Sendable, Equatable {
     self.spec = spec
     self.result = result
   }
+
+  /// A record from the bytes a store holds (Redis, or the archive that outlives it): a spec
+  /// or result that cannot be read is left out, as `results` always did.
+  public init(id: String, batch: String, state: JobState, error: String, specBytes: [UInt8]?, resultBytes: [UInt8]?) {
+    self.init(id: id, batch: batch, state: state, error: error,
+      spec: specBytes.flatMap { bytes in try? JobSpec(json: try JSONParser.parse(bytes), at: "job \(id)") },
+      result: resultBytes.flatMap { bytes in try? JobResult(json: try JSONParser.parse(bytes)) })
+  }
 }
 
 /// Reads for the status commands. Nothing here changes state.
@@ -85,10 +93,8 @@ extension QueueClient {
     for (index, id) in ids.enumerated() {
       let values = replies[index * 2].array ?? []
       guard values.count == 4, let state = values[1].string.flatMap(JobState.init(rawValue:)) else { continue }
-      let spec = values[3].bytes.flatMap { bytes in try? JobSpec(json: try JSONParser.parse(bytes), at: "job \(id)") }
-      let result = replies[index * 2 + 1].bytes.flatMap { bytes in try? JobResult(json: try JSONParser.parse(bytes)) }
       records.append(JobRecord(id: id, batch: values[0].string ?? "", state: state, error: values[2].string ?? "",
-                               spec: spec, result: result))
+                               specBytes: values[3].bytes, resultBytes: replies[index * 2 + 1].bytes))
     }
     return records
   }

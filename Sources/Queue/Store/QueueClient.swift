@@ -14,6 +14,8 @@ public final class QueueClient {
   public let retentionSeconds: Int
 
   public static let defaultRetentionSeconds = 7 * 86_400
+  /// What this client is used for (`cancel`, `results`, ...), named when Redis refuses it.
+  public var operation = "this operation"
 
   public init(redis: RedisConnection, keys: QueueKeys, retentionSeconds: Int = QueueClient.defaultRetentionSeconds) {
     precondition(retentionSeconds > 0, "retention must be positive")
@@ -38,7 +40,11 @@ public final class QueueClient {
   func runAll(_ calls: [(RedisScript, [any RedisArgumentConvertible])]) throws(QueueError) -> [RedisReply] {
     let replies = try runAllReplies(calls)
     for reply in replies {
-      if let message = reply.errorMessage { throw QueueError(.redis, "a queue script failed: \(message)") }
+      if let message = reply.errorMessage {
+        // Redis 7.0 words a refusal inside a script this way; outside one, NOPERM.
+        if message.hasPrefix("NOPERM") || message.contains("user executing the script can't") { throw refused(message) }
+        throw QueueError(.redis, "a queue script failed: \(message)")
+      }
     }
     return replies
   }
@@ -60,12 +66,29 @@ public final class QueueClient {
     return replies
   }
 
+  /// Replies in order; a reply refused by the ACL (`NOPERM`) throws, naming the desk, since
+  /// a read refused must not pass for a key that is missing.
   func pipeline(_ commands: [RedisCommand]) throws(QueueError) -> [RedisReply] {
-    do { return try redis.pipeline(commands) } catch { throw QueueError(error) }
+    let replies: [RedisReply]
+    do { replies = try redis.pipeline(commands) } catch { throw translated(error) }
+    if let refusal = replies.lazy.compactMap(\.errorMessage).first(where: { $0.hasPrefix("NOPERM") }) { throw refused(refusal) }
+    return replies
   }
 
   func command(_ command: RedisCommand) throws(QueueError) -> RedisReply {
-    do { return try redis.command(command) } catch { throw QueueError(error) }
+    do { return try redis.command(command) } catch { throw translated(error) }
+  }
+
+  private func translated(_ error: RedisError) -> QueueError {
+    error.serverErrorCode == "NOPERM" ? refused(error.message) : QueueError(error)
+  }
+
+  /// Redis's ACL refused this user: say which desk (queue) and which operation, and what to do.
+  func refused(_ message: String) -> QueueError {
+    QueueError(.permissionDenied,
+      "desk '\(keys.namespace)' refused \(operation): this Redis user may not touch that desk's keys "
+        + "(\(keys.prefix)*) or run that command; connect as one of the desk's own users (nightdesk desk create "
+        + "\(keys.namespace)) (Redis said: \(message))")
   }
 
   /// Refuses a Redis that could evict queue keys under memory pressure: any

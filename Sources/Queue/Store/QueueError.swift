@@ -11,6 +11,11 @@ public struct QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsafeRedis
     /// Redis answered something the queue did not expect (a script's reply shape).
     case protocolError
+    /// Redis refused this connection's user the queue's keys or commands (ACL, `NOPERM`):
+    /// another desk's queue, or a role without the right.
+    case permissionDenied
+    /// A desk's limit refused the submission (`DeskLimits`).
+    case limitExceeded
     case redis
   }
 

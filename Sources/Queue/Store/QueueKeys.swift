@@ -25,6 +25,7 @@
 /// | `workers` | sorted set | worker ids by last heartbeat (ms) |
 /// | `worker:<id>` | hash, short TTL | what a live worker runs |
 /// | `affinity:<id>` | set, short TTL | prefix hashes a worker holds in its KV cache |
+/// | `limits` | hash | the desk's limits, checked at submit (`DeskLimits`) |
 public struct QueueKeys: Sendable, Equatable {
   public let namespace: String
   /// `nd:{<namespace>}:`

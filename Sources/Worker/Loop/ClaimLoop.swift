@@ -236,6 +236,9 @@ struct ClaimLoop {
   /// Writes the outcomes in `unwritten`; false if Redis failed (they stay for the next pass).
   private mutating func record() -> Bool {
     guard !unwritten.isEmpty else { return true }
+    let written = unwritten.compactMap { outcome -> String? in
+      if case .stopped = outcome { return nil } else { return outcome.job.lease.job }
+    }
     var successes: [(Lease, JobResult)] = []
     var rest: [JobOutcome] = []
     for outcome in unwritten {
@@ -263,12 +266,20 @@ struct ClaimLoop {
         rest.removeFirst()
       }
       unwritten = []
+      archive(written)
       return true
     } catch {
       unwritten = successes.compactMap { lease, _ in unwritten.first { $0.job.lease == lease } } + rest
       complain("storing results failed, retrying: \(error)")
       return false
     }
+  }
+
+  /// Copies jobs whose outcome is stored to the archive (`worker --archive`). A failed copy
+  /// is the archive's to try again; the jobs are stored in Redis, so the work goes on.
+  private mutating func archive(_ jobs: [String]) {
+    guard let archive = configuration.archive, !jobs.isEmpty else { return }
+    do { try archive.archive(jobs: jobs, from: queue) } catch { complain("archiving \(jobs.count) job(s) failed, will retry: \(error)") }
   }
 
   private func write(_ outcome: JobOutcome) throws(QueueError) {

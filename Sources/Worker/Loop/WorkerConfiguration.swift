@@ -40,6 +40,9 @@ public struct WorkerConfiguration: Sendable {
   public var allowCompletionCommands = false
   /// Shown beside the worker's heartbeat (`queue stats`, the dashboard), e.g. its kernel level.
   public var advertised: [String: String] = [:]
+  /// Where finished jobs are copied after their outcome is stored (`worker --archive`), so
+  /// they outlive Redis's retention.
+  public var archive: (any JobArchive)?
 
   public init(
     redisURL: RedisURL, keys: QueueKeys, workerID: String = WorkerConfiguration.defaultWorkerID(),

@@ -3,28 +3,15 @@
 /// Written out here because Foundation on Linux has no CryptoKit and the package
 /// takes no crypto dependency for one hash of a few hundred bytes.
 enum SHA1 {
-  static func hex(_ bytes: [UInt8]) -> String {
-    digest(bytes).map { byte in
-      let text = String(byte, radix: 16)
-      return byte < 16 ? "0" + text : text
-    }.joined()
-  }
+  static func hex(_ bytes: [UInt8]) -> String { hexString(digest(bytes)) }
 
   static func digest(_ bytes: [UInt8]) -> [UInt8] {
     var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-    // Padding: a 1 bit, zeros to 56 mod 64 bytes, then the bit length big-endian.
-    var message = bytes
-    message.append(0x80)
-    while message.count % 64 != 56 { message.append(0) }
-    let bitLength = UInt64(bytes.count) &* 8
-    for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+    let message = paddedMessage(bytes)
 
     var w = [UInt32](repeating: 0, count: 80)  // [80] message schedule of one block
     for blockStart in stride(from: 0, to: message.count, by: 64) {
-      for i in 0..<16 {
-        let j = blockStart + i * 4
-        w[i] = UInt32(message[j]) << 24 | UInt32(message[j + 1]) << 16 | UInt32(message[j + 2]) << 8 | UInt32(message[j + 3])
-      }
+      loadBlock(message, at: blockStart, into: &w)
       for i in 16..<80 { w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1) }
       var (a, b, c, d, e) = h
       for i in 0..<80 {
@@ -41,9 +28,7 @@ enum SHA1 {
       }
       h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e)
     }
-    return [h.0, h.1, h.2, h.3, h.4].flatMap { word in
-      [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
-    }
+    return bigEndianBytes([h.0, h.1, h.2, h.3, h.4])
   }
 
   private static func rotl(_ x: UInt32, _ n: UInt32) -> UInt32 { x << n | x >> (32 - n) }
