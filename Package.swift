@@ -79,12 +79,18 @@ let package = Package(
     .target(name: "NightdeskIngest",
             dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
             path: "Sources/Ingest", swiftSettings: optimisedSwift),
+    // `nightdesk schedule`: due entries of Jobs/schedules.yaml, articles seen kept in Redis,
+    // each article queued once under a key made from its identity.
+    .target(name: "NightdeskSchedule",
+            dependencies: ["NightdeskQueue", "NightdeskIngest", "NightdeskRedis", "NightdeskSupport"],
+            path: "Sources/Schedule"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
       dependencies: [
         "NightdeskSupport", "NightdeskRedis", "NightdeskModel", "NightdeskTokenizer", "NightdeskRequests",
         "NightdeskEngine", "NightdeskQueue", "NightdeskWorker", "NightdeskStructured", "NightdeskIngest",
+        "NightdeskSchedule",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/NightdeskCLI"),
@@ -129,7 +135,7 @@ let package = Package(
     // The built binary's contracts, and the CLI's own file formats (@testable).
     .testTarget(name: "CLITests",
                 dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport",
-                               "NightdeskTestSupport"]),
+                               "NightdeskTestSupport", "NightdeskRedis"]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output
     // formats has its results made by an in-process echo worker.
     .testTarget(name: "QueueTests",

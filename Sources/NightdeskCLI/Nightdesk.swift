@@ -29,6 +29,7 @@ struct Nightdesk: AsyncParsableCommand {
         RetryCommand.self,
         IngestCommand.self,
         ReportCommand.self,
+        ScheduleCommand.self,
       ]),
       CommandGroup(name: "Model tools", subcommands: [
         GenerateCommand.self,

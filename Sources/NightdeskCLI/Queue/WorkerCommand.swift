@@ -88,15 +88,9 @@ struct WorkerCommand: AsyncParsableCommand {
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }
-    let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        FileHandle.standardError.write(Data("worker: stopping (signal \(number)); a second signal gives everything back now\n".utf8))
-        worker.requestStop()
-      }
-      source.resume()
-      return source
+    let signals = onStopSignals { number in
+      FileHandle.standardError.write(Data("worker: stopping (signal \(number)); a second signal gives everything back now\n".utf8))
+      worker.requestStop()
     }
     let kernels = echo ? "" : ", kernels \(KernelLevel.active.name) on \(KernelLevel.cpuName)"
     FileHandle.standardError.write(Data(("worker \(configuration.workerID): \(executor.identity.model), capacity "
