@@ -88,6 +88,9 @@ struct WorkerCommand: AsyncParsableCommand {
     let worker = Worker(configuration: configuration, executor: executor) { message in
       FileHandle.standardError.write(Data("worker: \(message)\n".utf8))
     }
+    if let served, let model, let engineExecutor = executor as? EngineExecutor {
+      registerModel(served, path: model, identity: engineExecutor.identity, worker: configuration.workerID)
+    }
     let signals = onStopSignals { number in
       FileHandle.standardError.write(Data("worker: stopping (signal \(number)); a second signal gives everything back now\n".utf8))
       worker.requestStop()
@@ -125,6 +128,21 @@ struct WorkerCommand: AsyncParsableCommand {
       FileHandle.standardError.write(Data(
         ("worker \(configuration.workerID) exits: \(summary.succeeded) succeeded, \(summary.retried) retried, "
          + "\(summary.dead) dead, \(summary.failed) failed, \(summary.released) given back\n").utf8))
+    }
+  }
+
+  /// Tells the queue which model this worker serves, its context and tokenizer, so that
+  /// `submit` can refuse a request too long for it before the night. A refusal by Redis
+  /// only costs that check (the worker still fails such a request itself), so it warns.
+  private func registerModel(_ served: ServedModel, path: String, identity: ExecutorIdentity, worker: String) {
+    let registration = ModelRegistration(
+      digest: identity.modelDigest, name: served.package.name, contextLength: served.config.maxPositions,
+      tokenizerDigest: ContextFit.tokenizerDigest(served),
+      path: URL(fileURLWithPath: path).standardizedFileURL.path, worker: worker)
+    do {
+      try queue.client("worker-register").register(model: registration)
+    } catch {
+      FileHandle.standardError.write(Data("worker: could not register the model for submit's context check: \(error)\n".utf8))
     }
   }
 

@@ -19,7 +19,8 @@ public enum OpenAIBatchInput {
   ]
 
   /// `check` refuses a request the queue cannot judge alone (a `response_format` schema
-  /// outside the structured-output subset); its error rejects the line.
+  /// outside the structured-output subset; a `RequestError` names its own field, such as
+  /// a prompt too long for the model's context); its error rejects the line.
   public static func parse(
     _ bytes: [UInt8], defaults: JobDefaults = JobDefaults(), check: (ChatRequest) throws -> Void = { _ in }
   ) -> SubmissionInput {
@@ -44,7 +45,9 @@ public enum OpenAIBatchInput {
           throw RequestError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
         }
         let request = try parseLine(line)
-        do { try check(request) } catch { throw RequestError("body.response_format", "\(error)") }
+        do { try check(request) } catch let refusal as RequestError { throw refusal } catch {
+          throw RequestError("body.response_format", "\(error)")
+        }
         if let id = request.customID, !seen.insert(id).inserted {
           throw RequestError("custom_id", "'\(id)' was already used on an earlier line; custom_ids must be unique")
         }
