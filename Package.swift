@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // The folder layout is the architecture: C libraries are wrapped once each
-// (CHiredis, COpenBLAS, CJansson; a module depends on one only where it imports it:
+// (CHiredis, COpenBLAS, CJansson, CZstd; a module depends on one only where it imports it:
 // the engine's products are the kernels' own fixed-order GEMM, so none imports OpenBLAS
 // today); numeric kernels live in one small C target;
 // Model, Tokenizer and Engine never see Redis; Queue and Worker never see a kernel.
@@ -35,6 +35,8 @@ let package = Package(
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CJansson", path: "Sources/CJansson", pkgConfig: "jansson",
                    providers: [.apt(["libjansson-dev"])]),
+    .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                   providers: [.apt(["libzstd-dev"])]),
 
     // MARK: Hot numeric kernels (C with SIMD intrinsics, a scalar reference beside each).
     // Compiled for the architecture's baseline: each kernel level (generic, x86/avx2,
@@ -77,7 +79,8 @@ let package = Package(
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
     // tokens (to chunk) but never Redis, the queue or the engine.
     .target(name: "NightdeskIngest",
-            dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", "CZstd",
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/Ingest", swiftSettings: optimisedSwift),
     // `nightdesk schedule`: due entries of Jobs/schedules.yaml, articles seen kept in Redis,
     // each article queued once under a key made from its identity.
