@@ -138,7 +138,7 @@ let package = Package(
     // The built binary's contracts, and the CLI's own file formats (@testable).
     .testTarget(name: "CLITests",
                 dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport",
-                               "NightdeskTestSupport", "NightdeskRedis"]),
+                               "NightdeskTestSupport", "NightdeskRedis", .product(name: "Yams", package: "Yams")]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output
     // formats has its results made by an in-process echo worker.
     .testTarget(name: "QueueTests",
