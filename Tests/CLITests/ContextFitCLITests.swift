@@ -79,9 +79,10 @@ import Testing
     let server = try RedisServerProcess()
     let folder = try TestPaths.temporaryDirectory("context-fit")
     let file = folder.appendingPathComponent("batch.jsonl").path
-    // One job (the same system prompt), one request too long for the context.
+    // One job (the same system prompt), two requests too long for the context.
     let lines = [Self.line("short", "Name one colour.", maxTokens: 4),
-                 Self.line("long", String(repeating: "word ", count: 9000), maxTokens: 4)]
+                 Self.line("long", String(repeating: "word ", count: 9000), maxTokens: 4),
+                 Self.line("greedy", "Write a long story.", maxTokens: 8190)]
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
     let submitted = try await Self.submit(server, file)
     #expect(submitted["jobs"] == 1 && submitted["rejected"] == [], "\(submitted)")
@@ -89,11 +90,14 @@ import Testing
     let worker = try await NightdeskBinary.run(["worker", "--model", model, "--drain"] + Self.queueArguments(server))
     #expect(worker.status == 0, "\(worker.stderr)")
     let results = try await NightdeskBinary.run(["results", batch, "--format", "summary"] + Self.queueArguments(server))
-    let lines2 = results.stdout.split(separator: "\n").map(String.init)
-    #expect(lines2.count == 2, "\(results.stdout)")
-    #expect(lines2.first?.hasPrefix("short: ") == true && lines2.first?.contains("[error]") == false, "\(results.stdout)")
-    #expect(lines2.last?.hasPrefix("long: [error] ") == true && lines2.last?.contains("the context holds 8192") == true,
-            "\(results.stdout)")
+    let answers = results.stdout.split(separator: "\n").map(String.init)
+    #expect(answers.count == 3, "\(results.stdout)")
+    #expect(answers.first?.hasPrefix("short: ") == true && answers.first?.contains("[error]") == false, "\(results.stdout)")
+    for (index, line) in answers.enumerated().dropFirst() {
+      #expect(line.hasPrefix("\(index == 1 ? "long" : "greedy"): [error] request \(index + 1): the prompt has ")
+        && line.contains("more than the 8192 tokens of the model's context"), "\(results.stdout)")
+    }
+    #expect(answers.last?.contains("with max_tokens 8190 that is ") == true, "\(results.stdout)")
   }
 
   @Test func aLongDocumentThroughSubmitTypeIsChunkedNeverRefused() async throws {
