@@ -34,13 +34,15 @@ public final class ScheduleRunner {
 
   /// Every entry once: those due at `now` run, the others are reported as not due.
   /// Due means never run, or a minute its cron names has come since its last run.
-  public func runDue(now: Date = Date(), stop: StopRequest) throws -> [PassReport] {
+  /// - Parameter logNotDue: also log the entries that were not due (the daemon, looking
+  ///   every minute, does not).
+  public func runDue(now: Date = Date(), stop: StopRequest, logNotDue: Bool = true) throws -> [PassReport] {
     var reports: [PassReport] = []
     for entry in config.entries {
       if stop.isRequested { break }
       let due = entry.cron.isDue(lastRun: try store.lastRun(entry.name), now: now, calendar: config.calendar)
       let report = due ? try pass(entry, startedAt: now, stop: stop) : PassReport(entry: entry.name, due: false)
-      log(report.summary)
+      if due || logNotDue { log(report.summary) }
       for error in report.errors { log("\(entry.name): \(error)") }
       reports.append(report)
     }
@@ -52,7 +54,7 @@ public final class ScheduleRunner {
   public func runUntilStopped(stop: StopRequest) {
     while !stop.isRequested {
       do {
-        _ = try runDue(now: Date(), stop: stop)
+        _ = try runDue(now: Date(), stop: stop, logNotDue: false)
       } catch {
         log("pass failed (tried again next minute): \(error)")
       }
