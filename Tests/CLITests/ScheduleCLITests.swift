@@ -160,4 +160,56 @@ import Testing
     #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
     #expect(stderr.contains("schedule: stopped"), "\(stderr)")
   }
+
+  /// SIGTERM in the middle of a pass: the daemon stops between two articles and exits 0;
+  /// the entry stays due and the next run queues exactly the rest.
+  @Test func aPassStoppedHalfwayIsFinishedByTheNextRunWithNothingTwice() async throws {
+    _ = try TestPaths.requireSmolLM2()
+    let server = try RedisServerProcess()
+    let (config, news) = try Self.setUp(entries: Self.entry("wire", cron: "0 0 1 1 *"))
+    for name in ["news-2026-11-27.jsonl", "news-2026-11-27.rss"] {
+      try FileManager.default.removeItem(at: news.appendingPathComponent(name))
+    }
+    let articles = 1500
+    let lines = (1...articles).map { number in
+      JSONWriter.string(["title": .string("Wire story \(number)"), "url": .string("https://news.example/wire/\(number)"),
+                         "body": .string("Story \(number): Tessaly's grain exports and the port's backlog.")])
+    }
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: news.appendingPathComponent("wire.jsonl"))
+    let folder = try TestPaths.temporaryDirectory("schedule-daemon")
+    let log = folder.appendingPathComponent("stderr")
+    try Data().write(to: log)
+    let process = Process()
+    process.executableURL = NightdeskBinary.url
+    process.arguments = Self.arguments(server, config: config)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: log)
+    let exited = LockedValue(false)
+    process.terminationHandler = { _ in exited.withLock { $0 = true } }
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+    let watcher = try RedisConnection(url: server.url)
+    let pid = process.processIdentifier
+    // Stopped as soon as its first articles are marked seen.
+    try await ConditionPoller.waitFor("the pass under way", timeout: .seconds(120)) {
+      (try watcher.command("ZCARD", "nd:{t}:schedule:wire:seen").int ?? 0) > 0
+    } then: {
+      kill(pid, SIGTERM)
+    }
+    try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(60)) { exited.current }
+    let stderr = try String(contentsOf: log, encoding: .utf8)
+    #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+    #expect(stderr.contains("stopped early"), "\(stderr)")
+    let first = Int(try watcher.command("ZCARD", "nd:{t}:schedule:wire:seen").int ?? 0) / 2
+    #expect(first > 0 && first < articles, "\(first) articles in the stopped pass")
+
+    // Never run to its end, the entry is still due: the next run queues the rest, nothing twice.
+    let rest = try await Self.once(server, config: config)
+    #expect(rest["wire"]?["due"] == true && rest["wire"]?["queued_articles"]?.intValue == articles - first
+      && rest["wire"]?["seen_articles"]?.intValue == first, "\(rest)")
+    let batches = try watcher.command("ZRANGE", "nd:{t}:batches", 0, -1).array?.compactMap(\.string) ?? []
+    var total = 0
+    for batch in batches { total += try await Self.jobCount(server, batch: batch)?.intValue ?? 0 }
+    #expect(total == 2 * articles)
+  }
 }
