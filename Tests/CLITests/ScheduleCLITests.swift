@@ -138,26 +138,16 @@ import Testing
     _ = try TestPaths.requireSmolLM2()
     let server = try RedisServerProcess()
     let (config, _) = try Self.setUp(entries: Self.entry("wire", cron: "0 0 1 1 *"))
-    let folder = try TestPaths.temporaryDirectory("schedule-daemon")
-    let log = folder.appendingPathComponent("stderr")
-    try Data().write(to: log)
-    let process = Process()
-    process.executableURL = NightdeskBinary.url
-    process.arguments = Self.arguments(server, config: config)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: log)
-    let exited = LockedValue(false)
-    process.terminationHandler = { _ in exited.withLock { $0 = true } }
-    try process.run()
-    defer { if process.isRunning { process.terminate() } }
+    let daemon = try Daemon(Self.arguments(server, config: config))
+    defer { daemon.stop() }
     // Its first pass (the entry has never run) done, it sleeps until the next minute.
     try await ConditionPoller.waitFor("the daemon's first pass", timeout: .seconds(120)) {
-      (try? String(contentsOf: log, encoding: .utf8))?.contains("wire: 4 new article(s)") == true
+      daemon.stderr.contains("wire: 4 new article(s)")
     }
-    kill(process.processIdentifier, SIGTERM)
-    try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(30)) { exited.current }
-    let stderr = try String(contentsOf: log, encoding: .utf8)
-    #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+    kill(daemon.process.processIdentifier, SIGTERM)
+    try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(30)) { daemon.exited.current }
+    let stderr = daemon.stderr
+    #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0, "\(stderr)")
     #expect(stderr.contains("schedule: stopped"), "\(stderr)")
   }
 
@@ -176,29 +166,19 @@ import Testing
                          "body": .string("Story \(number): Tessaly's grain exports and the port's backlog.")])
     }
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: news.appendingPathComponent("wire.jsonl"))
-    let folder = try TestPaths.temporaryDirectory("schedule-daemon")
-    let log = folder.appendingPathComponent("stderr")
-    try Data().write(to: log)
-    let process = Process()
-    process.executableURL = NightdeskBinary.url
-    process.arguments = Self.arguments(server, config: config)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: log)
-    let exited = LockedValue(false)
-    process.terminationHandler = { _ in exited.withLock { $0 = true } }
-    try process.run()
-    defer { if process.isRunning { process.terminate() } }
+    let daemon = try Daemon(Self.arguments(server, config: config))
+    defer { daemon.stop() }
     let watcher = try RedisConnection(url: server.url)
-    let pid = process.processIdentifier
+    let pid = daemon.process.processIdentifier
     // Stopped as soon as its first articles are marked seen.
     try await ConditionPoller.waitFor("the pass under way", timeout: .seconds(120)) {
       (try watcher.command("ZCARD", "nd:{t}:schedule:wire:seen").int ?? 0) > 0
     } then: {
       kill(pid, SIGTERM)
     }
-    try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(60)) { exited.current }
-    let stderr = try String(contentsOf: log, encoding: .utf8)
-    #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+    try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(60)) { daemon.exited.current }
+    let stderr = daemon.stderr
+    #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0, "\(stderr)")
     #expect(stderr.contains("stopped early"), "\(stderr)")
     let first = Int(try watcher.command("ZCARD", "nd:{t}:schedule:wire:seen").int ?? 0) / 2
     #expect(first > 0 && first < articles, "\(first) articles in the stopped pass")
@@ -211,5 +191,29 @@ import Testing
     var total = 0
     for batch in batches { total += try await Self.jobCount(server, batch: batch)?.intValue ?? 0 }
     #expect(total == 2 * articles)
+  }
+}
+
+/// `nightdesk schedule` running as a daemon, its stderr in a file the test reads while it runs.
+private final class Daemon {
+  let process = Process()
+  let exited = LockedValue(false)
+  private let log: URL
+
+  init(_ arguments: [String]) throws {
+    log = try TestPaths.temporaryDirectory("schedule-daemon").appendingPathComponent("stderr")
+    try Data().write(to: log)
+    process.executableURL = NightdeskBinary.url
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: log)
+    process.terminationHandler = { [exited] _ in exited.withLock { $0 = true } }
+    try process.run()
+  }
+
+  var stderr: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+  func stop() {
+    if process.isRunning { process.terminate() }
   }
 }
