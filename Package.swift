@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // The folder layout is the architecture: C libraries are wrapped once each
-// (CHiredis, COpenBLAS, CJansson; a module depends on one only where it imports it:
+// (CHiredis, COpenBLAS, CJansson, CZstd; a module depends on one only where it imports it:
 // the engine's products are the kernels' own fixed-order GEMM, so none imports OpenBLAS
 // today); numeric kernels live in one small C target;
 // Model, Tokenizer and Engine never see Redis; Queue and Worker never see a kernel.
@@ -40,6 +40,8 @@ let package = Package(
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CJansson", path: "Sources/CJansson", pkgConfig: "jansson",
                    providers: [.apt(["libjansson-dev"])]),
+    .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                   providers: [.apt(["libzstd-dev"])]),
 
     // MARK: Hot numeric kernels (C with SIMD intrinsics, a scalar reference beside each).
     // Compiled for the architecture's baseline: each kernel level (generic, x86/avx2,
@@ -99,7 +101,8 @@ let package = Package(
     // dumps), chunks and canonical prompts out, and the job types of Jobs/types/. Knows
     // tokens (to chunk) but never Redis, the queue or the engine.
     .target(name: "NightdeskIngest",
-            dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NightdeskSupport", "NightdeskTokenizer", "NightdeskRequests", "CZstd",
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/Ingest", swiftSettings: optimisedSwift),
     // The OpenAI Files and Batch API over HTTP (`nightdesk serve`): files and batches live in
     // the queue's Redis, so any number of servers and workers share one night.
@@ -107,6 +110,11 @@ let package = Package(
             dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskRequests", "NightdeskSupport", "NightdeskStructured",
                            "NightdeskModel", "NightdeskTokenizer", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/Server"),
+    // `nightdesk schedule`: due entries of Jobs/schedules.yaml, articles seen kept in Redis,
+    // each article queued once under a key made from its identity.
+    .target(name: "NightdeskSchedule",
+            dependencies: ["NightdeskQueue", "NightdeskIngest", "NightdeskRedis", "NightdeskSupport"],
+            path: "Sources/Schedule"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(
       name: "NightdeskCLI",
@@ -116,6 +124,7 @@ let package = Package(
         "NightdeskObservability",
         "NightdeskServer",
         "NightdeskArchive",
+        "NightdeskSchedule",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
       ],
@@ -161,7 +170,7 @@ let package = Package(
     // The built binary's contracts, and the CLI's own file formats (@testable).
     .testTarget(name: "CLITests",
                 dependencies: ["NightdeskCLI", "NightdeskEngine", "NightdeskModel", "NightdeskRequests", "NightdeskSupport", "NightdeskObservability",
-                               "NightdeskTestSupport"]),
+                               "NightdeskTestSupport", "NightdeskRedis", .product(name: "Yams", package: "Yams")]),
     // The queue: submissions, the Lua scripts, reports. One round trip through the output
     // formats has its results made by an in-process echo worker.
     .testTarget(name: "QueueTests",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """fuzz-readers: random and mutated PDF, HTML, Markdown, text, JSON, JSONL, RSS and Atom
-files through `nightdesk ingest FILE --json` (and `--type` with chunking), each with a time
+files, and .zst dumps (corrupt frames, and valid frames of mutated JSON) through `nightdesk ingest FILE --json` (and `--type` with chunking), each with a time
 limit. The seeds are Jobs/samples/ingest; the mutations cut files short, flip and insert
 bytes (invalid UTF-8, NUL, quotes, brackets), repeat pieces, nest deeply, and splice the
 kinds into each other.
@@ -17,6 +17,7 @@ import os
 import random
 import resource
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,8 @@ import time
 MEMORY_LIMIT = 8 << 30
 EXTENSIONS = {".pdf", ".html", ".md", ".txt", ".jsonl", ".json", ".rss", ".atom"}
 JOB_TYPES = {".pdf": "annual-report", ".html": "annual-report", ".md": "contract-risk", ".txt": "annual-report",
-             ".jsonl": "news-digest", ".rss": "news-digest", ".atom": "news-digest", ".json": "social-sentiment"}
+             ".jsonl": "news-digest", ".rss": "news-digest", ".atom": "news-digest", ".json": "social-sentiment",
+             ".jsonl.zst": "news-digest", ".json.zst": "social-sentiment"}
 SPLICES = [b"\x00", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\"", b"\\", b"{", b"[", b"]", b"}", b"<", b">", b"&",
            b"&#0;", b"&#x110000;", b"<![CDATA[", b"<!--", b"<script>", b"</", b"\f", b"\r", b"\n\n",
            b"<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\">]>", b"%PDF-1.7", b"endobj", b"stream\n", b"xref\n0 1\n",
@@ -43,6 +45,10 @@ class Fuzzer:
             if ext in EXTENSIONS:
                 with open(os.path.join(folder, name), "rb") as f:
                     self.seeds.setdefault(ext, []).append(f.read())
+        # Compressed dumps (Debian's zstd, installed by Ops/setup): the JSON seeds compressed.
+        if shutil.which("zstd"):
+            for ext in (".jsonl", ".json"):
+                self.seeds[ext + ".zst"] = [self.compress(seed) for seed in self.seeds.get(ext, [])]
         self.inputs_dir = os.path.join(args.out, "inputs")
         os.makedirs(self.inputs_dir, exist_ok=True)
         self.crashes = self.hangs = 0
@@ -85,7 +91,16 @@ class Fuzzer:
             return b"<rss><channel><item><title>t</title><description>" + b"<b>" * depth + b"x</description></item></channel></rss>"
         return b"#" * depth + b" title\n\n" + b"text " * depth
 
+    @staticmethod
+    def compress(data):
+        return subprocess.run(["zstd", "-q", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
+
     def make(self, ext):
+        if ext.endswith(".zst"):
+            # Half corrupt frames, half valid frames around a mutated dump.
+            if self.rng.random() < 0.5:
+                return self.mutated(self.rng.choice(self.seeds[ext]))
+            return self.compress(self.make(ext[:-4]))
         r = self.rng.random()
         if r < 0.05:
             return b""

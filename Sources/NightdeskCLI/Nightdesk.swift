@@ -32,6 +32,7 @@ struct Nightdesk: AsyncParsableCommand {
         RetryCommand.self,
         IngestCommand.self,
         ReportCommand.self,
+        ScheduleCommand.self,
         ServeCommand.self,
       ]),
       CommandGroup(name: "Model tools", subcommands: [

@@ -18,18 +18,7 @@ extension JobType {
 
   /// The job type in `yaml`, named `file` in errors (its base name must be the `name`).
   public static func parse(yaml: String, file: String) throws(JobTypeError) -> JobType {
-    let root: Node
-    do {
-      guard let node = try Yams.compose(yaml: yaml) else { throw JobTypeError(file: file, reason: "the file is empty") }
-      root = node
-    } catch let error as JobTypeError {
-      throw error
-    } catch let error as YamlError {
-      throw JobTypeError(file: file, line: Self.line(of: error), reason: "invalid YAML: \(Self.problem(of: error))")
-    } catch {
-      throw JobTypeError(file: file, reason: "invalid YAML: \(error)")
-    }
-    var fields = try YAMLFields(root, file: file, path: "")
+    var fields = try YAMLFields.root(yaml: yaml, file: file)
     let name = try fields.string("name")
     let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
     guard name == base else { throw fields.error("name", "\"\(name)\" differs from the file's name \"\(base)\"") }

@@ -1,5 +1,6 @@
-/// Why a job type file was refused: the file, the field (a dotted path such as
-/// `chunking.overlap_tokens`), the line when known, and what is wrong.
+/// Why a job type file (or another YAML file read the same way: the schedules) was
+/// refused: the file, the field (a dotted path such as `chunking.overlap_tokens`), the
+/// line when known, and what is wrong.
 public struct JobTypeError: Error, Sendable, Equatable, CustomStringConvertible {
   public var file: String
   public var field: String?

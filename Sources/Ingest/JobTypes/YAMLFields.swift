@@ -30,6 +30,22 @@ struct YAMLFields {
     }
   }
 
+  /// The top-level mapping of the YAML text `yaml`, read from `file`.
+  static func root(yaml: String, file: String) throws(JobTypeError) -> YAMLFields {
+    let root: Node
+    do {
+      guard let node = try Yams.compose(yaml: yaml) else { throw JobTypeError(file: file, reason: "the file is empty") }
+      root = node
+    } catch let error as JobTypeError {
+      throw error
+    } catch let error as YamlError {
+      throw JobTypeError(file: file, line: JobType.line(of: error), reason: "invalid YAML: \(JobType.problem(of: error))")
+    } catch {
+      throw JobTypeError(file: file, reason: "invalid YAML: \(error)")
+    }
+    return try YAMLFields(root, file: file, path: "")
+  }
+
   /// The keys in file order.
   var keys: [String] { pairs.map(\.key) }
 

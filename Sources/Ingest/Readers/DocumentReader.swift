@@ -12,7 +12,7 @@ public struct DocumentReader: Sendable {
   /// The documents of `path`, read as `kind` (else as detected; `family` helps detection).
   public func read(_ path: String, as kind: InputKind? = nil, family: InputFamily? = nil) -> ReadResult {
     guard let kind = kind ?? InputKind.detect(path: path, family: family) ?? sniff(path) else {
-      let known = "pdf, html, htm, md, txt, jsonl, ndjson, json, rss, atom, xml"
+      let known = "pdf, html, htm, md, txt, jsonl, ndjson, json, rss, atom, xml; jsonl.zst, ndjson.zst, json.zst"
       return .failure(IngestError(file: path, reason: "unknown kind of file (known extensions: \(known))"))
     }
     if let family, !family.kinds.contains(kind) {
@@ -52,9 +52,11 @@ public struct DocumentReader: Sendable {
   /// A JSON Lines file of unstated family: news when its first object has a headline
   /// (`title`/`headline`), social posts otherwise.
   func sniff(_ path: String) -> InputKind? {
-    let name = path.lowercased()
+    var name = path.lowercased()
+    if ZstdSource.isCompressed(name) { name = String(name.dropLast(4)) }
     guard name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") else { return nil }
-    guard let handle = FileHandle(forReadingAtPath: path) else { return .newsJSONL }  // the reader names the problem
+    // The reader names a problem opening it.
+    guard case .success(let handle) = FileBytes.openStream(path, limit: limits.maxStreamBytes) else { return .newsJSONL }
     defer { try? handle.close() }
     var lines = LineStream(handle: handle, maxLineBytes: limits.maxItemBytes)
     for _ in 0..<16 {

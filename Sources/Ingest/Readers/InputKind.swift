@@ -13,8 +13,14 @@ public enum InputKind: String, Sendable, CaseIterable {
 
   /// The kind a file's name says, with `family` deciding between news and social for
   /// JSON files; nil when the extension is not one the readers know.
+  /// A `.zst` file is the kind its name says without `.zst`, when that kind is read as a
+  /// stream (JSON Lines, a social JSON array); other kinds are not read compressed.
   public static func detect(path: String, family: InputFamily? = nil) -> InputKind? {
     let name = path.lowercased()
+    if name.hasSuffix(".zst") {
+      let inner = detect(path: String(name.dropLast(4)), family: family)
+      return inner.map(\.streams) == true ? inner : nil
+    }
     let ext = name.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last : nil } ?? ""
     switch ext {
     case "pdf": return .pdf
@@ -27,6 +33,9 @@ public enum InputKind: String, Sendable, CaseIterable {
     default: return nil
     }
   }
+
+  /// Read in bounded memory as the bytes come (so also from a `.zst` file).
+  var streams: Bool { self == .newsJSONL || self == .socialJSON || self == .socialJSONL }
 }
 
 /// What a job type takes in: documents (reports, contracts), news, or social posts.

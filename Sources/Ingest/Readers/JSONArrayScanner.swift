@@ -29,7 +29,7 @@ struct JSONArrayScanner {
   /// later, at the reply limit, keeping their upper posts.
   static let maximumDepth = JSONParser.maximumDepth - 12
 
-  private let handle: FileHandle
+  private let handle: any ByteSource
   private let maxElementBytes: Int
   private let maxDepth: Int
   private var block: [UInt8] = []
@@ -40,7 +40,7 @@ struct JSONArrayScanner {
   private var index = 0
   private var expectingElement = true
 
-  init(handle: FileHandle, maxElementBytes: Int, maxDepth: Int) {
+  init(handle: any ByteSource, maxElementBytes: Int, maxDepth: Int) {
     self.handle = handle
     self.maxElementBytes = maxElementBytes
     self.maxDepth = maxDepth

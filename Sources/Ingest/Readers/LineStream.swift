@@ -16,7 +16,7 @@ struct LineStream {
     case tooLong(number: Int, offset: Int, length: Int)
   }
 
-  private let handle: FileHandle
+  private let handle: any ByteSource
   private let maxLineBytes: Int
   private var buffer: [UInt8] = []
   private var bufferStart = 0        // index in `buffer` where the current line begins
@@ -26,7 +26,7 @@ struct LineStream {
   private var atEnd = false
   static let blockSize = 1 << 16
 
-  init(handle: FileHandle, maxLineBytes: Int) {
+  init(handle: any ByteSource, maxLineBytes: Int) {
     self.handle = handle
     self.maxLineBytes = maxLineBytes
   }

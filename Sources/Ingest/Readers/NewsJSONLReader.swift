@@ -39,8 +39,8 @@ enum JSONLines {
     _ path: String, limits: InputLimits, errors: inout [IngestError],
     _ body: (JSONValue, LineStream.Line, Int) -> String?
   ) -> Status {
-    let handle: FileHandle
-    switch FileBytes.open(path, limit: limits.maxStreamBytes) {
+    let handle: any ByteSource
+    switch FileBytes.openStream(path, limit: limits.maxStreamBytes) {
     case .failure(let error): errors.append(error); return .failed
     case .success(let opened): handle = opened
     }

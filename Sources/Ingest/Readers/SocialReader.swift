@@ -22,8 +22,8 @@ public enum SocialReader {
   }
 
   private static func streamJSON(_ path: String, limits: InputLimits, into result: inout DocumentSink) {
-    let handle: FileHandle
-    switch FileBytes.open(path, limit: limits.maxStreamBytes) {
+    let handle: any ByteSource
+    switch FileBytes.openStream(path, limit: limits.maxStreamBytes) {
     case .failure(let error): result.errors.append(error); return
     case .success(let opened): handle = opened
     }
@@ -48,6 +48,11 @@ public enum SocialReader {
       guard error.first == UInt8(ascii: "{") else {
         let what = error.first == nil ? "the file is empty" : "it does not start with [ or {"
         result.errors.append(IngestError(file: path, position: .byte(error.offset), reason: "not a JSON array or object: \(what)"))
+        return
+      }
+      guard !ZstdSource.isCompressed(path) else {
+        result.errors.append(IngestError(file: path, position: .byte(error.offset),
+          reason: "a compressed dump must hold a JSON array or JSON Lines (a top-level object is read whole)"))
         return
       }
       readObject(path, limits: limits, into: &result)

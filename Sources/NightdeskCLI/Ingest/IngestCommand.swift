@@ -16,7 +16,8 @@ struct IngestCommand: ParsableCommand {
     discussion: """
       Reads each file with the reader its extension names (.pdf through poppler's \
       pdftotext, .html, .md, .txt, .jsonl news or posts, .rss/.atom feeds, .json \
-      social dumps) and prints its documents: sections, paragraphs and where each \
+      social dumps; .jsonl.zst and .json.zst dumps decompressed as they are read, \
+      without a temporary file) and prints its documents: sections, paragraphs and where each \
       came from (page, section, line, item). A bad file, or a bad line or post in \
       one, is reported with its position and the rest are read. The exit status \
       is 1 when anything was reported.

@@ -37,6 +37,13 @@ struct SubmitCommand: ParsableCommand {
       With --idempotency-key, running the same submit again never queues a second copy: \
       what the first run queued is kept and only the rest is added, to the same batch.
 
+      A request too long for the model's context (its prompt, counted with the \
+      model's tokenizer and chat template, plus max_tokens) is refused with its line \
+      and the numbers: counted with --model when given, else with each model the \
+      queue's workers have registered (nd:{QUEUE}:models) whose file is at the same \
+      path here. Otherwise the worker that claims it fails that request alone, with \
+      the reason.
+
       Up to 128 jobs are queued all or nothing. More take several writes, and Redis can \
       refuse one halfway (at its maxmemory limit, or when the connection drops): the \
       error then says how many jobs are queued in which batch, and names a key. Running \
@@ -70,8 +77,12 @@ struct SubmitCommand: ParsableCommand {
   @Option(name: .customLong("types-dir"), help: ArgumentHelp("Where job types are.", valueName: "dir"))
   var typesDirectory = "Jobs/types"
 
-  @Option(help: ArgumentHelp("The model whose tokens and context --type chunks by.", valueName: "path"))
-  var model: String = TypedSubmission.defaultModel
+  @Option(help: ArgumentHelp(
+    "The model whose tokens and context --type chunks by (default \(TypedSubmission.defaultModel)). Other "
+      + "submissions: requests whose prompt and max_tokens do not fit its context are refused (without --model, "
+      + "those of the models the queue's workers registered, when their files are here).",
+    valueName: "path"))
+  var model: String?
 
   @Option(help: ArgumentHelp("An OpenAI Batch API input file (JSONL, url /v1/chat/completions).", valueName: "file"))
   var openaiBatch: String?
@@ -215,9 +226,10 @@ struct SubmitCommand: ParsableCommand {
     }
     let submission: TypedSubmission
     do {
-      submission = try TypedSubmission.build(type: type, files: files, model: model, defaults: defaults, key: idempotencyKey)
+      submission = try TypedSubmission.build(
+        type: type, files: files, model: model ?? TypedSubmission.defaultModel, defaults: defaults, key: idempotencyKey)
     } catch {
-      throw CommandFailure("--model \(model): \(error)")
+      throw CommandFailure("--model \(model ?? TypedSubmission.defaultModel): \(error)")
     }
     var batchID: String?
     var queued = 0
@@ -245,14 +257,30 @@ struct SubmitCommand: ParsableCommand {
     if batchID == nil { throw ExitCode(1) }
   }
 
+  /// The models each request must fit: --model, else those the queue's workers registered
+  /// (`ContextFit.registered`). Asked for after the input file is read, so a wrong path is
+  /// named before Redis is reached.
+  private func contextFits() throws -> [ContextFit] {
+    guard let model else { return try ContextFit.registered(client: try queue.client("submit")) }
+    do { return [try ContextFit(model: model)] } catch { throw CommandFailure("--model \(model): \(error)") }
+  }
+
+  /// A request's checks beyond its own fields: its schema is one decoding supports, and it fits `fits`.
+  private static func check(fitting fits: [ContextFit]) -> (ChatRequest) throws -> Void {
+    { request in
+      try StructuredSchema.check(request)
+      if let refusal = fits.lazy.compactMap({ $0.refusal(request) }).first { throw refusal }
+    }
+  }
+
   private func readInput(defaults: JobDefaults) throws -> SubmissionInput {
     if let path = openaiBatch {
-      return OpenAIBatchInput.parse(
-        try readBoundedFile(path, option: "--openai-batch"), defaults: defaults, check: StructuredSchema.check)
+      let bytes = try readBoundedFile(path, option: "--openai-batch")
+      return OpenAIBatchInput.parse(bytes, defaults: defaults, check: Self.check(fitting: try contextFits()))
     }
     if let path = manifest {
-      return try BatchManifest.parse(
-        try readBoundedFile(path, option: "--manifest"), defaults: defaults, check: StructuredSchema.check)
+      let bytes = try readBoundedFile(path, option: "--manifest")
+      return try BatchManifest.parse(bytes, defaults: defaults, check: Self.check(fitting: try contextFits()))
     }
     let bytes = try readBoundedFile(document ?? "", option: "--document")
     guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -269,6 +297,12 @@ struct SubmitCommand: ParsableCommand {
       priority: defaults.priority, desk: defaults.desk, deadline: defaults.deadline,
       maxAttempts: defaults.maxAttempts)
     do { try spec.validate() } catch { throw ValidationError("\(error)") }
+    let fits = try contextFits()
+    for (index, request) in spec.requests.enumerated() {
+      if let refusal = fits.lazy.compactMap({ $0.refusal(request) }).first {
+        throw CommandFailure("--document \(document ?? ""), question \(index + 1): \(refusal)")
+      }
+    }
     return SubmissionInput(jobs: [spec])
   }
 }

@@ -26,23 +26,12 @@ struct TypedSubmission {
   /// The model `submit --type` chunks for when `--model` is not given (the one the README runs the worker with).
   static let defaultModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-  /// Tokens kept free of the document besides the system prompt, the question and the answer.
-  static let promptMargin = 64
-
   /// - Parameter key: the submission's idempotency key: the groups are named after it, so
   ///   the same submit run again builds the same jobs (and queues only what is missing).
   static func build(type: JobType, files: [String], model: String, defaults: JobDefaults, key: String? = nil) throws
     -> TypedSubmission
   {
-    let package = try ModelPackage.open(model)
-    let tokenizer = try Tokenizer(spec: package.tokenizerSpec())
-    let template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)
-    let count: @Sendable (String) -> Int = { tokenizer.encode($0, allowSpecial: false).count }
-    let longestQuestion = type.prompts.questions.map { count($0.text) }.max() ?? 0
-    let budget = try package.config().maxPositions - type.limits.maxTokens - count(type.prompts.system) - longestQuestion
-      - Self.promptMargin
-    let options = type.chunking(contextBudget: max(1, budget))
-    let chunker = Chunker(countTokens: count)
+    let builder = try TypedJobBuilder(type: type, model: model)
     let tag = key.map { "k" + PrefixHash.digest($0).prefix(16) } ?? String(UInt64.random(in: 0..<UInt64.max), radix: 36)
     var submission = TypedSubmission()
     for file in files {
@@ -53,18 +42,17 @@ struct TypedSubmission {
         continue
       }
       for document in read.documents {
-        let chunks = chunker.chunks(of: document, options: options)
-        if chunks.isEmpty { continue }
-        guard chunks.count <= type.limits.maxChunks else {
-          submission.rejected.append(Rejection(file: file, error:
-            "\(document.title ?? file): \(chunks.count) chunks; \(type.name) allows \(type.limits.maxChunks)"))
+        let index = submission.documents
+        let jobs: [JobSpec]
+        do {
+          jobs = try builder.jobs(for: document, index: index, group: "\(tag)-\(index)", defaults: defaults)
+        } catch let error as TypedJobBuilder.TooManyChunks {
+          submission.rejected.append(Rejection(file: file, error: error.description))
           continue
         }
-        let index = submission.documents
+        if jobs.isEmpty { continue }
         submission.documents += 1
-        submission.jobs += try group(
-          document, index: index, chunks: chunks, type: type, template: template, group: "\(tag)-\(index)",
-          defaults: defaults)
+        submission.jobs += jobs
       }
     }
     return submission

@@ -121,17 +121,14 @@ struct WorkerCommand: AsyncParsableCommand {
       if let engineExecutor = executor as? EngineExecutor { EngineMetrics.observe(engineExecutor.engine) }
       if !echo { recordKernelLevel() }
     }
+    if let served, let engineExecutor = executor as? EngineExecutor, let modelPath {
+      registerModel(served, path: modelPath, identity: engineExecutor.identity, worker: configuration.workerID, logger: logger)
+    }
     let worker = Worker(configuration: configuration, executor: executor, logger: logger)
     health.attach(worker)
-    let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        logger.notice("stopping (signal \(number)); a second signal gives everything back now")
-        worker.requestStop()
-      }
-      source.resume()
-      return source
+    let signals = onStopSignals { number in
+      logger.notice("stopping (signal \(number)); a second signal gives everything back now")
+      worker.requestStop()
     }
     let kernels = echo ? "" : ", kernels \(KernelLevel.active.name) on \(KernelLevel.cpuName)"
     logger.info("""
@@ -178,6 +175,21 @@ struct WorkerCommand: AsyncParsableCommand {
   private var modelPath: String? {
     if echo || model != nil { return model }
     return ProcessInfo.processInfo.environment["NIGHTDESK_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// Tells the queue which model this worker serves, its context and tokenizer, so that
+  /// `submit` can refuse a request too long for it before the night. A refusal by Redis
+  /// only costs that check (the worker still fails such a request itself), so it warns.
+  private func registerModel(_ served: ServedModel, path: String, identity: ExecutorIdentity, worker: String, logger: Logger) {
+    let registration = ModelRegistration(
+      digest: identity.modelDigest, name: served.package.name, contextLength: served.config.maxPositions,
+      tokenizerDigest: ContextFit.tokenizerDigest(served),
+      path: URL(fileURLWithPath: path).standardizedFileURL.path, worker: worker)
+    do {
+      try queue.client("worker-register").register(model: registration)
+    } catch {
+      logger.warning("could not register the model for submit's context check: \(error)")
+    }
   }
 
   private func makeEngineExecutor(_ served: ServedModel?) throws -> EngineExecutor {

@@ -36,7 +36,11 @@ public enum BatchManifest {
       do throws(RequestError) {
         let spec = try JobSpec(json: entry, at: "jobs[\(index)]", defaults: defaults)
         for (number, request) in spec.requests.enumerated() {
-          do { try check(request) } catch { throw RequestError("jobs[\(index)].requests[\(number)].response_format", "\(error)") }
+          do { try check(request) } catch let refusal as RequestError {
+            throw RequestError("jobs[\(index)].requests[\(number)].\(refusal.path)", refusal.problem)
+          } catch {
+            throw RequestError("jobs[\(index)].requests[\(number)].response_format", "\(error)")
+          }
           if let id = request.customID, !seen.insert(id).inserted {
             throw RequestError("jobs[\(index)]", "repeats custom_id '\(id)'; custom_ids must be unique in a batch")
           }

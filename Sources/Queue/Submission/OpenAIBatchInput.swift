@@ -19,8 +19,8 @@ public enum OpenAIBatchInput {
   ]
 
   /// `check` refuses a request the queue cannot judge alone (a `response_format` schema
-  /// outside the structured-output subset, a prompt too long for the model); its error
-  /// rejects the line (a `RequestError` names its own field).
+  /// outside the structured-output subset; a `RequestError` names its own field, such as
+  /// a prompt too long for the model's context); its error rejects the line.
   public static func parse(
     _ bytes: [UInt8], defaults: JobDefaults = JobDefaults(), check: (ChatRequest) throws -> Void = { _ in }
   ) -> SubmissionInput {
@@ -45,7 +45,7 @@ public enum OpenAIBatchInput {
           throw RequestError("line", "is \(line.count) bytes; at most \(SubmissionLimits.maxLineBytes) are allowed")
         }
         let request = try parseLine(line)
-        do { try check(request) } catch let error as RequestError { throw error } catch {
+        do { try check(request) } catch let refusal as RequestError { throw refusal } catch {
           throw RequestError("body.response_format", "\(error)")
         }
         if let id = request.customID, !seen.insert(id).inserted {

@@ -56,6 +56,15 @@ public struct EngineExecutor: JobExecutor {
         failures[index] = "request \(index + 1): \(error)"
         continue
       }
+      // What `submit` refuses when it knows the model: a request whose answer could be cut
+      // by the context rather than by its own max_tokens fails here, alone, saying so.
+      let context = engine.configuration.maxContext ?? engine.modelConfig.maxPositions
+      if prompt.count + request.sampling.maxTokens > context {
+        failures[index] = "request \(index + 1): the prompt has \(prompt.count) tokens; with max_tokens "
+          + "\(request.sampling.maxTokens) that is \(prompt.count + request.sampling.maxTokens), more than the "
+          + "\(context) tokens of the model's context"
+        continue
+      }
       prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling, schema: schema)))
     }
     let perRequest = LockedValue([JobProgress](repeating: JobProgress(), count: prepared.count))

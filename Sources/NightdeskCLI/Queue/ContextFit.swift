@@ -1,0 +1,67 @@
+import Foundation
+import NightdeskModel
+import NightdeskQueue
+import NightdeskRequests
+import NightdeskTokenizer
+
+/// Whether a request fits a model's context, counted as the worker will count it: the
+/// chat prompt rendered by the model's template and encoded by its tokenizer (thinking
+/// off for a constrained request, as the worker runs it), plus `max_tokens`. Used by
+/// `submit` to refuse, before the night, what no worker could run whole.
+struct ContextFit {
+  /// The model as the refusal names it.
+  let name: String
+  let contextLength: Int
+  let served: ServedModel
+  let template: ChatTemplate
+
+  init(model path: String, name: String? = nil, contextLength: Int? = nil) throws {
+    served = try ServedModel.open(path)
+    template = try served.chatTemplate()
+    self.contextLength = contextLength ?? served.config.maxPositions
+    self.name = name ?? path
+  }
+
+  /// Why `request` does not fit, or nil when it does (or cannot be encoded: the worker
+  /// names that reason itself, as the request's failure).
+  func refusal(_ request: ChatRequest) -> RequestError? {
+    let thinking = request.responseFormat?.schema == nil ? request.enableThinking : false
+    guard let prompt = try? served.promptIDs(for: request.messages, template: template, enableThinking: thinking) else {
+      return nil
+    }
+    let total = prompt.count + request.sampling.maxTokens
+    guard total > contextLength else { return nil }
+    return RequestError("messages",
+      "hold a prompt of \(prompt.count) tokens; with max_tokens \(request.sampling.maxTokens) that is \(total), "
+        + "more than the \(contextLength) tokens of \(name)'s context (shorten the prompt or lower max_tokens; "
+        + "`submit --type` cuts a long document into chunks that fit)")
+  }
+
+  /// Names the tokenizer as the worker registers it: its vocabulary, pre-tokenizer, BOS
+  /// rule and stored chat template (what decides the tokens of a chat prompt).
+  static func tokenizerDigest(_ served: ServedModel) -> String {
+    let tokenizer = served.tokenizer
+    var text = "\(tokenizer.preTokenizerKind)|\(tokenizer.normalizesNFC)|\(tokenizer.addsBOS)|\(tokenizer.bosTokenID ?? -1)\n"
+    for id in 0..<tokenizer.vocabularySize { text += (tokenizer.tokenString(Int32(id)) ?? "") + "\n" }
+    text += served.storedChatTemplate ?? ""
+    return PrefixHash.digest(text) + PrefixHash.digest("tokenizer\n" + text)
+  }
+
+  /// What `submit` checks against without `--model`: each model the queue's workers
+  /// registered whose file is at the same path here with the same tokenizer (a request
+  /// must fit all of them, since any of their workers may claim it); else none, and a
+  /// worker fails a request that does not fit as that request's own failure.
+  static func registered(client: QueueClient) throws -> [ContextFit] {
+    var fits: [ContextFit] = []
+    var seenPaths = Set<String>()
+    for registration in try client.registeredModels() where seenPaths.insert(registration.path).inserted {
+      guard FileManager.default.fileExists(atPath: registration.path),
+        let fit = try? ContextFit(model: registration.path, name: registration.name,
+                                  contextLength: registration.contextLength),
+        tokenizerDigest(fit.served) == registration.tokenizerDigest
+      else { continue }
+      fits.append(fit)
+    }
+    return fits
+  }
+}
