@@ -126,7 +126,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
     let worker = Worker(configuration: configuration, executor: executor, logger: logger)
     health.attach(worker)
-    let signals = onStopSignals { number in
+    let signals = onStopSignals { [logger] number in
       logger.notice("stopping (signal \(number)); a second signal gives everything back now")
       worker.requestStop()
     }
