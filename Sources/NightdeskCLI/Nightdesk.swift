@@ -11,7 +11,7 @@ struct Nightdesk: AsyncParsableCommand {
 
       Commands that use Redis take --redis URL (or NIGHTDESK_REDIS_URL); without either they use an embedded redis-server that nightdesk starts itself on a unix socket in its state folder (.nightdesk/, or --state-dir).
 
-      Settings come from, in this order: a flag; else its environment variable; else the config file (--config PATH, else $NIGHTDESK_CONFIG, else nightdesk.yaml in the current folder); else the default. The file (YAML) may set redis, redis_password_file, queue, model, kv_memory, threads, log.format, log.level, metrics.port and metrics.host, each standing for NIGHTDESK_REDIS_URL, NIGHTDESK_REDIS_PASSWORD_FILE, NIGHTDESK_QUEUE, NIGHTDESK_MODEL, NIGHTDESK_KV_MEMORY, NIGHTDESK_THREADS, NIGHTDESK_LOG_FORMAT, NIGHTDESK_LOG_LEVEL, NIGHTDESK_METRICS_PORT and NIGHTDESK_METRICS_HOST.
+      Settings come from, in this order: a flag; else its environment variable; else the config file (--config PATH, but schedule's --config is its schedules file; else $NIGHTDESK_CONFIG, else nightdesk.yaml in the current folder); else the default. The file (YAML) may set redis, redis_password_file, queue, model, kv_memory, threads, log.format, log.level, metrics.port and metrics.host, each standing for NIGHTDESK_REDIS_URL, NIGHTDESK_REDIS_PASSWORD_FILE, NIGHTDESK_QUEUE, NIGHTDESK_MODEL, NIGHTDESK_KV_MEMORY, NIGHTDESK_THREADS, NIGHTDESK_LOG_FORMAT, NIGHTDESK_LOG_LEVEL, NIGHTDESK_METRICS_PORT and NIGHTDESK_METRICS_HOST.
 
       A night's run:
         nightdesk submit --openai-batch requests.jsonl   # prints BATCH

@@ -47,6 +47,8 @@ import Testing
   @Test func configFlagIsTakenOutOfTheArguments() {
     #expect(ConfigFile.extractFlag(["worker", "--config", "a.yaml", "--echo"]) == (["worker", "--echo"], "a.yaml"))
     #expect(ConfigFile.extractFlag(["--config=b.yaml", "queue", "stats"]) == (["queue", "stats"], "b.yaml"))
+    // schedule --config is its schedules file (a contract of its own): left to it.
+    #expect(ConfigFile.extractFlag(["schedule", "--once", "--config", "s.yaml"]) == (["schedule", "--once", "--config", "s.yaml"], nil))
   }
 
   /// The queue stats of two servers tell which one a command reached: A holds one queued job, B none.

@@ -148,8 +148,14 @@ struct ConfigFile {
 }
 
 extension ConfigFile {
+  /// Commands whose own `--config` names another file (`schedule --config` is its
+  /// schedules file, a contract): theirs is left to them, and the settings file comes
+  /// from `$NIGHTDESK_CONFIG` or the current folder.
+  static let commandsWithOwnConfig: Set<String> = ["schedule"]
+
   /// Takes `--config PATH` (or `--config=PATH`) out of the arguments, wherever it is.
   static func extractFlag(_ arguments: [String]) -> (arguments: [String], path: String?) {
+    if let command = arguments.first, commandsWithOwnConfig.contains(command) { return (arguments, nil) }
     var rest: [String] = []
     var path: String?
     var index = 0
