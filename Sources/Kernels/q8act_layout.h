@@ -24,6 +24,10 @@ enum {
   ND_Q4_K_DMIN = 2080,
   ND_Q4_K_SC = 2112,
   ND_Q4_K_M = 2240,
+  // Q5_K: Q4_K's panel, then the fifth bits [8 blocks][16 rows][4] (bit h of byte (j, o, t):
+  // element 32j + 4h + t).
+  ND_PB_Q5_K = 2880,
+  ND_Q5_K_HIGH = 2368,
   // Q6_K: per 32-element block b, 384 bytes at 384 b: low nibbles [4][16 rows][4] (Q4_0's
   // order: element 4h + t low, 16 + 4h + t high), then the top two bits [2][16 rows][4]
   // (bits 2h, 2h + 1 of byte (half, o, t): element 16 half + 4h + t); then scale [16][16 rows]
@@ -35,13 +39,16 @@ enum {
   ND_Q6_K_D = 3328,
 };
 
-static inline int nd_q8act_is_k(int type) { return type == ND_Q8ACT_Q4_K || type == ND_Q8ACT_Q6_K; }
+static inline int nd_q8act_is_k(int type) {
+  return type == ND_Q8ACT_Q4_K || type == ND_Q8ACT_Q5_K || type == ND_Q8ACT_Q6_K;
+}
 
 /// Bytes of one panel block: 32 elements of 16 rows (Q4_0, Q4_1, Q8_0) or 256 (K-quants).
 static inline int64_t nd_panel_block_bytes(int type) {
   switch (type) {
     case ND_Q8ACT_Q8_0: return ND_PB_Q8;
     case ND_Q8ACT_Q4_K: return ND_PB_Q4_K;
+    case ND_Q8ACT_Q5_K: return ND_PB_Q5_K;
     case ND_Q8ACT_Q6_K: return ND_PB_Q6_K;
     default: return ND_PB_Q4;
   }

@@ -346,11 +346,11 @@ static void q8_activations(float *x, int64_t m, int64_t k) {
 }
 
 /// Weight rows 0 and 1 at the integer extremes (Q8_0: 127 and -128; Q4: nibbles 15 and 0; Q4_K's
-/// nibbles and Q6_K's 6-bit integers all highest or all 0, Q6_K's scales 127 or -128), where a
+/// (and Q5_K's) nibbles and Q6_K's 6-bit integers all highest or all 0, Q6_K's scales 127 or -128), where a
 /// product that saturates in int16 goes wrong.
 static void q8_extreme_weights(int type, uint8_t *w, int64_t rows, int64_t k) {
   const int64_t row_bytes = k / block_elems[type] * block_bytes[type];
-  const int64_t head = type == 4 ? 4 : type == 8 ? 16 : type == 10 ? 0 : 2;
+  const int64_t head = type == 4 ? 4 : type == 8 || type == 9 ? 16 : type == 10 ? 0 : 2;
   const int64_t body = type == 10 ? 192 : block_bytes[type] - head;
   for (int64_t r = 0; r < 2 && r < rows; r++)
     for (int64_t b = 0; b < k / block_elems[type]; b++) {
@@ -364,9 +364,9 @@ static void test_q8act(int level) {
   const nd_kernel_table *t = nd_kernels_at(level);
   q8_kernel kernels[3];
   const int kernel_count = q8_kernels(level, kernels);
-  const int kernel_types[5] = {3, 4, 7, 8, 10};
+  const int kernel_types[6] = {3, 4, 7, 8, 9, 10};
   const int64_t ks[5] = {32, 256, 576, 1536, 2560}, row_counts[4] = {1, 16, 37, 70}, ms[7] = {1, 2, 3, 4, 5, 9, 13};
-  for (int ti = 0; ti < 5; ti++)
+  for (int ti = 0; ti < 6; ti++)
     for (int ki = 0; ki < 5; ki++)
       for (int ri = 0; ri < 4; ri++) {
         const int type = kernel_types[ti], q8 = nd_q8act_type_for_kernel_index(type);

@@ -1,4 +1,4 @@
-// 8-bit-activation kernels over K-quant weights (Q4_K, Q6_K): their panel packing and
+// 8-bit-activation kernels over K-quant weights (Q4_K, Q5_K, Q6_K): their panel packing and
 // the scalar products, straight from the stored rows (the definition) and over the
 // panels (the generic level's). Both take the fixed order of nd_q8act.h block by block
 // over the 32-element activation blocks, so every level agrees with them bit for bit.
@@ -8,11 +8,13 @@
 
 // MARK: Stored super-blocks (ggml's layouts)
 
-/// The integer 0..15 of element i (0..255) of a stored Q4_K super-block.
-static int32_t nd_q4_k_int(const uint8_t *blk, int i) {
+/// The integer of element i (0..255) of a stored Q4_K (0..15) or Q5_K (0..31) super-block.
+static int32_t nd_q45_k_int(int type, const uint8_t *blk, int i) {
   const int g = i / 64, r = i % 64;
-  const uint8_t byte = blk[16 + 32 * g + r % 32];
-  return r < 32 ? byte & 15 : byte >> 4;
+  const uint8_t byte = blk[(type == ND_Q8ACT_Q5_K ? 48 : 16) + 32 * g + r % 32];
+  const int32_t nibble = r < 32 ? byte & 15 : byte >> 4;
+  if (type == ND_Q8ACT_Q4_K) return nibble;
+  return nibble | ((blk[16 + r % 32] >> (2 * g + r / 32)) & 1) << 4;
 }
 
 /// The integer 0..63 of element i of a stored Q6_K super-block (its value is d · scale · (q - 32)).
@@ -22,19 +24,27 @@ static int32_t nd_q6_k_int(const uint8_t *blk, int i) {
   return (part < 2 ? low & 15 : low >> 4) | ((high >> (2 * part)) & 3) << 4;
 }
 
-/// One activation block's fixed-order step (nd_q8act.h): Q4_K as Q4_1, Q6_K as Q4_0.
+/// One activation block's fixed-order step (nd_q8act.h): Q4_K and Q5_K as Q4_1, Q6_K as Q4_0.
 static inline float nd_k_step(int type, float acc, int32_t isum, float dw, float mw, float dx, float sx) {
   acc = fmaf(dw, (float)isum * dx, acc);
-  if (type == ND_Q8ACT_Q4_K) acc = fmaf(mw, sx, acc);
+  if (type != ND_Q8ACT_Q6_K) acc = fmaf(mw, sx, acc);
   return acc;
+}
+
+static int64_t nd_k_block_bytes(int type) {
+  return type == ND_Q8ACT_Q4_K ? ND_Q4_K_BYTES : type == ND_Q8ACT_Q5_K ? ND_Q5_K_BYTES : ND_Q6_K_BYTES;
 }
 
 // MARK: Packing
 
-/// Row o of a panel's super-block from the stored Q4_K super-block blk.
-static void nd_pack_q4_k(uint8_t *dst, int o, const uint8_t *blk) {
+/// Row o of a panel's super-block (zeroed beforehand) from the stored Q4_K or Q5_K super-block blk.
+static void nd_pack_q45_k(int type, uint8_t *dst, int o, const uint8_t *blk) {
+  const uint8_t *qs = blk + (type == ND_Q8ACT_Q5_K ? 48 : 16);
   for (int g = 0; g < 4; g++)
-    for (int h = 0; h < 8; h++) memcpy(dst + 512 * g + 64 * h + 4 * o, blk + 16 + 32 * g + 4 * h, 4);
+    for (int h = 0; h < 8; h++) memcpy(dst + 512 * g + 64 * h + 4 * o, qs + 32 * g + 4 * h, 4);
+  if (type == ND_Q8ACT_Q5_K)
+    for (int i = 0; i < 256; i++)
+      dst[ND_Q5_K_HIGH + 64 * (i / 32) + 4 * o + i % 4] |= (uint8_t)((nd_q45_k_int(type, blk, i) >> 4) << (i % 32 / 4));
   memcpy(dst + ND_Q4_K_D + 2 * o, blk, 2);
   memcpy(dst + ND_Q4_K_DMIN + 2 * o, blk + 2, 2);
   for (int j = 0; j < 8; j++) nd_scale_min_k4(j, blk + 4, dst + ND_Q4_K_SC + 16 * j + o, dst + ND_Q4_K_M + 16 * j + o);
@@ -58,13 +68,13 @@ static void nd_pack_q6_k(uint8_t *dst, int o, const uint8_t *blk) {
 
 void nd_q8act_pack_k(int type, const void *w, int64_t row_bytes, int64_t n, int64_t k, void *packed) {
   const int64_t nsb = k / ND_QK_K, pb = nd_panel_block_bytes(type);
-  const int64_t bb = type == ND_Q8ACT_Q4_K ? ND_Q4_K_BYTES : ND_Q6_K_BYTES;
+  const int64_t bb = nd_k_block_bytes(type);
   memset(packed, 0, (size_t)nd_q8act_packed_bytes(type, n, k));
   for (int64_t r = 0; r < n; r++)
     for (int64_t s = 0; s < nsb; s++) {
       uint8_t *dst = (uint8_t *)packed + (r / ND_PANEL * nsb + s) * pb;
       const uint8_t *blk = (const uint8_t *)w + r * row_bytes + s * bb;
-      if (type == ND_Q8ACT_Q4_K) nd_pack_q4_k(dst, (int)(r % ND_PANEL), blk);
+      if (type != ND_Q8ACT_Q6_K) nd_pack_q45_k(type, dst, (int)(r % ND_PANEL), blk);
       else nd_pack_q6_k(dst, (int)(r % ND_PANEL), blk);
     }
 }
@@ -73,10 +83,12 @@ void nd_q8act_pack_k(int type, const void *w, int64_t row_bytes, int64_t n, int6
 
 /// The integer of element i (0..255) of panel row o in a packed super-block.
 static int32_t nd_packed_k_int(int type, const uint8_t *blk, int o, int i) {
-  if (type == ND_Q8ACT_Q4_K) {
+  if (type != ND_Q8ACT_Q6_K) {
     const int g = i / 64, r = i % 64, l = r % 32;
     const uint8_t byte = blk[512 * g + 64 * (l / 4) + 4 * o + l % 4];
-    return r < 32 ? byte & 15 : byte >> 4;
+    const int32_t nibble = r < 32 ? byte & 15 : byte >> 4;
+    if (type == ND_Q8ACT_Q4_K) return nibble;
+    return nibble | ((blk[ND_Q5_K_HIGH + 64 * (i / 32) + 4 * o + i % 4] >> (i % 32 / 4)) & 1) << 4;
   }
   const int b = i / 32, half = i % 32 / 16, h = i % 16 / 4, t = i % 4;
   const uint8_t *q = blk + ND_Q6_K_BLOCK * b;
@@ -88,9 +100,9 @@ static int32_t nd_packed_k_int(int type, const uint8_t *blk, int o, int i) {
 /// integer sum against the 32 activations xb and its scale (and Q4_K's negated min).
 static int32_t nd_k_block(int type, const uint8_t *blk, int o, int j, const int8_t *xb, float *dw, float *mw) {
   int32_t isum = 0;
-  if (type == ND_Q8ACT_Q4_K) {
+  if (type != ND_Q8ACT_Q6_K) {
     for (int e = 0; e < 32; e++)
-      isum += (o < 0 ? nd_q4_k_int(blk, 32 * j + e) : nd_packed_k_int(type, blk, o, 32 * j + e)) * xb[e];
+      isum += (o < 0 ? nd_q45_k_int(type, blk, 32 * j + e) : nd_packed_k_int(type, blk, o, 32 * j + e)) * xb[e];
     uint8_t sc, m;
     if (o < 0) nd_scale_min_k4(j, blk + 4, &sc, &m);
     else sc = blk[ND_Q4_K_SC + 16 * j + o], m = blk[ND_Q4_K_M + 16 * j + o];
@@ -125,7 +137,7 @@ static float nd_k_output(int type, const uint8_t *row, int o, int64_t block_byte
 
 void nd_q8act_matmul_k_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                            int64_t k, float *y, int64_t ldy, int accumulate) {
-  const int64_t bb = type == ND_Q8ACT_Q4_K ? ND_Q4_K_BYTES : ND_Q6_K_BYTES, xrow = nd_q8act_row_bytes(k);
+  const int64_t bb = nd_k_block_bytes(type), xrow = nd_q8act_row_bytes(k);
   for (int64_t i = 0; i < m; i++)
     for (int64_t r = 0; r < rows; r++) {
       const float acc = nd_k_output(type, (const uint8_t *)w + r * row_bytes, -1, bb, (const uint8_t *)xq + i * xrow, k);

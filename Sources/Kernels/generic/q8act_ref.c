@@ -14,6 +14,7 @@ int nd_q8act_type_for_kernel_index(int index) {
     case 4: return ND_Q8ACT_Q4_1;
     case 7: return ND_Q8ACT_Q8_0;
     case 8: return ND_Q8ACT_Q4_K;
+    case 9: return ND_Q8ACT_Q5_K;
     case 10: return ND_Q8ACT_Q6_K;
     default: return ND_Q8ACT_NONE;
   }

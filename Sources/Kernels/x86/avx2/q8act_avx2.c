@@ -254,36 +254,58 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //         2g + 1), so each block's sum takes 8 maddubs of nibbles per row, at most
 //         8 · 2 · 15 · 127 in an int16 lane; then Q4_1's float steps with dw = d · scale
 //         and mw = -(dmin · min), both exact.
+//   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
+//         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
 //   Q6_K: 6-bit integers q (0..63), a maddubs pair at most 2 · 63 · 127, so two pairs'
 //         sums (32004) fit int16 before madd widens them times the 16 elements' int8
 //         scale; the -32 offset comes off once per block through the rows' 16-element
 //         sums of xq.
 #define ND_K_ROWS 4
 
+/// Bit h of each byte of a Q5_K fifth-bit plane, moved to bit 4 (16-bit shifts: the mask keeps
+/// each byte's own bit).
+static inline __m256i nd_fifth_bits(__m256i plane, int h) {
+  const __m256i moved = h < 4 ? _mm256_slli_epi16(plane, 4 - h) : _mm256_srli_epi16(plane, h - 4);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
 static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T, const int R, int half,
                                                                     const uint8_t *panel, const uint8_t *x,
                                                                     int64_t xrow, int64_t nb, float *y, int64_t ldy,
                                                                     int accumulate, int cols) {
-  const int64_t k = nb * ND_QK, pb = T == ND_Q8ACT_Q4_K ? ND_PB_Q4_K : ND_PB_Q6_K;
+  const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m256 negate = _mm256_set1_ps(-0.0f);
   __m256 acc[ND_K_ROWS];
   ND_UNROLL for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
-    if (T == ND_Q8ACT_Q4_K) {
+    if (T != ND_Q8ACT_Q6_K) {
       const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * half)));
       const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * half)));
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;  // the low nibbles' block; b + 1 the high ones'
-        __m256i lo[ND_K_ROWS], hi[ND_K_ROWS];
-        ND_UNROLL for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm256_setzero_si256();
+        __m256i lo[ND_K_ROWS], hi[ND_K_ROWS], lo32[ND_K_ROWS], hi32[ND_K_ROWS];
+        ND_UNROLL for (int r = 0; r < R; r++) lo[r] = hi[r] = lo32[r] = hi32[r] = _mm256_setzero_si256();
+        const __m256i fifth_lo = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 32 * half)) : _mm256_setzero_si256();
+        const __m256i fifth_hi = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 64 + 32 * half)) : _mm256_setzero_si256();
         ND_UNROLL for (int h = 0; h < 8; h++) {
           const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 512 * g + 64 * h + 32 * half));
-          const __m256i wl = nd_low_nibbles(v), wh = nd_high_nibbles(v);
+          __m256i wl = nd_low_nibbles(v), wh = nd_high_nibbles(v);
+          if (T == ND_Q8ACT_Q5_K) {
+            wl = _mm256_or_si256(wl, nd_fifth_bits(fifth_lo, h));
+            wh = _mm256_or_si256(wh, nd_fifth_bits(fifth_hi, h));
+          }
           ND_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
             lo[r] = _mm256_add_epi16(lo[r], _mm256_maddubs_epi16(wl, nd_bcast4(xb)));
             hi[r] = _mm256_add_epi16(hi[r], _mm256_maddubs_epi16(wh, nd_bcast4(xb + ND_QK)));
+          }
+          if (T == ND_Q8ACT_Q5_K && (h == 3 || h == 7)) {
+            ND_UNROLL for (int r = 0; r < R; r++) {
+              lo32[r] = _mm256_add_epi32(lo32[r], _mm256_madd_epi16(lo[r], _mm256_set1_epi16(1)));
+              hi32[r] = _mm256_add_epi32(hi32[r], _mm256_madd_epi16(hi[r], _mm256_set1_epi16(1)));
+              lo[r] = hi[r] = _mm256_setzero_si256();
+            }
           }
         }
         ND_UNROLL for (int j = 0; j < 2; j++) {
@@ -293,7 +315,8 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
           const __m256 mw = _mm256_xor_ps(
               _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))), negate);
           ND_UNROLL for (int r = 0; r < R; r++) {
-            const __m256i isum = _mm256_madd_epi16(j ? hi[r] : lo[r], _mm256_set1_epi16(1));
+            const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[r] : lo32[r])
+                                                    : _mm256_madd_epi16(j ? hi[r] : lo[r], _mm256_set1_epi16(1));
             acc[r] = nd_block_step8(ND_Q8ACT_Q4_1, acc[r], isum, dw, mw, x + r * xrow, k, b + j);
           }
         }
@@ -352,6 +375,7 @@ static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *pane
                                   int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
   switch (type * 8 + R) {
     ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q4_K)
+    ND_TILE_CASES(3, nd_k_tile_maddubs, ND_Q8ACT_Q5_K)
     ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q6_K)
     default: return;
   }
@@ -361,7 +385,7 @@ static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *pane
 /// scales already take a multiply per block).
 void nd_q8act_matmul_k_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
                             int64_t k, float *y, int64_t ldy, int accumulate) {
-  nd_sweep(nd_k_tile_maddubs_any, ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+  nd_sweep(nd_k_tile_maddubs_any, type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
 }
 
 void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,

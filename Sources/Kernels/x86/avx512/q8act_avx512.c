@@ -148,9 +148,9 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 
 // MARK: K-quants
 
-// The products over Q4_K and Q6_K panels (q8act_layout.h), over the same 32-element activation
-// blocks: Q4_K's nibbles feed two blocks each (low: block 2g of the super-block, high: 2g + 1),
-// then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
+// The products over Q4_K, Q5_K and Q6_K panels (q8act_layout.h), over the same 32-element
+// activation blocks: Q4_K's nibbles (Q5_K's with their fifth bit ORed in) feed two blocks each
+// (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
 // sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step.
 enum { ND_K_ROWS = 4 };
@@ -158,23 +158,31 @@ enum { ND_K_ROWS = 4 };
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
                                                             const uint8_t *x, int64_t xrow, int64_t nb, float *y,
                                                             int64_t ldy, int accumulate, int cols) {
-  const int64_t k = nb * ND_QK, pb = T == ND_Q8ACT_Q4_K ? ND_PB_Q4_K : ND_PB_Q6_K;
+  const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m512i nib = _mm512_set1_epi8(15), top = _mm512_set1_epi8(0x30);
   const __m512 negate = _mm512_set1_ps(-0.0f);
   __m512 acc[ND_K_ROWS];
   for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
-    if (T == ND_Q8ACT_Q4_K) {
+    if (T != ND_Q8ACT_Q6_K) {
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_D)));
       const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_DMIN)));
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
         for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
+        const __m512i fifth_lo = T == ND_Q8ACT_Q5_K ? _mm512_loadu_si512(blk + ND_Q5_K_HIGH + 128 * g) : nib;
+        const __m512i fifth_hi = T == ND_Q8ACT_Q5_K ? _mm512_loadu_si512(blk + ND_Q5_K_HIGH + 128 * g + 64) : nib;
         for (int h = 0; h < 8; h++) {
           const __m512i v = _mm512_loadu_si512(blk + 512 * g + 64 * h);
-          const __m512i wl = _mm512_and_si512(v, nib), wh = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+          __m512i wl = _mm512_and_si512(v, nib), wh = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+          if (T == ND_Q8ACT_Q5_K) {
+            // Bit h of each fifth-bit byte to bit 4 (16-bit shifts: the mask keeps each byte's own bit).
+            const __m512i five = _mm512_set1_epi8(0x10);
+            wl = _mm512_or_si512(wl, _mm512_and_si512(h < 4 ? _mm512_slli_epi16(fifth_lo, 4 - h) : _mm512_srli_epi16(fifth_lo, h - 4), five));
+            wh = _mm512_or_si512(wh, _mm512_and_si512(h < 4 ? _mm512_slli_epi16(fifth_hi, 4 - h) : _mm512_srli_epi16(fifth_hi, h - 4), five));
+          }
           for (int r = 0; r < R; r++) {
             const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
             lo[r] = _mm512_dpbusd_epi32(lo[r], wl, nd_bcast4(xb));
@@ -248,6 +256,7 @@ static void nd_k_tile_any(int type, int R, const uint8_t *panel, const uint8_t *
     default: ND_K_TILE(T, 4); return;    \
   }
   if (type == ND_Q8ACT_Q4_K) ND_K_TILE_R(ND_Q8ACT_Q4_K)
+  if (type == ND_Q8ACT_Q5_K) ND_K_TILE_R(ND_Q8ACT_Q5_K)
   ND_K_TILE_R(ND_Q8ACT_Q6_K)
 #undef ND_K_TILE_R
 #undef ND_K_TILE
