@@ -15,7 +15,55 @@ enum {
   ND_SCALES_Q8 = 512,
 };
 
-static inline int64_t nd_panel_block_bytes(int type) { return type == ND_Q8ACT_Q8_0 ? ND_PB_Q8 : ND_PB_Q4; }
+// K-quant panels hold one 256-element super-block of 16 rows per panel block.
+enum {
+  // Q4_K: nibbles [4 groups of 64][8][16 rows][4] (a byte: element 64g + 4h + t low, the same
+  // + 32 high, as stored), then d [16] f16, dmin [16] f16, scale [8][16] u8, min [8][16] u8.
+  ND_PB_Q4_K = 2368,
+  ND_Q4_K_D = 2048,
+  ND_Q4_K_DMIN = 2080,
+  ND_Q4_K_SC = 2112,
+  ND_Q4_K_M = 2240,
+  // Q5_K: Q4_K's panel, then the fifth bits [8 blocks][16 rows][4] (bit h of byte (j, o, t):
+  // element 32j + 4h + t).
+  ND_PB_Q5_K = 2880,
+  ND_Q5_K_HIGH = 2368,
+  // Q6_K: per 32-element block b, 384 bytes at 384 b: low nibbles [4][16 rows][4] (Q4_0's
+  // order: element 4h + t low, 16 + 4h + t high), then the top two bits [2][16 rows][4]
+  // (bits 2h, 2h + 1 of byte (half, o, t): element 16 half + 4h + t); then scale [16][16 rows]
+  // s8 (one per 16 elements), d [16] f16, padding to 64 bytes.
+  ND_PB_Q6_K = 3392,
+  ND_Q6_K_BLOCK = 384,
+  ND_Q6_K_HIGH = 256,
+  ND_Q6_K_SC = 3072,
+  ND_Q6_K_D = 3328,
+};
+
+static inline int nd_q8act_is_k(int type) {
+  return type == ND_Q8ACT_Q4_K || type == ND_Q8ACT_Q5_K || type == ND_Q8ACT_Q6_K;
+}
+
+/// Bytes of one panel block: 32 elements of 16 rows (Q4_0, Q4_1, Q8_0) or 256 (K-quants).
+static inline int64_t nd_panel_block_bytes(int type) {
+  switch (type) {
+    case ND_Q8ACT_Q8_0: return ND_PB_Q8;
+    case ND_Q8ACT_Q4_K: return ND_PB_Q4_K;
+    case ND_Q8ACT_Q5_K: return ND_PB_Q5_K;
+    case ND_Q8ACT_Q6_K: return ND_PB_Q6_K;
+    default: return ND_PB_Q4;
+  }
+}
+static inline int64_t nd_panel_block_elems(int type) { return nd_q8act_is_k(type) ? 256 : 32; }
+/// Bytes of one whole panel (16 rows) of `k` elements.
+static inline int64_t nd_panel_bytes(int type, int64_t k) {
+  return k / nd_panel_block_elems(type) * nd_panel_block_bytes(type);
+}
+/// Panels a product sweeps with every tile of activation rows before the next ones: ~192 KB,
+/// so they stay in L2 and only the first sweep reads memory.
+static inline int64_t nd_l2_panels(int type, int64_t k) {
+  const int64_t panels = (192 * 1024) / nd_panel_bytes(type, k);
+  return panels < 1 ? 1 : panels;
+}
 static inline int64_t nd_scales_offset(int type) { return type == ND_Q8ACT_Q8_0 ? ND_SCALES_Q8 : ND_SCALES_Q4; }
 
 // Per-block fields of an activation row, after its k int8 values.
@@ -24,5 +72,17 @@ static inline const float *nd_row_sx(const uint8_t *row, int64_t k) { return (co
 static inline const int32_t *nd_row_sum(const uint8_t *row, int64_t k) {
   return (const int32_t *)(row + k) + 2 * (k / ND_QK);
 }
+/// sum(xq) over each block's first 16 elements (Q6_K's scales cover 16).
+static inline const int32_t *nd_row_sum16(const uint8_t *row, int64_t k) {
+  return (const int32_t *)(row + k) + 3 * (k / ND_QK);
+}
+
+// The K-quant halves of the generic kernels (generic/q8act_k_ref.c), which the public ones
+// hand K-quant types to.
+void nd_q8act_pack_k(int type, const void *w, int64_t row_bytes, int64_t n, int64_t k, void *packed);
+void nd_q8act_matmul_k_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
+                           int64_t k, float *y, int64_t ldy, int accumulate);
+void nd_q8act_matmul_k_packed_ref(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                                  int64_t k, float *y, int64_t ldy, int accumulate);
 
 #endif

@@ -345,14 +345,18 @@ static void q8_activations(float *x, int64_t m, int64_t k) {
   if (m >= 3) memset(x + m * k - 32, 0, sizeof(float) * 32);
 }
 
-/// Weight rows 0 and 1 at the integer extremes (Q8_0: 127 and -128; Q4: nibbles 15 and 0), where
-/// a product that saturates in int16 goes wrong.
+/// Weight rows 0 and 1 at the integer extremes (Q8_0: 127 and -128; Q4: nibbles 15 and 0; Q4_K's
+/// (and Q5_K's) nibbles and Q6_K's 6-bit integers all highest or all 0, Q6_K's scales 127 or -128), where a
+/// product that saturates in int16 goes wrong.
 static void q8_extreme_weights(int type, uint8_t *w, int64_t rows, int64_t k) {
-  const int64_t row_bytes = k / 32 * block_bytes[type], head = type == 4 ? 4 : 2;
+  const int64_t row_bytes = k / block_elems[type] * block_bytes[type];
+  const int64_t head = type == 4 ? 4 : type == 8 || type == 9 ? 16 : type == 10 ? 0 : 2;
+  const int64_t body = type == 10 ? 192 : block_bytes[type] - head;
   for (int64_t r = 0; r < 2 && r < rows; r++)
-    for (int64_t b = 0; b < k / 32; b++) {
-      uint8_t *q = w + r * row_bytes + b * block_bytes[type] + head;
-      memset(q, type == 7 ? (r ? 0x80 : 0x7F) : (r ? 0x00 : 0xFF), (size_t)(block_bytes[type] - head));
+    for (int64_t b = 0; b < k / block_elems[type]; b++) {
+      uint8_t *q = w + r * row_bytes + b * block_bytes[type];
+      memset(q + head, type == 7 ? (r ? 0x80 : 0x7F) : (r ? 0x00 : 0xFF), (size_t)body);
+      if (type == 10) memset(q + 192, r ? 0x80 : 0x7F, 16);
     }
 }
 
@@ -360,13 +364,15 @@ static void test_q8act(int level) {
   const nd_kernel_table *t = nd_kernels_at(level);
   q8_kernel kernels[3];
   const int kernel_count = q8_kernels(level, kernels);
-  const int kernel_types[3] = {3, 4, 7};
-  const int64_t ks[4] = {32, 256, 576, 1536}, row_counts[4] = {1, 16, 37, 70}, ms[7] = {1, 2, 3, 4, 5, 9, 13};
-  for (int ti = 0; ti < 3; ti++)
-    for (int ki = 0; ki < 4; ki++)
+  const int kernel_types[6] = {3, 4, 7, 8, 9, 10};
+  const int64_t ks[5] = {32, 256, 576, 1536, 2560}, row_counts[4] = {1, 16, 37, 70}, ms[7] = {1, 2, 3, 4, 5, 9, 13};
+  for (int ti = 0; ti < 6; ti++)
+    for (int ki = 0; ki < 5; ki++)
       for (int ri = 0; ri < 4; ri++) {
         const int type = kernel_types[ti], q8 = nd_q8act_type_for_kernel_index(type);
-        const int64_t k = ks[ki], rows = row_counts[ri], row_bytes = k / 32 * block_bytes[type];
+        const int64_t k = ks[ki], rows = row_counts[ri], row_bytes = k / block_elems[type] * block_bytes[type];
+        // K-quant rows are whole 256-element super-blocks; the 32-element formats skip the longest row.
+        if (k % block_elems[type] != 0 || (block_elems[type] == 32 && k == 2560)) continue;
         uint8_t *w = malloc((size_t)(rows * row_bytes));
         random_rows(type, w, rows, k);
         q8_extreme_weights(type, w, rows, k);

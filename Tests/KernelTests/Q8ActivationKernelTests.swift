@@ -10,24 +10,40 @@ import Testing
 /// nd_linear on a thread pool), and close to the exact float product.
 @Suite("8-bit-activation kernels")
 struct Q8ActivationKernelTests {
-  /// (kernel-table index, block bytes, scale fields in f16 at the block start)
-  static let formats: [(name: String, index: Int32, blockBytes: Int, scales: Int)] = [
-    ("q4_0", 3, 18, 1), ("q4_1", 4, 20, 2), ("q8_0", 7, 34, 1),
+  /// A stored weight format: its kernel-table index, block size, and the byte offsets of its
+  /// f16 scale fields (the first a block's scale, any other its min).
+  struct Format {
+    let name: String
+    let index: Int32
+    let blockElements: Int
+    let blockBytes: Int
+    let scaleOffsets: [Int]
+    func rowBytes(_ k: Int) -> Int { k / blockElements * blockBytes }
+  }
+
+  static let formats = [
+    Format(name: "q4_0", index: 3, blockElements: 32, blockBytes: 18, scaleOffsets: [0]),
+    Format(name: "q4_1", index: 4, blockElements: 32, blockBytes: 20, scaleOffsets: [0, 2]),
+    Format(name: "q8_0", index: 7, blockElements: 32, blockBytes: 34, scaleOffsets: [0]),
+    Format(name: "q4_K", index: 8, blockElements: 256, blockBytes: 144, scaleOffsets: [0, 2]),
+    Format(name: "q5_K", index: 9, blockElements: 256, blockBytes: 176, scaleOffsets: [0, 2]),
+    Format(name: "q6_K", index: 10, blockElements: 256, blockBytes: 210, scaleOffsets: [208]),
   ]
 
   func randomFloats(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
     (0..<count).map { _ in Float(Int64(rng.next() >> 40) - (1 << 23)) / Float(1 << 23) * 3 }
   }
 
-  /// `rows` stored weight rows of `k` elements: random integers, realistic f16 scales.
-  func randomRows(blockBytes: Int, scales: Int, rows: Int, k: Int, _ rng: inout SplitMix64) -> [UInt8] {
-    var bytes = (0..<(rows * k / 32 * blockBytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-    for block in stride(from: 0, to: bytes.count, by: blockBytes) {
-      for field in 0..<scales {
+  /// `rows` stored weight rows of `k` elements: random integers (and K-quant sub-block scales),
+  /// realistic f16 scales.
+  func randomRows(_ format: Format, rows: Int, k: Int, _ rng: inout SplitMix64) -> [UInt8] {
+    var bytes = (0..<(rows * format.rowBytes(k))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    for block in stride(from: 0, to: bytes.count, by: format.blockBytes) {
+      for (field, offset) in format.scaleOffsets.enumerated() {
         let value = field == 0 ? Float(rng.next() % 1000 + 10) / 20000 : -Float(rng.next() % 1000) / 4000
         let bits = Float16(value).bitPattern
-        bytes[block + 2 * field] = UInt8(bits & 0xFF)
-        bytes[block + 2 * field + 1] = UInt8(bits >> 8)
+        bytes[block + offset] = UInt8(bits & 0xFF)
+        bytes[block + offset + 1] = UInt8(bits >> 8)
       }
     }
     return bytes
@@ -71,18 +87,19 @@ struct Q8ActivationKernelTests {
   }
 
   @Test("integer-block products: every level's packed panels equal the reference from the stored rows bit for bit; a row alone, or a panel range, equals it within m rows",
-        arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32), (9, 48, 1536)])
+        arguments: [(1, 9, 96), (3, 70, 576), (4, 5, 64), (13, 37, 576), (6, 8, 32), (9, 48, 1536), (5, 21, 256),
+                    (2, 33, 1024)])
   func products(m: Int, rows: Int, k: Int) {
     for level in KernelLevel.supported { products(m: m, rows: rows, k: k, level: level) }
   }
 
   func products(m: Int, rows: Int, k: Int, level: KernelLevel) {
     let table = level.table
-    for format in Self.formats {
+    for format in Self.formats where k % format.blockElements == 0 {
       var rng = SplitMix64(seed: UInt64(m * 1000 + rows + k))
       let type = nd_q8act_type_for_kernel_index(format.index)
-      let rowBytes = k / 32 * format.blockBytes
-      let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
+      let rowBytes = format.rowBytes(k)
+      let w = randomRows(format, rows: rows, k: k, &rng)
       let panels = packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k)
       let x = randomFloats(m * k, &rng)
       let xq = quantized(x, m: m, k: k, level: level)
@@ -118,13 +135,14 @@ struct Q8ActivationKernelTests {
   /// |error| <= |d_w| · sum|q_w| · d_x / 2 (half a quantization step per element).
   @Test("integer-block products stay within the activation rounding of the float product")
   func closeToFloat() {
-    let k = 576, rows = 24
+    let rows = 24
     for format in Self.formats {
+      let k = format.blockElements == 32 ? 576 : 768
       var rng = SplitMix64(seed: 99)
-      let w = randomRows(blockBytes: format.blockBytes, scales: format.scales, rows: rows, k: k, &rng)
+      let w = randomRows(format, rows: rows, k: k, &rng)
       let x = randomFloats(k, &rng)
       let xq = quantized(x, m: 1, k: k)
-      let rowBytes = k / 32 * format.blockBytes
+      let rowBytes = format.rowBytes(k)
       let type = nd_q8act_type_for_kernel_index(format.index)
       var y = [Float](repeating: 0, count: rows)
       nd_q8act_matmul(type, packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k), 0, Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
@@ -148,7 +166,7 @@ struct Q8ActivationKernelTests {
   func linearBatchInvariant() throws {
     let k = 576, n = 200, m = 11
     var rng = SplitMix64(seed: 7)
-    let w = randomRows(blockBytes: 20, scales: 2, rows: n, k: k, &rng)
+    let w = randomRows(Self.formats[1], rows: n, k: k, &rng)
     let x = randomFloats(m * k, &rng)
     let bias = randomFloats(n, &rng)
     let panels = packed(w, type: nd_q8act_type_for_kernel_index(4), rowBytes: k / 32 * 20, rows: n, k: k)

@@ -13,11 +13,14 @@ int nd_q8act_type_for_kernel_index(int index) {
     case 3: return ND_Q8ACT_Q4_0;
     case 4: return ND_Q8ACT_Q4_1;
     case 7: return ND_Q8ACT_Q8_0;
+    case 8: return ND_Q8ACT_Q4_K;
+    case 9: return ND_Q8ACT_Q5_K;
+    case 10: return ND_Q8ACT_Q6_K;
     default: return ND_Q8ACT_NONE;
   }
 }
 
-int64_t nd_q8act_row_bytes(int64_t k) { return (k + 12 * (k / ND_QK) + 63) & ~(int64_t)63; }
+int64_t nd_q8act_row_bytes(int64_t k) { return (k + 16 * (k / ND_QK) + 63) & ~(int64_t)63; }
 
 static int64_t nd_block_bytes(int type) {
   switch (type) {
@@ -29,13 +32,17 @@ static int64_t nd_block_bytes(int type) {
 
 
 int64_t nd_q8act_packed_bytes(int type, int64_t n, int64_t k) {
-  return (n + ND_PANEL - 1) / ND_PANEL * (k / ND_QK) * nd_panel_block_bytes(type);
+  return (n + ND_PANEL - 1) / ND_PANEL * nd_panel_bytes(type, k);
 }
 
 
 // MARK: Packing
 
 void nd_q8act_pack(int type, const void *w, int64_t row_bytes, int64_t n, int64_t k, void *packed) {
+  if (nd_q8act_is_k(type)) {
+    nd_q8act_pack_k(type, w, row_bytes, n, k, packed);
+    return;
+  }
   const int64_t nb = k / ND_QK, bb = nd_block_bytes(type), pb = nd_panel_block_bytes(type);
   const int64_t so = nd_scales_offset(type), panels = (n + ND_PANEL - 1) / ND_PANEL;
   uint8_t *out = packed;
@@ -67,7 +74,7 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     memset(row, 0, (size_t)row_bytes);
     float *dx = (float *)(row + k), *sx = dx + nb;
-    int32_t *sums = (int32_t *)(sx + nb);
+    int32_t *sums = (int32_t *)(sx + nb), *sums16 = sums + nb;
     for (int64_t b = 0; b < nb; b++) {
       const float *xb = x + i * ldx + b * ND_QK;
       float amax = 0.0f;
@@ -81,6 +88,7 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
       for (int e = 0; e < ND_QK; e++) {
         const int32_t q = (int32_t)nearbyintf(xb[e] * id);
         sum += q;
+        if (e == 15) sums16[b] = sum;
         row[b * ND_QK + e] = (uint8_t)(int8_t)q;
       }
       dx[b] = d;
@@ -109,6 +117,10 @@ static inline float nd_block_step(int type, float acc, int32_t isum, float dw, f
 
 void nd_q8act_matmul_ref(int type, const void *w, int64_t row_bytes, int64_t rows, const void *xq, int64_t m,
                          int64_t k, float *y, int64_t ldy, int accumulate) {
+  if (nd_q8act_is_k(type)) {
+    nd_q8act_matmul_k_ref(type, w, row_bytes, rows, xq, m, k, y, ldy, accumulate);
+    return;
+  }
   const int64_t nb = k / ND_QK, bb = nd_block_bytes(type), xrow = nd_q8act_row_bytes(k);
   for (int64_t i = 0; i < m; i++) {
     const uint8_t *x = (const uint8_t *)xq + i * xrow;
@@ -140,6 +152,10 @@ static int32_t nd_packed_int(int type, const uint8_t *blk, int o, int e) {
 
 void nd_q8act_matmul_packed_ref(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                      float *y, int64_t ldy, int accumulate) {
+  if (nd_q8act_is_k(type)) {
+    nd_q8act_matmul_k_packed_ref(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+    return;
+  }
   const int64_t nb = k / ND_QK, pb = nd_panel_block_bytes(type), so = nd_scales_offset(type);
   const int64_t xrow = nd_q8act_row_bytes(k);
   for (int64_t i = 0; i < m; i++) {

@@ -18,6 +18,14 @@
 // int8), dw and mw the block's scale and min, dx the activation block's scale
 // and sx_b = dx_b * sum(xq of block b).
 //
+// K-quants take the same steps over the same 32-element activation blocks:
+//   Q4_K: as Q4_1, wq the nibble 0..15, dw = d * sc_j and mw = -(dmin * m_j) for
+//         the block's 6-bit scale and min (both products exact in float).
+//   Q5_K: as Q4_K, wq 0..31 (the nibble and its fifth bit).
+//   Q6_K: as Q4_0 with dw = d, and isum = sc_lo * sum_lo + sc_hi * sum_hi, the exact
+//         sums of (q - 32) * xq over the block's two halves of 16 (each with its
+//         int8 scale).
+//
 // Weights are repacked once, when a model is loaded, into panels of 16 weight
 // rows: for each block, the integers of the 16 rows interleaved 4 at a time
 // (one 64-byte vector = 4 consecutive elements of each of the 16 rows, what
@@ -32,15 +40,16 @@
 #include "nd_forward.h"
 
 /// Weight formats with an 8-bit-activation kernel; 0 means none (float path).
-enum { ND_Q8ACT_NONE = 0, ND_Q8ACT_Q4_0 = 1, ND_Q8ACT_Q4_1 = 2, ND_Q8ACT_Q8_0 = 3 };
+enum { ND_Q8ACT_NONE = 0, ND_Q8ACT_Q4_0 = 1, ND_Q8ACT_Q4_1 = 2, ND_Q8ACT_Q8_0 = 3, ND_Q8ACT_Q4_K = 4, ND_Q8ACT_Q6_K = 5,
+       ND_Q8ACT_Q5_K = 6 };
 
 /// The 8-bit-activation format for an nd_quant_kernels_for index (3 q4_0, 4 q4_1,
-/// 7 q8_0), ND_Q8ACT_NONE for every other type.
+/// 7 q8_0, 8 q4_K, 9 q5_K, 10 q6_K), ND_Q8ACT_NONE for every other type.
 int nd_q8act_type_for_kernel_index(int index);
 
 /// Bytes of one quantized activation row of `k` elements (k a multiple of 32):
-/// int8 values [k], then per block dx [k/32] and sx [k/32] floats and sum(xq)
-/// [k/32] int32, padded to 64 bytes.
+/// int8 values [k], then per block dx [k/32] and sx [k/32] floats, sum(xq)
+/// [k/32] and the sum of the first 16 xq [k/32] int32, padded to 64 bytes.
 int64_t nd_q8act_row_bytes(int64_t k);
 
 /// Quantizes `m` rows of `k` floats (stride ldx) into dst (nd_q8act_row_bytes(k) each):
@@ -51,7 +60,9 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
 
 /// Bytes of `n` stored weight rows of `k` elements repacked into panels (64-byte aligned
 /// storage expected): ceil(n / 16) panels of k / 32 blocks, 320 bytes a block for Q4_0 and
-/// Q4_1, 576 for Q8_0 (the same size as the stored rows, rounded up to whole panels).
+/// Q4_1, 576 for Q8_0 (the same size as the stored rows, rounded up to whole panels); for
+/// K-quants (k a multiple of 256) k / 256 super-blocks, 2368 bytes each for Q4_K, 2880 for
+/// Q5_K and 3392 for Q6_K (2.8 %, 2.3 % and 1 % more than stored).
 int64_t nd_q8act_packed_bytes(int type, int64_t n, int64_t k);
 /// Repacks `n` stored rows (`row_bytes` apart, ggml block layout) into `packed`; the rows
 /// that fill the last panel are zero.

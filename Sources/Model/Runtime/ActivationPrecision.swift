@@ -5,8 +5,9 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
   /// The reference: float32 activations over exactly dequantized weights (what the fixtures check).
   case float32 = "f32"
   /// Each activation row quantized per 32-element block to int8 (as llama.cpp does) and dotted
-  /// with Q4_0 / Q4_1 / Q8_0 weight blocks in integers (AVX-512 VNNI), over weights repacked
-  /// at load into 16-row panels; other weights, norms and attention stay float32. Still
+  /// with Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K weight blocks in integers (AVX-512 VNNI, AVX2
+  /// maddubs, or scalar: the same bits at every level), over weights repacked at load into
+  /// 16-row panels; other weights (Q5_0, Q5_1, Q5_K, F16, ...), norms and attention stay float32. Still
   /// batch-invariant (a row's logits are the same alone, batched or from a cached prefix),
   /// but NOT the reference: logits move by the activation rounding (`nightdesk
   /// compare-precision` measures by how much). It pays on compute-bound steps (measured on

@@ -30,8 +30,9 @@ static inline int32_t nd_hsum8(__m256i v) {
   return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
 }
 
-/// One block of 32 values: int8 codes to q, and its d, d · sum, sum.
-static inline void nd_quantize_block(const float *xb, uint8_t *q, float *d_out, float *sx_out, int32_t *sum_out) {
+/// One block of 32 values: int8 codes to q, and its d, d · sum, sum, and the sum of its first 16 codes.
+static inline void nd_quantize_block(const float *xb, uint8_t *q, float *d_out, float *sx_out, int32_t *sum_out,
+                                     int32_t *sum16_out) {
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   __m256 v[4], amax = _mm256_setzero_ps();
   for (int j = 0; j < 4; j++) {
@@ -45,8 +46,10 @@ static inline void nd_quantize_block(const float *xb, uint8_t *q, float *d_out, 
   // |code| <= 127, so the saturating packs are exact; they interleave 128-bit lanes, the permute restores order.
   const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
   _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-  const int32_t sum = nd_hsum8(_mm256_add_epi32(_mm256_add_epi32(c[0], c[1]), _mm256_add_epi32(c[2], c[3])));
+  const int32_t sum16 = nd_hsum8(_mm256_add_epi32(c[0], c[1]));
+  const int32_t sum = sum16 + nd_hsum8(_mm256_add_epi32(c[2], c[3]));
   *d_out = d;
+  *sum16_out = sum16;
   *sx_out = d * (float)sum;
   *sum_out = sum;
 }
@@ -57,9 +60,9 @@ void nd_q8act_quantize_avx2(const float *x, int64_t ldx, int64_t m, int64_t k, v
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     float *dx = (float *)(row + k), *sx = dx + nb;
     int32_t *sums = (int32_t *)(sx + nb);
-    memset(sums + nb, 0, (size_t)(row_bytes - k - 12 * nb));  // padding
+    memset(sums + 2 * nb, 0, (size_t)(row_bytes - k - 16 * nb));  // padding
     for (int64_t b = 0; b < nb; b++)
-      nd_quantize_block(x + i * ldx + b * ND_QK, row + b * ND_QK, dx + b, sx + b, sums + b);
+      nd_quantize_block(x + i * ldx + b * ND_QK, row + b * ND_QK, dx + b, sx + b, sums + b, sums + nb + b);
   }
 }
 
@@ -134,10 +137,8 @@ typedef void nd_tile_fn(int type, int R, int half, const uint8_t *panel, const u
 /// activation tile staying within ~L2 (only the first sweep reads memory).
 static void nd_sweep(nd_tile_fn *tile, int max_rows, int type, const void *packed, int64_t r0, int64_t r1,
                      const void *xq, int64_t m, int64_t k, float *y, int64_t ldy, int accumulate) {
-  const int64_t nb = k / ND_QK, panel_bytes = nb * nd_panel_block_bytes(type), xrow = nd_q8act_row_bytes(k);
-  const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL;
-  int64_t chunk = (192 * 1024) / panel_bytes;
-  if (chunk < 1) chunk = 1;
+  const int64_t nb = k / ND_QK, panel_bytes = nd_panel_bytes(type, k), xrow = nd_q8act_row_bytes(k);
+  const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL, chunk = nd_l2_panels(type, k);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     const int64_t c1 = c0 + chunk < p1 ? c0 + chunk : p1;
     for (int64_t i = 0; i < m;) {
@@ -245,8 +246,154 @@ static inline __attribute__((always_inline)) void nd_tile_maddubs(const int T, c
 
 ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_MADDUBS_ROWS_Q8)
 
+// MARK: K-quant products (maddubs)
+
+// Both run over the same 32-element activation blocks as the formats above, a 256-element
+// super-block's worth of panel at a time (q8act_layout.h).
+//   Q4_K: a panel byte holds element 4h + t of two blocks (low nibble: block 2g, high:
+//         2g + 1), so each block's sum takes 8 maddubs of nibbles per row, at most
+//         8 · 2 · 15 · 127 in an int16 lane; then Q4_1's float steps with dw = d · scale
+//         and mw = -(dmin · min), both exact.
+//   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
+//         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
+//   Q6_K: 6-bit integers q (0..63), a maddubs pair at most 2 · 63 · 127, so two pairs'
+//         sums (32004) fit int16 before madd widens them times the 16 elements' int8
+//         scale; the -32 offset comes off once per block through the rows' 16-element
+//         sums of xq.
+#define ND_K_ROWS 4
+
+/// Bit h of each byte of a Q5_K fifth-bit plane, moved to bit 4 (16-bit shifts: the mask keeps
+/// each byte's own bit).
+static inline __m256i nd_fifth_bits(__m256i plane, int h) {
+  const __m256i moved = h < 4 ? _mm256_slli_epi16(plane, 4 - h) : _mm256_srli_epi16(plane, h - 4);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
+static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T, const int R, int half,
+                                                                    const uint8_t *panel, const uint8_t *x,
+                                                                    int64_t xrow, int64_t nb, float *y, int64_t ldy,
+                                                                    int accumulate, int cols) {
+  const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
+  const __m256 negate = _mm256_set1_ps(-0.0f);
+  __m256 acc[ND_K_ROWS];
+  ND_UNROLL for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < nb / 8; s++) {
+    const uint8_t *blk = panel + s * pb;
+    if (T != ND_Q8ACT_Q6_K) {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * half)));
+      const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * half)));
+      for (int g = 0; g < 4; g++) {
+        const int64_t b = 8 * s + 2 * g;  // the low nibbles' block; b + 1 the high ones'
+        __m256i lo[ND_K_ROWS], hi[ND_K_ROWS], lo32[ND_K_ROWS], hi32[ND_K_ROWS];
+        ND_UNROLL for (int r = 0; r < R; r++) lo[r] = hi[r] = lo32[r] = hi32[r] = _mm256_setzero_si256();
+        const __m256i fifth_lo = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 32 * half)) : _mm256_setzero_si256();
+        const __m256i fifth_hi = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 64 + 32 * half)) : _mm256_setzero_si256();
+        ND_UNROLL for (int h = 0; h < 8; h++) {
+          const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 512 * g + 64 * h + 32 * half));
+          __m256i wl = nd_low_nibbles(v), wh = nd_high_nibbles(v);
+          if (T == ND_Q8ACT_Q5_K) {
+            wl = _mm256_or_si256(wl, nd_fifth_bits(fifth_lo, h));
+            wh = _mm256_or_si256(wh, nd_fifth_bits(fifth_hi, h));
+          }
+          ND_UNROLL for (int r = 0; r < R; r++) {
+            const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
+            lo[r] = _mm256_add_epi16(lo[r], _mm256_maddubs_epi16(wl, nd_bcast4(xb)));
+            hi[r] = _mm256_add_epi16(hi[r], _mm256_maddubs_epi16(wh, nd_bcast4(xb + ND_QK)));
+          }
+          if (T == ND_Q8ACT_Q5_K && (h == 3 || h == 7)) {
+            ND_UNROLL for (int r = 0; r < R; r++) {
+              lo32[r] = _mm256_add_epi32(lo32[r], _mm256_madd_epi16(lo[r], _mm256_set1_epi16(1)));
+              hi32[r] = _mm256_add_epi32(hi32[r], _mm256_madd_epi16(hi[r], _mm256_set1_epi16(1)));
+              lo[r] = hi[r] = _mm256_setzero_si256();
+            }
+          }
+        }
+        ND_UNROLL for (int j = 0; j < 2; j++) {
+          const uint8_t *sc = blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * half;
+          const uint8_t *mn = blk + ND_Q4_K_M + 16 * (2 * g + j) + 8 * half;
+          const __m256 dw = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc))));
+          const __m256 mw = _mm256_xor_ps(
+              _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))), negate);
+          ND_UNROLL for (int r = 0; r < R; r++) {
+            const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[r] : lo32[r])
+                                                    : _mm256_madd_epi16(j ? hi[r] : lo[r], _mm256_set1_epi16(1));
+            acc[r] = nd_block_step8(ND_Q8ACT_Q4_1, acc[r], isum, dw, mw, x + r * xrow, k, b + j);
+          }
+        }
+      }
+    } else {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * half)));
+      for (int bl = 0; bl < 8; bl++) {
+        const int64_t b = 8 * s + bl;
+        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
+        // Each row's int8 scales of the block's two halves, in both int16 halves of its lane (for madd) ...
+        const __m256i sa = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 8 * half)));
+        const __m256i sb =
+            _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16 + 8 * half)));
+        const __m256i low16 = _mm256_set1_epi32(0xFFFF);
+        const __m256i sa16 = _mm256_or_si256(_mm256_and_si256(sa, low16), _mm256_slli_epi32(sa, 16));
+        const __m256i sb16 = _mm256_or_si256(_mm256_and_si256(sb, low16), _mm256_slli_epi32(sb, 16));
+        const __m256i ha = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 32 * half));
+        const __m256i hb = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 64 + 32 * half));
+        const __m256i top = _mm256_set1_epi8(0x30);
+        __m256i isum[ND_K_ROWS];
+        ND_UNROLL for (int r = 0; r < R; r++) isum[r] = _mm256_setzero_si256();
+        ND_UNROLL for (int pair = 0; pair < 2; pair++) {
+          __m256i pa[ND_K_ROWS], pbs[ND_K_ROWS];
+          ND_UNROLL for (int r = 0; r < R; r++) pa[r] = pbs[r] = _mm256_setzero_si256();
+          ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+            const int h = 2 * pair + hh;
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 32 * half));
+            // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
+            const __m256i ta = h < 3 ? _mm256_slli_epi16(ha, 4 - 2 * h) : _mm256_srli_epi16(ha, 2);
+            const __m256i tb = h < 3 ? _mm256_slli_epi16(hb, 4 - 2 * h) : _mm256_srli_epi16(hb, 2);
+            const __m256i wa = _mm256_or_si256(nd_low_nibbles(v), _mm256_and_si256(ta, top));
+            const __m256i wb = _mm256_or_si256(nd_high_nibbles(v), _mm256_and_si256(tb, top));
+            ND_UNROLL for (int r = 0; r < R; r++) {
+              const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
+              pa[r] = _mm256_add_epi16(pa[r], _mm256_maddubs_epi16(wa, nd_bcast4(xb)));
+              pbs[r] = _mm256_add_epi16(pbs[r], _mm256_maddubs_epi16(wb, nd_bcast4(xb + 16)));
+            }
+          }
+          ND_UNROLL for (int r = 0; r < R; r++)
+            isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_madd_epi16(pa[r], sa16), _mm256_madd_epi16(pbs[r], sb16)));
+        }
+        ND_UNROLL for (int r = 0; r < R; r++) {
+          const uint8_t *row = x + r * xrow;
+          const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
+          const __m256i offset = _mm256_add_epi32(_mm256_mullo_epi32(sa, _mm256_set1_epi32(32 * first)),
+                                                  _mm256_mullo_epi32(sb, _mm256_set1_epi32(32 * second)));
+          acc[r] = nd_block_step8(ND_Q8ACT_Q4_0, acc[r], _mm256_sub_epi32(isum[r], offset), d, d, row, k, b);
+        }
+      }
+    }
+  }
+  ND_UNROLL for (int r = 0; r < R; r++) nd_store8(y + r * ldy, acc[r], cols, accumulate);
+}
+
+static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
+                                  int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
+  switch (type * 8 + R) {
+    ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q4_K)
+    ND_TILE_CASES(3, nd_k_tile_maddubs, ND_Q8ACT_Q5_K)
+    ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q6_K)
+    default: return;
+  }
+}
+
+/// The K-quant product, also the AVX-VNNI table's (its dpbusd gains little where the
+/// scales already take a multiply per block).
+void nd_q8act_matmul_k_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                            int64_t k, float *y, int64_t ldy, int accumulate) {
+  nd_sweep(nd_k_tile_maddubs_any, type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+}
+
 void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                           float *y, int64_t ldy, int accumulate) {
+  if (nd_q8act_is_k(type)) {
+    nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+    return;
+  }
   nd_sweep(nd_tile_maddubs_any, type == ND_Q8ACT_Q8_0 ? ND_MADDUBS_ROWS_Q8 : ND_MADDUBS_ROWS_Q4, type, packed, r0, r1,
            xq, m, k, y, ldy, accumulate);
 }
@@ -300,6 +447,10 @@ ND_TILE_DISPATCH(nd_tile_vnni_any, nd_tile_vnni, ND_AVXVNNI, ND_VNNI_ROWS_Q4, ND
 
 ND_AVXVNNI void nd_q8act_matmul_avxvnni(int type, const void *packed, int64_t r0, int64_t r1, const void *xq,
                                         int64_t m, int64_t k, float *y, int64_t ldy, int accumulate) {
+  if (nd_q8act_is_k(type)) {
+    nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+    return;
+  }
   nd_sweep(nd_tile_vnni_any, type == ND_Q8ACT_Q8_0 ? ND_VNNI_ROWS_Q8 : ND_VNNI_ROWS_Q4, type, packed, r0, r1, xq, m,
            k, y, ldy, accumulate);
 }

@@ -16,7 +16,7 @@ void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k,
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     float *dx = (float *)(row + k), *sx = dx + nb;
     int32_t *sums = (int32_t *)(sx + nb);
-    memset(sums + nb, 0, (size_t)(row_bytes - k - 12 * nb));  // padding
+    memset(sums + 2 * nb, 0, (size_t)(row_bytes - k - 16 * nb));  // padding
     for (int64_t b = 0; b < nb; b++) {
       const float *xb = x + i * ldx + b * ND_QK;
       const __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
@@ -27,8 +27,9 @@ void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k,
       const __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, id));
       _mm_storeu_si128((__m128i *)(row + b * ND_QK), _mm512_cvtepi32_epi8(qlo));
       _mm_storeu_si128((__m128i *)(row + b * ND_QK + 16), _mm512_cvtepi32_epi8(qhi));
-      const int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
+      const int32_t sum16 = _mm512_reduce_add_epi32(qlo), sum = sum16 + _mm512_reduce_add_epi32(qhi);
       dx[b] = d;
+      sums[nb + b] = sum16;
       sx[b] = d * (float)sum;
       sums[b] = sum;
     }
@@ -145,12 +146,145 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 #undef ND_TILE
 }
 
+// MARK: K-quants
+
+// The products over Q4_K, Q5_K and Q6_K panels (q8act_layout.h), over the same 32-element
+// activation blocks: Q4_K's nibbles (Q5_K's with their fifth bit ORed in) feed two blocks each
+// (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
+// 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
+// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step.
+enum { ND_K_ROWS = 4 };
+
+static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
+                                                            const uint8_t *x, int64_t xrow, int64_t nb, float *y,
+                                                            int64_t ldy, int accumulate, int cols) {
+  const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
+  const __m512i nib = _mm512_set1_epi8(15), top = _mm512_set1_epi8(0x30);
+  const __m512 negate = _mm512_set1_ps(-0.0f);
+  __m512 acc[ND_K_ROWS];
+  for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < nb / 8; s++) {
+    const uint8_t *blk = panel + s * pb;
+    if (T != ND_Q8ACT_Q6_K) {
+      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_D)));
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_DMIN)));
+      for (int g = 0; g < 4; g++) {
+        const int64_t b = 8 * s + 2 * g;
+        __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
+        for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
+        const __m512i fifth_lo = T == ND_Q8ACT_Q5_K ? _mm512_loadu_si512(blk + ND_Q5_K_HIGH + 128 * g) : nib;
+        const __m512i fifth_hi = T == ND_Q8ACT_Q5_K ? _mm512_loadu_si512(blk + ND_Q5_K_HIGH + 128 * g + 64) : nib;
+        for (int h = 0; h < 8; h++) {
+          const __m512i v = _mm512_loadu_si512(blk + 512 * g + 64 * h);
+          __m512i wl = _mm512_and_si512(v, nib), wh = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+          if (T == ND_Q8ACT_Q5_K) {
+            // Bit h of each fifth-bit byte to bit 4 (16-bit shifts: the mask keeps each byte's own bit).
+            const __m512i five = _mm512_set1_epi8(0x10);
+            wl = _mm512_or_si512(wl, _mm512_and_si512(h < 4 ? _mm512_slli_epi16(fifth_lo, 4 - h) : _mm512_srli_epi16(fifth_lo, h - 4), five));
+            wh = _mm512_or_si512(wh, _mm512_and_si512(h < 4 ? _mm512_slli_epi16(fifth_hi, 4 - h) : _mm512_srli_epi16(fifth_hi, h - 4), five));
+          }
+          for (int r = 0; r < R; r++) {
+            const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
+            lo[r] = _mm512_dpbusd_epi32(lo[r], wl, nd_bcast4(xb));
+            hi[r] = _mm512_dpbusd_epi32(hi[r], wh, nd_bcast4(xb + ND_QK));
+          }
+        }
+        for (int j = 0; j < 2; j++) {
+          const __m128i sc = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_SC + 16 * (2 * g + j)));
+          const __m128i mn = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_M + 16 * (2 * g + j)));
+          const __m512 dw = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(sc)));
+          const __m512 mw = _mm512_xor_ps(_mm512_mul_ps(dmin, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mn))), negate);
+          for (int r = 0; r < R; r++) {
+            const uint8_t *row = x + r * xrow;
+            const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(j ? hi[r] : lo[r]), _mm512_set1_ps(nd_row_dx(row, k)[b + j]));
+            acc[r] = _mm512_fmadd_ps(dw, t, acc[r]);
+            acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(nd_row_sx(row, k)[b + j]), acc[r]);
+          }
+        }
+      }
+    } else {
+      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q6_K_D)));
+      for (int bl = 0; bl < 8; bl++) {
+        const int64_t b = 8 * s + bl;
+        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
+        const __m512i ha = _mm512_loadu_si512(q + ND_Q6_K_HIGH), hb = _mm512_loadu_si512(q + ND_Q6_K_HIGH + 64);
+        __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
+        for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
+        for (int h = 0; h < 4; h++) {
+          const __m512i v = _mm512_loadu_si512(q + 64 * h);
+          // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
+          const __m512i ta = h < 3 ? _mm512_slli_epi16(ha, 4 - 2 * h) : _mm512_srli_epi16(ha, 2);
+          const __m512i tb = h < 3 ? _mm512_slli_epi16(hb, 4 - 2 * h) : _mm512_srli_epi16(hb, 2);
+          const __m512i wa = _mm512_or_si512(_mm512_and_si512(v, nib), _mm512_and_si512(ta, top));
+          const __m512i wb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), nib), _mm512_and_si512(tb, top));
+          for (int r = 0; r < R; r++) {
+            const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
+            lo[r] = _mm512_dpbusd_epi32(lo[r], wa, nd_bcast4(xb));
+            hi[r] = _mm512_dpbusd_epi32(hi[r], wb, nd_bcast4(xb + 16));
+          }
+        }
+        const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl)));
+        const __m512i sb = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16)));
+        for (int r = 0; r < R; r++) {
+          const uint8_t *row = x + r * xrow;
+          const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
+          const __m512i ia = _mm512_mullo_epi32(_mm512_sub_epi32(lo[r], _mm512_set1_epi32(32 * first)), sa);
+          const __m512i ib = _mm512_mullo_epi32(_mm512_sub_epi32(hi[r], _mm512_set1_epi32(32 * second)), sb);
+          const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(ia, ib)), _mm512_set1_ps(nd_row_dx(row, k)[b]));
+          acc[r] = _mm512_fmadd_ps(d, t, acc[r]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    const __mmask16 mask = (__mmask16)((1u << cols) - 1);
+    float *out = y + r * ldy;
+    __m512 v = acc[r];
+    if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v);
+    _mm512_mask_storeu_ps(out, mask, v);
+  }
+}
+
+static void nd_k_tile_any(int type, int R, const uint8_t *panel, const uint8_t *x, int64_t xrow, int64_t nb, float *y,
+                          int64_t ldy, int accumulate, int cols) {
+#define ND_K_TILE(T, RR) nd_k_tile((T), (RR), panel, x, xrow, nb, y, ldy, accumulate, cols)
+#define ND_K_TILE_R(T)                   \
+  switch (R) {                           \
+    case 1: ND_K_TILE(T, 1); return;     \
+    case 2: ND_K_TILE(T, 2); return;     \
+    case 3: ND_K_TILE(T, 3); return;     \
+    default: ND_K_TILE(T, 4); return;    \
+  }
+  if (type == ND_Q8ACT_Q4_K) ND_K_TILE_R(ND_Q8ACT_Q4_K)
+  if (type == ND_Q8ACT_Q5_K) ND_K_TILE_R(ND_Q8ACT_Q5_K)
+  ND_K_TILE_R(ND_Q8ACT_Q6_K)
+#undef ND_K_TILE_R
+#undef ND_K_TILE
+}
+
+static void nd_k_matmul_vnni512(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
+                                int64_t k, float *y, int64_t ldy, int accumulate) {
+  const int64_t nb = k / ND_QK, panel_bytes = nd_panel_bytes(type, k), xrow = nd_q8act_row_bytes(k);
+  const int64_t p1 = (r1 + ND_PANEL - 1) / ND_PANEL, chunk = nd_l2_panels(type, k);
+  for (int64_t c0 = r0 / ND_PANEL; c0 < p1; c0 += chunk)
+    for (int64_t i = 0; i < m; i += ND_K_ROWS)
+      for (int64_t p = c0; p < p1 && p < c0 + chunk; p++) {
+        const int64_t cols = r1 - p * ND_PANEL < ND_PANEL ? r1 - p * ND_PANEL : ND_PANEL;
+        nd_k_tile_any(type, m - i < ND_K_ROWS ? (int)(m - i) : ND_K_ROWS, (const uint8_t *)packed + p * panel_bytes,
+                      (const uint8_t *)xq + i * xrow, xrow, nb, y + i * ldy + p * ND_PANEL, ldy, accumulate, (int)cols);
+      }
+}
+
 void nd_q8act_matmul_vnni512(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                      float *y, int64_t ldy, int accumulate) {
-  const int64_t nb = k / ND_QK, panel_bytes = nb * nd_panel_block_bytes(type), xrow = nd_q8act_row_bytes(k);
+  if (nd_q8act_is_k(type)) {
+    nd_k_matmul_vnni512(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+    return;
+  }
+  const int64_t nb = k / ND_QK, panel_bytes = nd_panel_bytes(type, k), xrow = nd_q8act_row_bytes(k);
   const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL;
   // Panels swept by every activation tile stay within ~L2 (only the first sweep reads memory).
-  int64_t chunk = (192 * 1024) / panel_bytes;
+  int64_t chunk = nd_l2_panels(type, k);
   chunk = chunk < 2 ? 2 : chunk & ~(int64_t)1;
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     const int64_t c1 = c0 + chunk < p1 ? c0 + chunk : p1;
