@@ -35,6 +35,11 @@ public struct EngineExecutor: JobExecutor {
   }
 
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult] {
+    try await execute(job, progress: progress, text: nil)
+  }
+
+  public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
+                      text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
     // A request that cannot run (unencodable, invalid sampling, too long) fails alone:
     // its result says why, and its siblings run.
     var failures: [Int: String] = [:]
@@ -84,9 +89,11 @@ public struct EngineExecutor: JobExecutor {
               }
               progress(total)
             }
-            let result = try await generation.collect { update in
-              report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
-            }
+            // A streamed job has one request; only its text is published.
+            let result = try await generation.collect(
+              onProgress: { update in
+                report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
+              }, onText: slot == 0 ? text : nil)
             report(JobProgress(promptTokens: result.summary.usage.promptTokens, generatedTokens: result.tokens.count,
                                requestsDone: 1))
             return (slot, .success(result))
