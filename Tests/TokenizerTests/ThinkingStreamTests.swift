@@ -49,7 +49,8 @@ struct ThinkingStreamTests {
     var stream = ThinkingStream()
     #expect(stream.append("<think>\nweighing").reasoning == "weighing")
     #expect(stream.append(" options\n").reasoning == " options")
-    #expect(stream.append("</think>\n\nThe ans") == (reasoning: "", answer: "The ans"))
+    let closed = stream.append("</think>\n\nThe ans")
+    #expect(closed.reasoning == "" && closed.answer == "The ans")
     var plain = ThinkingStream()
     #expect(plain.append("Hello").answer == "Hello")
   }

@@ -27,22 +27,17 @@ final class LiveReader: @unchecked Sendable {
   /// not at all); none when nothing came.
   func next(timeout: Duration?) async throws -> [LiveDelta] {
     try await withCheckedThrowingContinuation { continuation in
-      queue.async { [self] in
-        continuation.resume(with: Result { () throws(QueueError) -> [LiveDelta] in
-          if connection == nil {
-            do {
-              connection = try RedisConnection(url: url, options: .init(clientName: "nightdesk-serve-live"))
-            } catch {
-              throw QueueError(error)
-            }
-          }
-          let client = QueueClient(redis: connection!, keys: keys)
-          let deltas = try client.liveDeltas(of: job, after: cursor, timeout: timeout)
-          if let last = deltas.last { cursor = last.id }
-          return deltas
-        })
-      }
+      queue.async { [self] in continuation.resume(with: Result { try read(timeout: timeout) }) }
     }
+  }
+
+  /// On `queue` only.
+  private func read(timeout: Duration?) throws -> [LiveDelta] {
+    let redis = try connection ?? RedisConnection(url: url, options: .init(clientName: "nightdesk-serve-live"))
+    connection = redis
+    let deltas = try QueueClient(redis: redis, keys: keys).liveDeltas(of: job, after: cursor, timeout: timeout)
+    if let last = deltas.last { cursor = last.id }
+    return deltas
   }
 
   /// Closes the connection once any read under way has returned.

@@ -76,6 +76,8 @@ public struct EngineExecutor: JobExecutor {
     let generations = prepared.map { engine.submit($0.request) }
     let completed = try await withThrowingTaskGroup(of: (Int, Result<CompletedGeneration, EngineError>).self) { group in
       for (slot, generation) in generations.enumerated() {
+        // A streamed job has one request; only its text is published.
+        let streamed: (@Sendable (String) -> Void)? = slot == 0 ? text : nil
         group.addTask {
           do {
             let report = { (update: JobProgress) in
@@ -89,11 +91,10 @@ public struct EngineExecutor: JobExecutor {
               }
               progress(total)
             }
-            // A streamed job has one request; only its text is published.
             let result = try await generation.collect(
               onProgress: { update in
                 report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
-              }, onText: slot == 0 ? text : nil)
+              }, onText: streamed.map { streamed in { streamed($0) } })
             report(JobProgress(promptTokens: result.summary.usage.promptTokens, generatedTokens: result.tokens.count,
                                requestsDone: 1))
             return (slot, .success(result))

@@ -51,6 +51,10 @@ final class LivePublisher: Sendable {
                                                   text: text, isEnd: end)))
       }
     }
+    wake()
+  }
+
+  private func wake() {
     condition.lock()
     condition.signal()
     condition.unlock()
@@ -60,9 +64,7 @@ final class LivePublisher: Sendable {
   func stop() async {
     guard started.withLock({ $0 }) else { return }
     pending.withLock { $0.stopped = true }
-    condition.lock()
-    condition.signal()
-    condition.unlock()
+    wake()
     let exited = self.exited
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       DispatchQueue.global().async {

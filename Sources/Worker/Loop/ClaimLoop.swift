@@ -220,7 +220,7 @@ struct ClaimLoop {
       do {
         let results = try await executor.execute(
           job, progress: { progress in keeper.report(job.attemptID, progress) },
-          text: live.map { live in { text in live.append(job.lease, text) } })
+          text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
         if Task.isCancelled {
           inbox.post(.stopped(job))
         } else {
