@@ -51,6 +51,39 @@ struct StreamingTests {
     }
   }
 
+  /// The stream follows the job's latest attempt: text of an older attempt that comes late
+  /// is ignored, and a newer attempt that starts after text was sent ends the stream with
+  /// an error event, never the text twice. (The entries are written here as two workers'
+  /// attempts would write them; no worker runs.)
+  @Test func aNewAttemptAfterTextWasSentEndsTheStreamWithAnError() async throws {
+    let fixture = try QueueFixture()
+    let server = try ServeProcess(fixture)
+    defer { server.stop() }
+    try await server.waitUntilListening()
+    let endpoint = server.baseURL + "/v1/chat/completions"
+    async let curl = NightdeskBinary.runProgram(URL(fileURLWithPath: "/usr/bin/curl"), [
+      "-sS", "-N", "--max-time", "60", "-X", "POST", endpoint,
+      "-H", "Content-Type: application/json",
+      "-d", #"{"model": "m", "stream": true, "messages": [{"role": "user", "content": "Hi"}]}"#,
+    ])
+    let queue = try fixture.client()
+    var job = ""
+    try await ConditionPoller.waitFor("the streamed job to be queued", timeout: .seconds(30)) {
+      job = try queue.list(limit: 10).first?.id ?? ""
+      return !job.isEmpty
+    }
+    try queue.publishLive([(job, LiveDelta(attempt: 2, token: 7, model: "m", text: "Hello"))])
+    try queue.publishLive([(job, LiveDelta(attempt: 1, token: 5, model: "m", text: " stale"))])
+    try queue.publishLive([(job, LiveDelta(attempt: 3, token: 9, model: "m", text: "Again"))])
+    let reply = try await curl
+    #expect(reply.status == 0, "\(reply.stderr)")
+    let events = reply.stdout.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }
+    let chunks = try events.filter { $0 != "[DONE]" }.map { try JSONParser.parse(Array($0.utf8)) }
+    let text = chunks.compactMap { $0["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue }.joined()
+    #expect(text == "Hello", "\(reply.stdout)")
+    #expect(chunks.last?["error"]?["message"]?.stringValue?.contains("attempt 3 started again") == true, "\(reply.stdout)")
+  }
+
   /// SmolLM2 on a real worker: its tokens arrive as they are generated.
   @Test func smolLM2AnswerStreamsTokenByToken() async throws {
     let model = try TestPaths.requireSmolLM2()
