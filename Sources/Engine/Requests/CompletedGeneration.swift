@@ -12,7 +12,9 @@ extension Generation {
   /// Reads the stream to its end; throws `CancellationError` if the reading task is
   /// cancelled (the request is then cancelled in the engine and its KV freed). `onProgress` sees prompt progress and each token
   /// count as they arrive (for progress reports); it runs on the reading task.
-  public func collect(onProgress: ((RequestProgress) -> Void)? = nil) async throws -> CompletedGeneration {
+  public func collect(onProgress: ((RequestProgress) -> Void)? = nil, onText: ((String) -> Void)? = nil) async throws
+    -> CompletedGeneration
+  {
     var tokens: [Int32] = []
     var text = ""
     var samples: [SampledToken] = []
@@ -25,6 +27,7 @@ extension Generation {
       case .token(let token):
         tokens.append(token.sample.id)
         text += token.text
+        if !token.text.isEmpty { onText?(token.text) }
         samples.append(token.sample)
         if var progress = last {
           progress.phase = .decode

@@ -30,6 +30,9 @@ public struct JobSpec: Sendable, Equatable {
   public var document: JSONValue?
   /// The document's map-reduce group, when the job is one of its steps.
   public var group: JobGroup?
+  /// The worker publishes the answer's text as it is generated (`live:<job>`, see
+  /// `LiveDelta`), for `serve`'s streamed chat completions. Only such jobs pay for it.
+  public var stream = false
 
   public init(
     requests: [ChatRequest], priority: Priority = .normal, desk: String = "default", idempotencyKey: String? = nil,
@@ -67,6 +70,7 @@ public struct JobSpec: Sendable, Equatable {
     object["max_attempts"] = .int(Int64(maxAttempts))
     if let document { object["document"] = document }
     if let group { object["group"] = group.json }
+    if stream { object["stream"] = .bool(true) }
     return .object(object)
   }
 
@@ -122,12 +126,19 @@ public struct JobSpec: Sendable, Equatable {
     if let value = object["group"], !value.isNull {
       group = try JobGroup(json: value, at: "\(path).group")
     }
+    if let value = object["stream"], !value.isNull {
+      guard let flag = value.boolValue else { throw RequestError("\(path).stream", "must be true or false") }
+      stream = flag
+    }
     try validate(at: path)
   }
 
   /// Checks the envelope's bounds (the requests validate themselves as they are read).
   public func validate(at path: String = "job") throws(RequestError) {
     guard !requests.isEmpty else { throw RequestError("\(path).requests", "is empty; a job needs at least one request") }
+    if stream, requests.count != 1 {
+      throw RequestError("\(path).stream", "a streamed job has exactly one request; this one has \(requests.count)")
+    }
     if kind == .synthesis, group?.role != .synthesis {
       throw RequestError("\(path).group", "a synthesis job needs a group with role 'synthesis'")
     }

@@ -9,6 +9,7 @@
 /// | `pfx:<hash>` | sorted set | queued jobs by prefix hash, for affinity claims |
 /// | `job:<id>` | hash | state, spec, attempt, fencing token, progress, error |
 /// | `result:<id>` | string (JSON) | the result, written once |
+/// | `live:<id>` | stream, capped, short TTL | a streamed job's text as it is generated (`LiveDelta`) |
 /// | `batch:<id>` | hash | counters per state, token totals |
 /// | `batch:<id>:jobs` | list | the batch's job ids in submission order |
 /// | `batches` | sorted set | batch ids by creation time |
@@ -51,6 +52,7 @@ public struct QueueKeys: Sendable, Equatable {
   public func stream(_ priority: Priority) -> String { prefix + "q:" + priority.rawValue }
   public func job(_ id: String) -> String { prefix + "job:" + id }
   public func result(_ id: String) -> String { prefix + "result:" + id }
+  public func live(_ id: String) -> String { prefix + "live:" + id }
   public func batch(_ id: String) -> String { prefix + "batch:" + id }
   public func batchJobs(_ id: String) -> String { prefix + "batch:" + id + ":jobs" }
   public var batches: String { prefix + "batches" }

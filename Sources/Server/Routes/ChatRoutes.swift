@@ -6,9 +6,9 @@ import NightdeskSupport
 
 /// `POST /v1/chat/completions`: one request, queued at high priority like any job (so
 /// it runs on the night's workers, ahead of the batches), answered when a worker has
-/// finished it. With `stream: true` the answer comes as server-sent events: comments
-/// while it waits (so proxies keep the connection), then the answer as chunks and
-/// `data: [DONE]`. Workers store answers whole, so the text arrives in one chunk.
+/// finished it. With `stream: true` the job asks its worker to publish the text as it
+/// is generated, and the answer comes as server-sent events token by token
+/// (`ChatStream`); a client that goes away cancels the job.
 struct ChatRoutes {
   let store: ServerStore
   let access: AccessPolicy
@@ -22,6 +22,7 @@ struct ChatRoutes {
         throw APIError.invalidRequest("the body must be a JSON object")
       }
       let stream = body["stream"]?.boolValue ?? false
+      let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
       var fields = JSONObject()
       for (key, value) in body.pairs where key != "stream" && key != "stream_options" { fields[key] = value }
       let chat: ChatRequest
@@ -31,26 +32,31 @@ struct ChatRoutes {
       } catch {
         throw APIError.invalidRequest("\(error)")
       }
-      let spec = JobSpec(requests: [chat], priority: .high, desk: DeskScope.queueDesk(desk))
-      let job = try await store.perform { try $0.submit([spec]).jobs[0].id }
+      var spec = JobSpec(requests: [chat], priority: .high, desk: DeskScope.queueDesk(desk))
+      spec.stream = stream
+      let job = try await store.perform { [spec] in try $0.submit([spec]).jobs[0].id }
       guard stream else { return JSONResponse.make(try await answer(job)) }
       return Response(
         status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-        body: ResponseBody { writer in
-          let body = try await answer(job) { try await writer.write(ByteBuffer(string: ": waiting for a worker\n\n")) }
-          for chunk in Self.chunks(of: body) {
-            try await writer.write(ByteBuffer(string: "data: " + JSONWriter.string(chunk) + "\n\n"))
+        body: ResponseBody { [store] writer in
+          let reader = LiveReader(job: job, url: store.pool.url, keys: store.keys)
+          defer { reader.close() }
+          var events = ChatStream(job: job, store: store, reader: reader, includeUsage: includeUsage, maxWait: Self.maxWait)
+          do {
+            try await events.run(&writer)
+          } catch {
+            // The client went away (or Redis did): no one is left to read the answer.
+            _ = try? await store.perform { try $0.cancel(target: job) }
+            throw error
           }
-          try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
           try await writer.finish(nil)
         })
     }
   }
 
   /// Waits for the job and returns its chat.completion body, or throws its error.
-  private func answer(_ job: String, heartbeat: () async throws -> Void = {}) async throws -> JSONValue {
+  private func answer(_ job: String) async throws -> JSONValue {
     let started = ContinuousClock.now
-    var lastBeat = started
     while true {
       let records = try await store.perform { try $0.records([job]) }
       if let record = records.first, record.state.isFinished, let line = OpenAIBatchOutput.lines(record).first {
@@ -61,32 +67,7 @@ struct ChatRoutes {
         throw APIError.server("no worker answered within \(Self.maxWait); job \(job) stays in the queue",
                               status: .gatewayTimeout)
       }
-      if ContinuousClock.now - lastBeat > .seconds(5) {
-        try await heartbeat()
-        lastBeat = .now
-      }
       try await Task.sleep(for: .milliseconds(100))
     }
-  }
-
-  /// A chat.completion as OpenAI's stream of chat.completion.chunk objects.
-  static func chunks(of completion: JSONValue) -> [JSONValue] {
-    let choice = completion["choices"]?.arrayValue?.first
-    let message = choice?["message"]
-    func chunk(_ delta: JSONValue, finish: JSONValue) -> JSONValue {
-      [
-        "id": completion["id"] ?? .null, "object": "chat.completion.chunk", "created": completion["created"] ?? .null,
-        "model": completion["model"] ?? .null, "system_fingerprint": completion["system_fingerprint"] ?? .null,
-        "choices": [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish]],
-      ]
-    }
-    var delta = JSONObject(["role": "assistant", "content": message?["content"] ?? ""])
-    if let reasoning = message?["reasoning_content"] { delta["reasoning_content"] = reasoning }
-    var last = chunk([:], finish: choice?["finish_reason"] ?? "stop")
-    if case .object(var object) = last {
-      object["usage"] = completion["usage"] ?? .null
-      last = .object(object)
-    }
-    return [chunk(.object(delta), finish: nil), last]
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskQueue
+import NightdeskRequests
 
 /// An executor that answers every request at once with a fixed text (optionally
 /// after a pause, or failing the first attempts): the queue's own overhead, alone.
@@ -19,14 +20,26 @@ public struct EchoExecutor: JobExecutor {
   }
 
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult] {
+    try await execute(job, progress: progress, text: nil)
+  }
+
+  /// Streams the first request's answer in ten pieces, one per step of `delay`.
+  public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
+                      text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
+    let answer = job.spec.requests.first.map(Self.answer) ?? ""
+    var streamed = answer.startIndex
     if delay > .zero {
       // Progress in small steps, so cancellation and progress writes can be observed.
       let steps = 10
       for step in 1...steps {
         try await Task.sleep(for: delay / steps)
         progress(JobProgress(promptTokens: job.spec.requests.count * 8, generatedTokens: step, requestsDone: 0))
+        let end = answer.index(answer.startIndex, offsetBy: answer.count * step / steps)
+        if let text, end > streamed { text(String(answer[streamed..<end])) }
+        streamed = max(streamed, end)
       }
     }
+    if let text, streamed < answer.endIndex { text(String(answer[streamed...])) }
     try Task.checkCancellation()
     if job.lease.attempt <= failingAttempts {
       throw ExecutionFailure("echo executor: attempt \(job.lease.attempt) fails on purpose")
@@ -36,8 +49,10 @@ public struct EchoExecutor: JobExecutor {
       sampling.seed = sampling.seed ?? 0
       let words = request.messages.last?.content.split(separator: " ").count ?? 0
       return RequestResult(
-        customID: request.customID, text: "echo: \(request.messages.last?.content.prefix(64) ?? "")",
+        customID: request.customID, text: Self.answer(request),
         finishReason: "stop", promptTokens: words, reusedTokens: 0, generatedTokens: 1, sampling: sampling)
     }
   }
+
+  static func answer(_ request: ChatRequest) -> String { "echo: \(request.messages.last?.content.prefix(64) ?? "")" }
 }

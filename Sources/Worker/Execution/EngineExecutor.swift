@@ -35,6 +35,11 @@ public struct EngineExecutor: JobExecutor {
   }
 
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult] {
+    try await execute(job, progress: progress, text: nil)
+  }
+
+  public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
+                      text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
     // A request that cannot run (unencodable, invalid sampling, too long) fails alone:
     // its result says why, and its siblings run.
     var failures: [Int: String] = [:]
@@ -71,6 +76,8 @@ public struct EngineExecutor: JobExecutor {
     let generations = prepared.map { engine.submit($0.request) }
     let completed = try await withThrowingTaskGroup(of: (Int, Result<CompletedGeneration, EngineError>).self) { group in
       for (slot, generation) in generations.enumerated() {
+        // A streamed job has one request; only its text is published.
+        let streamed: (@Sendable (String) -> Void)? = slot == 0 ? text : nil
         group.addTask {
           do {
             let report = { (update: JobProgress) in
@@ -84,9 +91,10 @@ public struct EngineExecutor: JobExecutor {
               }
               progress(total)
             }
-            let result = try await generation.collect { update in
-              report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
-            }
+            let result = try await generation.collect(
+              onProgress: { update in
+                report(JobProgress(promptTokens: update.promptTokensDone, generatedTokens: update.generatedTokens))
+              }, onText: streamed.map { streamed in { streamed($0) } })
             report(JobProgress(promptTokens: result.summary.usage.promptTokens, generatedTokens: result.tokens.count,
                                requestsDone: 1))
             return (slot, .success(result))

@@ -14,6 +14,18 @@ public protocol JobExecutor: Sendable {
   /// stop promptly, freeing its resources, when the task is cancelled (the job was
   /// cancelled or its lease lost), by throwing `CancellationError`.
   func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult]
+  /// The same, also handing `text` the answer's new text as it is generated (a streamed
+  /// job: `JobSpec.stream`, one request). An executor that cannot stream leaves it
+  /// unused; the reader then gets the stored answer whole.
+  func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
+               text: (@Sendable (String) -> Void)?) async throws -> [RequestResult]
+}
+
+extension JobExecutor {
+  public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
+                      text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
+    try await execute(job, progress: progress)
+  }
 }
 
 /// A failure the executor classifies: `permanent` when trying again cannot help

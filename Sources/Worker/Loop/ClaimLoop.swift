@@ -17,6 +17,8 @@ struct ClaimLoop {
   let stopDeadline: @Sendable () -> ContinuousClock.Instant?
   let logger: Logger
   let metrics: WorkerMetrics
+  /// Where streamed jobs' text goes as it is generated.
+  let live: LivePublisher
   /// The thread the loop's blocking Redis calls belong on (checked in debug builds).
   let thread: DedicatedThreadExecutor?
   private var backlog = LocalBacklog()
@@ -39,7 +41,7 @@ struct ClaimLoop {
 
   init(configuration: WorkerConfiguration, executor: any JobExecutor, queue: QueueClient, keeper: LeaseKeeper,
        inbox: OutcomeInbox, status: WorkerStatus, stopDeadline: @escaping @Sendable () -> ContinuousClock.Instant?,
-       logger: Logger, metrics: WorkerMetrics, thread: DedicatedThreadExecutor? = nil) {
+       logger: Logger, metrics: WorkerMetrics, live: LivePublisher, thread: DedicatedThreadExecutor? = nil) {
     self.configuration = configuration
     self.executor = executor
     self.queue = queue
@@ -49,6 +51,7 @@ struct ClaimLoop {
     self.stopDeadline = stopDeadline
     self.logger = logger
     self.metrics = metrics
+    self.live = live
     self.thread = thread
   }
 
@@ -210,10 +213,14 @@ struct ClaimLoop {
   /// Runs `job` in its own task; its outcome goes to the inbox.
   private func launch(_ job: ClaimedJob) -> Task<Void, Never> {
     let (executor, inbox, keeper) = (self.executor, self.inbox, self.keeper)
+    let live = job.spec.stream ? self.live : nil
     return Task {
       let startedAt = Date().timeIntervalSince1970
+      defer { live?.end(job.lease) }
       do {
-        let results = try await executor.execute(job) { progress in keeper.report(job.attemptID, progress) }
+        let results = try await executor.execute(
+          job, progress: { progress in keeper.report(job.attemptID, progress) },
+          text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
         if Task.isCancelled {
           inbox.post(.stopped(job))
         } else {

@@ -95,12 +95,14 @@ public final class Worker: Sendable {
       },
       status: status, notifier: notifier, logger: logger)
     keeper.start()
+    let live = LivePublisher(configuration: configuration, model: executor.identity.model, logger: logger)
     // Nothing below throws, so the keeper is always stopped (a `defer` cannot await).
     var loop = ClaimLoop(
       configuration: configuration, executor: executor, queue: queue, keeper: keeper, inbox: inbox, status: status,
-      stopDeadline: { [stopState] in stopState.current }, logger: logger, metrics: metrics,
+      stopDeadline: { [stopState] in stopState.current }, logger: logger, metrics: metrics, live: live,
       thread: claimThread)
     await loop.run()
+    await live.stop()
     await keeper.stop()
     await notifier.finishDeliveries(timeout: .seconds(70))
     try? queue.unregister(worker: configuration.workerID)
