@@ -28,7 +28,7 @@ import Testing
       #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(line)")
       #expect(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(entry["level"]?.stringValue ?? ""))
       #expect(entry["message"]?.stringValue?.isEmpty == false)
-      switch entry["message"]?.stringValue {
+      switch entry["message"]?.stringValue ?? "" {
       case "article queued":
         #expect(entry["entry"]?.stringValue == "wire" && entry["batch"]?.stringValue != nil, "\(line)")
         queuedArticles.insert(try #require(entry["article"]?.stringValue))
