@@ -114,7 +114,8 @@ struct ServeCommand: AsyncParsableCommand {
       ? nil : RedisWatch(url: url, keys: configuration.queue, name: "nightdesk-serve-health")
     let metricsServer = try await metrics.start(health: { watch?.problems ?? [] }, logger: logger)
     defer { watch?.stop() }
-    try await APIServer.run(configuration) { logger.info("\(banner)", metadata: ["queue": "\(configuration.queue.namespace)"]) }
+    let namespace = configuration.queue.namespace
+    try await APIServer.run(configuration) { logger.info("\(banner)", metadata: ["queue": "\(namespace)"]) }
     await metricsServer?.stop()
   }
 }
