@@ -102,6 +102,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     let watch = try metrics.port(ProcessInfo.processInfo.environment) == nil
       ? nil : RedisWatch(url: url, keys: client.keys, name: "nightdesk-schedule-health")
     let metricsServer = try await metrics.start(health: { watch?.problems ?? [] }, logger: logger)
+    watch?.start()
     defer { watch?.stop() }
     let model = self.model
     nonisolated(unsafe) let runner = ScheduleRunner(

@@ -8,16 +8,29 @@ import NightdeskWorker
 /// holds its Redis: a thread of its own asks Redis every few seconds on a connection of
 /// its own, and publishes the queue's counts (`nightdesk_jobs{state}`, depth by priority)
 /// as the worker does. `/health` reads its last answer, so a scrape never waits on Redis.
+///
+/// `start()` it once the metrics server runs: its gauges are made when it starts, and a
+/// gauge made before swift-metrics has its Prometheus backend records nothing.
 final class RedisWatch: Sendable {
+  private let url: RedisURL
+  private let keys: QueueKeys
+  private let name: String
   private let interval: Duration
-  private let state = LockedValue<(problem: String?, stopped: Bool)>(("connecting to Redis", false))
+  private let state = LockedValue<(problem: String?, started: Bool, stopped: Bool)>(("connecting to Redis", false, false))
   private let wake = DispatchSemaphore(value: 0)
   private let done = DispatchSemaphore(value: 0)
 
-  /// Starts watching `url`'s queue `keys` on a thread named `name`.
+  /// Watches `url`'s queue `keys` once started, on a thread named `name`.
   init(url: RedisURL, keys: QueueKeys, name: String, interval: Duration = .seconds(5)) {
+    self.url = url
+    self.keys = keys
+    self.name = name
     self.interval = interval
-    let thread = Thread { [self] in watch(url: url, keys: keys, name: name) }
+  }
+
+  func start() {
+    state.withLock { $0.started = true }
+    let thread = Thread { [self] in watch() }
     thread.name = name
     thread.start()
   }
@@ -26,12 +39,15 @@ final class RedisWatch: Sendable {
   var problems: [String] { state.current.problem.map { [$0] } ?? [] }
 
   func stop() {
-    state.withLock { $0.stopped = true }
+    let started = state.withLock { state in
+      state.stopped = true
+      return state.started
+    }
     wake.signal()
-    done.wait()
+    if started { done.wait() }
   }
 
-  private func watch(url: RedisURL, keys: QueueKeys, name: String) {
+  private func watch() {
     defer { done.signal() }
     let gauges = QueueGauges()
     var queue: QueueClient?

@@ -113,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
     let watch = try metrics.port(ProcessInfo.processInfo.environment) == nil
       ? nil : RedisWatch(url: url, keys: configuration.queue, name: "nightdesk-serve-health")
     let metricsServer = try await metrics.start(health: { watch?.problems ?? [] }, logger: logger)
+    watch?.start()
     defer { watch?.stop() }
     let namespace = configuration.queue.namespace
     try await APIServer.run(configuration) { logger.info("\(banner)", metadata: ["queue": "\(namespace)"]) }
