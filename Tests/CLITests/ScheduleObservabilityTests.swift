@@ -16,7 +16,7 @@ import Testing
     let outcome = try await NightdeskBinary.run([
       "schedule", "--once", "--config", config, "--types-dir", ScheduleCLITests.types, "--model", TestPaths.smolLM2.path,
       "--redis", "redis://:\(password)@127.0.0.1:\(port)/0", "--queue", "t", "--log-format", "json", "--log-level", "debug",
-    ])
+    ], environment: ["NIGHTDESK_METRICS_PORT": "0"])
     #expect(outcome.status == 0, "\(outcome.stderr)")
     #expect(!outcome.stderr.contains(password) && !outcome.stdout.contains(password))
     var pass: JSONValue?
@@ -46,6 +46,8 @@ import Testing
     #expect(line["queued_articles"]?.intValue == 4 && line["queued_jobs"]?.intValue == 8
       && line["seen_articles"]?.intValue == 3 && line["errors"]?.intValue == 0, "\(line)")
     #expect(queuedArticles.count == 4 && seenArticles == 3, "\(outcome.stderr)")
+    // --once leaves the environment's metrics port to the daemon.
+    #expect(!outcome.stderr.contains("metrics_port"), "\(outcome.stderr)")
   }
 
   @Test func metricsMoveAfterAPassAndHealthFollowsRedis() async throws {

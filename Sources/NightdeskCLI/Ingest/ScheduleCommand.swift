@@ -47,7 +47,8 @@ struct ScheduleCommand: AsyncParsableCommand {
       a line per article with its submission key. --metrics-port serves /metrics \
       (Prometheus: runs, articles queued and skipped as seen, errors and the last run \
       time per entry; the queue's jobs by state) and /health (200 while Redis answers, \
-      else 503 with the reason).
+      else 503 with the reason). With --once, only --metrics-port itself starts it (not \
+      $NIGHTDESK_METRICS_PORT, which is the daemon's).
 
       A bad schedules file is refused with the file, line and field: a bad cron \
       field, an unknown job type, a missing source, an unknown key.
@@ -99,9 +100,11 @@ struct ScheduleCommand: AsyncParsableCommand {
     let target = try queue.redis.target()
     let url = try target.prepare()
     let client = try queue.client("schedule")
-    let watch = try metrics.port(ProcessInfo.processInfo.environment) == nil
-      ? nil : RedisWatch(url: url, keys: client.keys, name: "nightdesk-schedule-health")
-    let metricsServer = try await metrics.start(health: { watch?.problems ?? [] }, logger: logger)
+    // A run of --once from cron serves metrics only when asked on its command line: the
+    // port of the environment or config file is the daemon's (or a worker's) to hold.
+    let metricsPort = once && metrics.metricsPort == nil ? nil : try metrics.port(ProcessInfo.processInfo.environment)
+    let watch = metricsPort == nil ? nil : RedisWatch(url: url, keys: client.keys, name: "nightdesk-schedule-health")
+    let metricsServer = try await metrics.start(port: metricsPort, health: { watch?.problems ?? [] }, logger: logger)
     watch?.start()
     defer { watch?.stop() }
     let model = self.model
