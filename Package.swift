@@ -108,12 +108,14 @@ let package = Package(
     // the queue's Redis, so any number of servers and workers share one night.
     .target(name: "NightdeskServer",
             dependencies: ["NightdeskQueue", "NightdeskRedis", "NightdeskRequests", "NightdeskSupport", "NightdeskStructured",
-                           "NightdeskModel", "NightdeskTokenizer", .product(name: "Hummingbird", package: "hummingbird")],
+                           "NightdeskModel", "NightdeskTokenizer", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             path: "Sources/Server"),
     // `nightdesk schedule`: due entries of Jobs/schedules.yaml, articles seen kept in Redis,
     // each article queued once under a key made from its identity.
     .target(name: "NightdeskSchedule",
-            dependencies: ["NightdeskQueue", "NightdeskIngest", "NightdeskRedis", "NightdeskSupport"],
+            dependencies: ["NightdeskQueue", "NightdeskIngest", "NightdeskRedis", "NightdeskSupport",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             path: "Sources/Schedule"),
     // The commands, and the CLI's own file formats (Model/PromptLine, Model/BenchWorkload).
     .executableTarget(

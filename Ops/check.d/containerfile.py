@@ -105,9 +105,16 @@ def main(path, binary):
     if not entry or not entry[-1].json or entry[-1].value[0] != "/usr/local/bin/nightdesk":
         problem(f"{path}: ENTRYPOINT must be [\"/usr/local/bin/nightdesk\"] (exec form, so SIGTERM reaches the worker)")
     have = installed(runtime)
-    covered = set(have) | BASE
-    for name in have:
-        covered |= depends(name)
+    # What apt installs with them: their dependencies, and theirs in turn (libcurl4 brings
+    # Kerberos and GnuTLS, which nightdesk links through it).
+    covered = set(BASE)
+    pending = list(have)
+    while pending:
+        name = pending.pop()
+        if name in covered:
+            continue
+        covered.add(name)
+        pending.extend(depends(name) - covered)
     for package, library in sorted(linked_packages(binary).items()):
         if package not in covered:
             problem(f"{path}: the runtime stage does not install {package}, which holds {library} that nightdesk links")

@@ -1,3 +1,4 @@
+import Logging
 import NightdeskSupport
 
 /// What one entry did in one pass (or that it was not due).
@@ -31,6 +32,20 @@ public struct PassReport: Sendable, Equatable {
       "seen_articles": .int(Int64(seenArticles)), "already_queued": .int(Int64(alreadyQueued)),
       "errors": .array(errors.map { .string($0) }), "stopped": .bool(stopped),
     ]))
+  }
+
+  /// The ids and counts of the pass, for its log line.
+  public var metadata: Logger.Metadata {
+    var metadata: Logger.Metadata = ["entry": "\(entry)", "due": "\(due)"]
+    guard due else { return metadata }
+    if let batch { metadata["batch"] = "\(batch)" }
+    metadata["queued_articles"] = .stringConvertible(queuedArticles)
+    metadata["queued_jobs"] = .stringConvertible(queuedJobs)
+    metadata["seen_articles"] = .stringConvertible(seenArticles)
+    metadata["already_queued"] = .stringConvertible(alreadyQueued)
+    metadata["errors"] = .stringConvertible(errors.count)
+    if stopped { metadata["stopped"] = "true" }
+    return metadata
   }
 
   /// One line for the log.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NightdeskIngest
 import NightdeskQueue
 import NightdeskRedis
@@ -17,19 +18,21 @@ public final class ScheduleRunner {
   let client: QueueClient
   let store: ScheduleStore
   let makeJobs: (ScheduleEntry) throws -> any ArticleJobMaker
-  let log: (String) -> Void
+  let logger: Logger
   private var makers: [String: any ArticleJobMaker] = [:]
 
   /// - Parameters:
   ///   - seenDays: how long a seen article is remembered (default 90 days).
   ///   - makeJobs: the job maker of an entry, asked for once, when it first runs.
+  ///   - logger: gets a line per pass (info, with the entry, its batch and its counts),
+  ///     per error (error) and per article (debug, with its submission key).
   public init(config: ScheduleConfig, client: QueueClient, seenDays: Int = 90,
-              makeJobs: @escaping (ScheduleEntry) throws -> any ArticleJobMaker, log: @escaping (String) -> Void) {
+              makeJobs: @escaping (ScheduleEntry) throws -> any ArticleJobMaker, logger: Logger) {
     self.config = config
     self.client = client
     store = ScheduleStore(redis: client.redis, keys: client.keys, seenDays: seenDays)
     self.makeJobs = makeJobs
-    self.log = log
+    self.logger = logger
   }
 
   /// Every entry once: those due at `now` run, the others are reported as not due.
@@ -42,8 +45,11 @@ public final class ScheduleRunner {
       if stop.isRequested { break }
       let due = entry.cron.isDue(lastRun: try store.lastRun(entry.name), now: now, calendar: config.calendar)
       let report = due ? try pass(entry, startedAt: now, stop: stop) : PassReport(entry: entry.name, due: false)
-      if due || logNotDue { log(report.summary) }
-      for error in report.errors { log("\(entry.name): \(error)") }
+      if due { ScheduleMetrics.record(report, at: now) }
+      if due || logNotDue { logger.info("\(report.summary)", metadata: report.metadata) }
+      for error in report.errors {
+        logger.error("\(entry.name): \(error)", metadata: ["entry": "\(entry.name)", "error": "\(error)"])
+      }
       reports.append(report)
     }
     return reports
@@ -56,7 +62,8 @@ public final class ScheduleRunner {
       do {
         _ = try runDue(now: Date(), stop: stop, logNotDue: false)
       } catch {
-        log("pass failed (tried again next minute): \(error)")
+        ScheduleMetrics.recordFailedPass()
+        logger.error("pass failed (tried again next minute): \(error)", metadata: ["error": "\(error)"])
       }
       let minute = config.calendar.dateInterval(of: .minute, for: Date())?.end ?? Date().addingTimeInterval(60)
       if !stop.sleep(until: minute) { break }
@@ -86,11 +93,12 @@ public final class ScheduleRunner {
       do {
         let identity = ArticleIdentity(document)
         let seen = try identity.seenMembers.contains(where: seenNow.contains) || store.isSeen(identity, entry: entry.name)
+        let key = identity.submissionKey(entry: entry.name)
         if seen {
           report.seenArticles += 1
+          logger.debug("article seen before, skipped", metadata: ["entry": "\(entry.name)", "article": "\(key)"])
           return true
         }
-        let key = identity.submissionKey(entry: entry.name)
         let specs: [JobSpec]
         do {
           specs = try maker.jobs(for: document, group: key).enumerated().map { position, spec in
@@ -111,6 +119,9 @@ public final class ScheduleRunner {
           report.batch = receipt.batch
           report.queuedArticles += 1
           report.queuedJobs += new
+          logger.debug("article queued", metadata: [
+            "entry": "\(entry.name)", "batch": "\(receipt.batch)", "article": "\(key)", "jobs": "\(new)",
+          ])
         } else if conflicts == 0 {
           report.alreadyQueued += 1
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
@@ -26,6 +27,8 @@ public struct ServerConfiguration: Sendable {
   /// The model batches are checked against when they are created (`serve --model`): a
   /// line too long for its context is refused with its number. Nil: no such check.
   public var model: ServedModel?
+  /// Where the access log (one line per request) and the server's own lines go.
+  public var logger = Logger(label: "nightdesk.serve")
 
   public init(host: String, port: Int, redis: RedisURL, queue: QueueKeys, access: AccessPolicy,
               limits: ServerLimits = ServerLimits(), retentionSeconds: Int = QueueClient.defaultRetentionSeconds,
@@ -63,7 +66,8 @@ public enum APIServer {
                             retentionSeconds: configuration.retentionSeconds, connections: configuration.connections,
                             contextCheck: try configuration.model.map(ContextCheck.init(model:)))
     let router = Router()
-    // First, so the router's own 404s and every handler's errors get OpenAI's shape.
+    router.add(middleware: AccessLogMiddleware(access: configuration.access, logger: configuration.logger))
+    // Next, so the router's own 404s and every handler's errors get OpenAI's shape.
     router.add(middleware: OpenAIErrorMiddleware())
     FileRoutes(store: store, access: configuration.access, limits: configuration.limits).add(to: router)
     BatchRoutes(store: store, access: configuration.access).add(to: router)
@@ -79,7 +83,8 @@ public enum APIServer {
     let app = Application(
       router: try router(configuration),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nightdesk"),
-      onServerRunning: { _ in onListening() })
+      onServerRunning: { _ in onListening() },
+      logger: configuration.logger)
     try await app.runService()
   }
 }

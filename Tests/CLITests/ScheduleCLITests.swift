@@ -138,7 +138,7 @@ import Testing
     _ = try TestPaths.requireSmolLM2()
     let server = try RedisServerProcess()
     let (config, _) = try Self.setUp(entries: Self.entry("wire", cron: "0 0 1 1 *"))
-    let daemon = try Daemon(Self.arguments(server, config: config))
+    let daemon = try ScheduleDaemon(Self.arguments(server, config: config))
     defer { daemon.stop() }
     // Its first pass (the entry has never run) done, it sleeps until the next minute.
     try await ConditionPoller.waitFor("the daemon's first pass", timeout: .seconds(120)) {
@@ -148,7 +148,7 @@ import Testing
     try await ConditionPoller.waitFor("the daemon to exit", timeout: .seconds(30)) { daemon.exited.current }
     let stderr = daemon.stderr
     #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0, "\(stderr)")
-    #expect(stderr.contains("schedule: stopped"), "\(stderr)")
+    #expect(stderr.contains("scheduler stopped"), "\(stderr)")
   }
 
   /// SIGTERM in the middle of a pass: the daemon stops between two articles and exits 0;
@@ -166,7 +166,7 @@ import Testing
                          "body": .string("Story \(number): Tessaly's grain exports and the port's backlog.")])
     }
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: news.appendingPathComponent("wire.jsonl"))
-    let daemon = try Daemon(Self.arguments(server, config: config))
+    let daemon = try ScheduleDaemon(Self.arguments(server, config: config))
     defer { daemon.stop() }
     let watcher = try RedisConnection(url: server.url)
     let pid = daemon.process.processIdentifier
@@ -191,29 +191,5 @@ import Testing
     var total = 0
     for batch in batches { total += try await Self.jobCount(server, batch: batch)?.intValue ?? 0 }
     #expect(total == 2 * articles)
-  }
-}
-
-/// `nightdesk schedule` running as a daemon, its stderr in a file the test reads while it runs.
-private final class Daemon {
-  let process = Process()
-  let exited = LockedValue(false)
-  private let log: URL
-
-  init(_ arguments: [String]) throws {
-    log = try TestPaths.temporaryDirectory("schedule-daemon").appendingPathComponent("stderr")
-    try Data().write(to: log)
-    process.executableURL = NightdeskBinary.url
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: log)
-    process.terminationHandler = { [exited] _ in exited.withLock { $0 = true } }
-    try process.run()
-  }
-
-  var stderr: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-  func stop() {
-    if process.isRunning { process.terminate() }
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NightdeskArchive
 import NightdeskQueue
 import NightdeskSupport
@@ -19,7 +20,9 @@ struct ArchiveCommand: ParsableCommand {
 
       With --every, it keeps doing so (a small archive daemon beside the file, for workers \
       on many machines): each pass copies the finished jobs of the batches the archive does \
-      not yet hold finished as they stand; SIGTERM stops it (a pass is one transaction, never half written).
+      not yet hold finished as they stand; SIGTERM stops it (a pass is one transaction, never half written). \
+      As a daemon it logs through swift-log (--log-format text|json, --log-level): a line per \
+      batch copied (batch, jobs) and per pass (the archive's totals), a warning when a pass fails.
 
       Examples:
         nightdesk archive --archive /var/lib/nightdesk/archive.sqlite
@@ -34,6 +37,7 @@ struct ArchiveCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Copy again after this long, until stopped (e.g. 60s, 5m): the archive as a daemon.",
                              valueName: "duration"))
   var every: String?
+  @OptionGroup(title: "Logs (with --every)") var logging: LoggingOptions
 
   func validate() throws {
     if let every { _ = try parseDuration(every, option: "--every") }
@@ -45,7 +49,8 @@ struct ArchiveCommand: ParsableCommand {
       throw CommandFailure("give --archive PATH (or set NIGHTDESK_ARCHIVE): the archive to copy into")
     }
     let client = try queue.client("archive")
-    guard let every else { return try pass(store, client) }
+    guard let every else { return try pass(store, client, logger: nil) }
+    let logger = try logging.logger("nightdesk.archive")
     let interval = try parseDuration(every, option: "--every")
     // A parent may have started us with SIGTERM and SIGINT blocked (they are inherited):
     // a daemon must stop on them, and their default action does, between passes or in one
@@ -56,16 +61,17 @@ struct ArchiveCommand: ParsableCommand {
     sigaddset(&stopSignals, SIGINT)
     pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     while true {
-      do { try pass(store, client) } catch {
+      do { try pass(store, client, logger: logger) } catch {
         // A daemon rides out a Redis or disk outage: the next pass copies what this one missed.
-        FileHandle.standardError.write(Data("archive: this pass failed, trying again in \(every): \(error)\n".utf8))
+        logger.warning("this pass failed, trying again in \(every): \(error)", metadata: ["error": "\(error)"])
       }
       Thread.sleep(forTimeInterval: interval)
     }
   }
 
-  /// Copies the named batches (all of them by default) and prints what the archive holds.
-  private func pass(_ store: ResultArchive, _ client: QueueClient) throws {
+  /// Copies the named batches (all of them by default) and prints what the archive holds
+  /// (the daemon logs it, through `logger`).
+  private func pass(_ store: ResultArchive, _ client: QueueClient, logger: Logger?) throws {
     let namespace = client.keys.namespace
     let chosen = batches.isEmpty ? try client.recentBatches(limit: Int.max) : batches
     for batch in chosen {
@@ -78,10 +84,19 @@ struct ArchiveCommand: ParsableCommand {
       let ids = try client.jobIDs(ofBatch: batch)
       guard !ids.isEmpty else { throw CommandFailure("no batch '\(batch)' in queue '\(namespace)'") }
       try archived { try store.archive(jobs: ids, from: client) }
-      if !json { print("\(batch): \(ids.count) job(s) copied where finished") }
+      if let logger {
+        logger.info("batch copied where finished", metadata: ["batch": "\(batch)", "jobs": .stringConvertible(ids.count)])
+      } else if !json {
+        print("\(batch): \(ids.count) job(s) copied where finished")
+      }
     }
     let counts = try archived { try store.counts(queue: namespace) }
-    if json {
+    if let logger {
+      logger.info("archive pass done", metadata: [
+        "archive": "\(store.path)", "queue": "\(namespace)", "batches": .stringConvertible(counts.batches),
+        "jobs": .stringConvertible(counts.jobs), "results": .stringConvertible(counts.results),
+      ])
+    } else if json {
       printJSON(["batches": .int(Int64(counts.batches)), "jobs": .int(Int64(counts.jobs)), "results": .int(Int64(counts.results))])
     } else {
       print("\(store.path): \(counts.batches) batch(es), \(counts.jobs) job(s), \(counts.results) result(s) of queue \(client.keys.namespace)")

@@ -1,14 +1,17 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NightdeskIngest
+import NightdeskObservability
 import NightdeskQueue
+import NightdeskRedis
 import NightdeskSchedule
 import NightdeskSupport
 
 /// `nightdesk schedule`: the scheduled news runs of Jobs/schedules.yaml, as a daemon or
 /// once (`--once`, for cron and tests). The scheduling is `NightdeskSchedule`'s
 /// `ScheduleRunner`; this command loads the file, connects, and handles signals.
-struct ScheduleCommand: ParsableCommand {
+struct ScheduleCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "schedule",
     abstract: "Queue new articles from folders and feeds on cron schedules (Jobs/schedules.yaml).",
@@ -39,12 +42,21 @@ struct ScheduleCommand: ParsableCommand {
       "queued_articles", "queued_jobs", "seen_articles", "already_queued", \
       "errors", "stopped"}]}.
 
+      Logs go to stderr through swift-log (--log-format text|json, --log-level): a line \
+      per pass with the entry, its batch and its counts, a line per error, and at debug \
+      a line per article with its submission key. --metrics-port serves /metrics \
+      (Prometheus: runs, articles queued and skipped as seen, errors and the last run \
+      time per entry; the queue's jobs by state) and /health (200 while Redis answers, \
+      else 503 with the reason). With --once, only --metrics-port itself starts it (not \
+      $NIGHTDESK_METRICS_PORT, which is the daemon's).
+
       A bad schedules file is refused with the file, line and field: a bad cron \
       field, an unknown job type, a missing source, an unknown key.
 
       Examples:
         nightdesk schedule --once --config Jobs/schedules.yaml
         nightdesk schedule --config /etc/nightdesk/schedules.yaml --types-dir /etc/nightdesk/job-types
+        nightdesk schedule --log-format json --metrics-port 9465
         */10 * * * *  nightdesk schedule --once --config /srv/desk/schedules.yaml   # from cron(8)
       """)
 
@@ -69,21 +81,34 @@ struct ScheduleCommand: ParsableCommand {
   @Flag(help: "With --once: print one JSON object with each entry's run.")
   var json = false
 
+  @OptionGroup(title: "Logs") var logging: LoggingOptions
+  @OptionGroup(title: "Metrics and health") var metrics: MetricsOptions
+
   func validate() throws {
     guard (1...3650).contains(seenDays) else { throw ValidationError("--seen-days must be in 1...3650") }
     if json, !once { throw ValidationError("--json goes with --once") }
   }
 
-  func run() throws {
+  func run() async throws {
     let loaded: ScheduleConfig
     do {
       loaded = try ScheduleConfig.load(path: config, typesFolder: typesDirectory)
     } catch {
       throw CommandFailure("\(error)")
     }
+    let logger = try logging.logger("nightdesk.schedule")
+    let target = try queue.redis.target()
+    let url = try target.prepare()
     let client = try queue.client("schedule")
+    // A run of --once from cron serves metrics only when asked on its command line: the
+    // port of the environment or config file is the daemon's (or a worker's) to hold.
+    let metricsPort = once && metrics.metricsPort == nil ? nil : try metrics.port(ProcessInfo.processInfo.environment)
+    let watch = metricsPort == nil ? nil : RedisWatch(url: url, keys: client.keys, name: "nightdesk-schedule-health")
+    let metricsServer = try await metrics.start(port: metricsPort, health: { watch?.problems ?? [] }, logger: logger)
+    watch?.start()
+    defer { watch?.stop() }
     let model = self.model
-    let runner = ScheduleRunner(
+    nonisolated(unsafe) let runner = ScheduleRunner(
       config: loaded, client: client, seenDays: seenDays,
       makeJobs: { entry in
         do {
@@ -94,21 +119,24 @@ struct ScheduleCommand: ParsableCommand {
           throw CommandFailure("--model \(model): \(error)")
         }
       },
-      log: { FileHandle.standardError.write(Data("schedule: \($0)\n".utf8)) })
+      logger: logger)
     let stop = StopRequest()
     let signals = onStopSignals { number in
-      FileHandle.standardError.write(Data("schedule: stopping (signal \(number)) after the current article\n".utf8))
+      logger.notice("stopping (signal \(number)) after the current article")
       stop.request()
     }
     defer { signals.forEach { $0.cancel() } }
     guard once else {
-      FileHandle.standardError.write(Data(
-        "schedule: \(loaded.entries.count) entr\(loaded.entries.count == 1 ? "y" : "ies") from \(config), queue \(client.keys.namespace)\n".utf8))
-      runner.runUntilStopped(stop: stop)
-      FileHandle.standardError.write(Data("schedule: stopped\n".utf8))
+      logger.info("schedule: \(loaded.entries.count) entr\(loaded.entries.count == 1 ? "y" : "ies") from \(config)",
+                  metadata: ["queue": "\(client.keys.namespace)", "redis": "\(target)"])
+      // The runner is used by its thread alone from here on.
+      try await onOwnThread("nightdesk-schedule") { runner.runUntilStopped(stop: stop) }
+      await metricsServer?.stop()
+      logger.info("scheduler stopped")
       return
     }
-    let reports = try runner.runDue(stop: stop)
+    let reports = try await onOwnThread("nightdesk-schedule") { try runner.runDue(stop: stop) }
+    await metricsServer?.stop()
     if json {
       printJSON(["entries": .array(reports.map(\.json))])
     } else {

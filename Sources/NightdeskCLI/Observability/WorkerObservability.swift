@@ -32,7 +32,12 @@ extension MetricsOptions {
   /// Starts the metrics server when a port was given (the flag or the environment) and
   /// logs where it listens; nil when none was.
   func start(health: @escaping @Sendable () -> [String], logger: Logger) async throws -> MetricsServer? {
-    guard let port = try port(ProcessInfo.processInfo.environment) else { return nil }
+    try await start(port: try port(ProcessInfo.processInfo.environment), health: health, logger: logger)
+  }
+
+  /// Starts the metrics server on `port` (nil: none) and logs where it listens.
+  func start(port: Int?, health: @escaping @Sendable () -> [String], logger: Logger) async throws -> MetricsServer? {
+    guard let port else { return nil }
     let server = try await MetricsServer.start(host: host, port: port, health: health, logger: logger)
     logger.info("serving /metrics and /health", metadata: ["metrics_host": "\(host)", "metrics_port": "\(server.port)"])
     return server

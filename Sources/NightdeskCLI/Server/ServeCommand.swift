@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NightdeskModel
+import NightdeskObservability
 import NightdeskQueue
 import NightdeskRedis
 import NightdeskServer
@@ -35,8 +36,16 @@ struct ServeCommand: AsyncParsableCommand {
       batches; a missing or wrong key gets 401. Without the variable there is no auth, \
       which is allowed on a loopback address (127.0.0.1, the default) only.
 
+      Logs go to stderr through swift-log (--log-format text|json, --log-level): one \
+      access line per request at info (method, path without its query, status, ms, and \
+      the desk its key stands for; never the key). --metrics-port serves /metrics \
+      (Prometheus: requests by route and status, a latency histogram per route, the \
+      queue's jobs by state) and /health (200 while Redis answers, else 503) on a port \
+      of their own, apart from the API and its keys.
+
       Examples:
         nightdesk serve --port 8080 --redis redis://db.internal:6379/0
+        nightdesk serve --log-format json --metrics-port 9466
         NIGHTDESK_API_KEYS_FILE=/etc/nightdesk/api-keys \\
             nightdesk serve --host 0.0.0.0
         OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=unused \\
@@ -64,12 +73,16 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("How long files and finished batches stay in Redis (e.g. 36h, 7d).", valueName: "duration"))
   var retention: String = "7d"
 
+  @OptionGroup(title: "Logs") var logging: LoggingOptions
+  @OptionGroup(title: "Metrics and health") var metrics: MetricsOptions
+
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port (0...65535)") }
     do { _ = try ByteCount.parse(maxFileSize) } catch { throw ValidationError("--max-file-size: \(error)") }
   }
 
   func run() async throws {
+    let logger = try logging.logger("nightdesk.serve")
     let access: AccessPolicy
     if let path = ProcessInfo.processInfo.environment[APIKeys.fileVariable], !path.isEmpty {
       access = .keys(try APIKeys.load(path: path))
@@ -87,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
       limits: ServerLimits(maxFileBytes: try ByteCount.parse(maxFileSize)),
       retentionSeconds: max(1, Int(try parseDuration(retention, option: "--retention").rounded(.up))))
     configuration.model = try model.map { try ServedModel.open($0) }
+    configuration.logger = logger
     do { try configuration.validate() } catch { throw CommandFailure("\(error)") }
     let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     let auth: String
@@ -95,7 +109,14 @@ struct ServeCommand: AsyncParsableCommand {
     case .openOnLoopback: auth = "no auth (loopback only; set \(APIKeys.fileVariable) for keys)"
     }
     let banner = "nightdesk serve: listening on \(address) (\(target), queue \(configuration.queue.namespace), \(auth)"
-      + (model.map { ", batches checked against \($0)" } ?? "") + ")\n"
-    try await APIServer.run(configuration) { FileHandle.standardError.write(Data(banner.utf8)) }
+      + (model.map { ", batches checked against \($0)" } ?? "") + ")"
+    let watch = try metrics.port(ProcessInfo.processInfo.environment) == nil
+      ? nil : RedisWatch(url: url, keys: configuration.queue, name: "nightdesk-serve-health")
+    let metricsServer = try await metrics.start(health: { watch?.problems ?? [] }, logger: logger)
+    watch?.start()
+    defer { watch?.stop() }
+    let namespace = configuration.queue.namespace
+    try await APIServer.run(configuration) { logger.info("\(banner)", metadata: ["queue": "\(namespace)"]) }
+    await metricsServer?.stop()
   }
 }

@@ -15,9 +15,9 @@ final class WorkerMetrics: Sendable {
 
 /// The queue as a whole, read from Redis now and then (the lease keeper's thread, every
 /// `WorkerConfiguration.queueMetricsInterval`): jobs by state, depth by priority, the
-/// dead-letter stream's length. Every worker publishes the same numbers; a dashboard
-/// takes the max over workers.
-struct QueueGauges {
+/// dead-letter stream's length. Every worker (and a scheduler with --metrics-port)
+/// publishes the same numbers; a dashboard takes the max over them.
+public struct QueueGauges {
   private let jobs = Dictionary(uniqueKeysWithValues: JobState.allCases.map {
     ($0, Gauge(label: "nightdesk_jobs", dimensions: [("state", $0.rawValue)]))
   })
@@ -28,7 +28,9 @@ struct QueueGauges {
   private let delayed = Gauge(label: "nightdesk_jobs_delayed")
   private let deadLetters = Gauge(label: "nightdesk_dead_letter_stream_length")
 
-  func publish(_ stats: QueueStats, counts: [JobState: Int]) {
+  public init() {}
+
+  public func publish(_ stats: QueueStats, counts: [JobState: Int]) {
     for (state, gauge) in jobs { gauge.record(counts[state] ?? 0) }
     for lane in stats.lanes { depth[lane.priority]?.record(lane.queued) }
     inFlight.record(stats.lanes.reduce(stats.affinityInFlight) { $0 + $1.inFlight })

@@ -21,9 +21,9 @@ import Testing
     let receipt = try queue.submit((0..<4).map { chatJob("question \($0)") })
     try await ConditionPoller.waitFor("nightdesk_jobs{state=\"succeeded\"} to reach 4", timeout: .seconds(60)) {
       let answer = try PlainHTTP.get(port: metricsPort, path: "/metrics")
-      return try Self.samples(answer.body)["nightdesk_jobs{state=\"succeeded\"}"] == 4
+      return try PrometheusText.samples(answer.body)["nightdesk_jobs{state=\"succeeded\"}"] == 4
     }
-    let samples = try Self.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)
+    let samples = try PrometheusText.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)
     #expect(samples["nightdesk_jobs{state=\"queued\"}"] == 0)
     #expect(samples["nightdesk_queue_depth{priority=\"normal\"}"] == 0)
     #expect(samples["nightdesk_reclaims_total"] == 0 && samples["nightdesk_dead_letters_total"] == 0)
@@ -59,21 +59,12 @@ import Testing
     worker.standardOutput = FileHandle.nullDevice
     worker.standardError = try FileHandle(forWritingTo: logFile)
     try worker.run()
-    let port = LockedValue(0)
     do {
-      try await ConditionPoller.waitFor("the metrics server's port in the log", timeout: .seconds(60)) {
-        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        for line in text.split(separator: "\n") {
-          if let entry = try? JSONParser.parse(Array(line.utf8)), let value = entry["metrics_port"]?.stringValue,
-            let number = Int(value) { port.withLock { $0 = number } }
-        }
-        return port.current > 0
-      }
+      return (worker, try await PrometheusText.loggedPort(in: logFile))
     } catch {
       stop(worker)
       throw error
     }
-    return (worker, port.current)
   }
 
   static func stop(_ worker: Process) {
@@ -92,33 +83,15 @@ import Testing
     job.requests[0].sampling.maxTokens = 4
     _ = try queue.submit([job])
     try await ConditionPoller.waitFor("the job to succeed in /metrics", timeout: .seconds(120)) {
-      try Self.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)["nightdesk_jobs{state=\"succeeded\"}"] == 1
+      try PrometheusText.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)["nightdesk_jobs{state=\"succeeded\"}"] == 1
     }
     #expect(try PlainHTTP.get(port: metricsPort, path: "/health").status == 200)
-    let samples = try Self.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)
+    let samples = try PrometheusText.samples(try PlainHTTP.get(port: metricsPort, path: "/metrics").body)
     #expect((samples["nightdesk_engine_step_seconds_count"] ?? 0) >= 1, "\(samples)")
     #expect((samples["nightdesk_prompt_tokens_total"] ?? 0) > 0)
     #expect((samples["nightdesk_generated_tokens_total"] ?? 0) >= 1)
     #expect((samples["nightdesk_kv_blocks_total"] ?? 0) > 0)
     #expect(samples["nightdesk_prefix_cache_hit_ratio"] != nil && samples["nightdesk_engine_batch_sequences"] != nil)
     #expect(samples.keys.contains { $0.hasPrefix("nightdesk_kernel_level{level=") })
-  }
-
-  /// `name{labels} value` lines of Prometheus text, by `name{labels}`; comments must
-  /// be HELP or TYPE lines, every other line a sample.
-  static func samples(_ text: String) throws -> [String: Double] {
-    var samples: [String: Double] = [:]
-    for line in text.split(separator: "\n") {
-      if line.hasPrefix("#") {
-        try #require(line.hasPrefix("# TYPE ") || line.hasPrefix("# HELP "), "\(line)")
-        continue
-      }
-      guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
-        Issue.record("not a Prometheus sample: \(line)")
-        continue
-      }
-      samples[String(line[..<space])] = value
-    }
-    return samples
   }
 }
