@@ -42,7 +42,10 @@ public struct EngineExecutor: JobExecutor {
     for (index, request) in job.spec.requests.enumerated() {
       var schema: StructuredSchema?
       if let source = request.responseFormat?.schema {
-        do { schema = try schemas.compiled(source) } catch {
+        do {
+          schema = try schemas.compiled(source)
+          try schema?.checkBudget(maxTokens: request.sampling.maxTokens)
+        } catch {
           failures[index] = "request \(index + 1): response_format: \(error)"
           continue
         }
