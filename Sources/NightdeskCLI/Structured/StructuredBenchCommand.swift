@@ -141,9 +141,8 @@ struct StructuredBenchCommand: ParsableCommand {
       }
       outputBytes += constraint.text.count
       // Under --budget a walk may stop at --max-tokens on a whole value: closed, not unfinished.
-      let closed = budget && !constraint.isFinished && constraint.isComplete
-      if closed { closedByBudget += 1 }
-      if !constraint.isFinished, !closed {
+      if constraint.closedByBudget { closedByBudget += 1 }
+      if !constraint.isFinished, !(budget && constraint.isComplete) {
         unfinished += 1
       } else if !compiled.validate(text: constraint.text).isEmpty {
         invalid += 1
