@@ -104,6 +104,22 @@ import Testing
     #expect(cut.closedByBudget && cut.problems.isEmpty && summary.validate(text: cut.text).isEmpty)
   }
 
+  /// A budget that can no longer close the document (one `submit` refuses) leaves the
+  /// mask as it is without one, so the answer is cut as before rather than stuck.
+  @Test func aBudgetTooSmallToCloseLeavesTheMaskAsWithoutOne() throws {
+    let vocabulary = StructuredFixtures.bytes
+    var constraint = TokenConstraint(schema: try StructuredFixtures.schema(Self.nested), vocabulary: vocabulary)
+    for byte in "{\"".utf8 { try constraint.accept(token: Int(byte)) }
+    #expect(constraint.shortestCompletion == 78)  // groups":[...],"label":"aaa"}
+    var free = TokenMask(count: vocabulary.count), budgeted = TokenMask(count: vocabulary.count)
+    constraint.allowedTokens(into: &free)
+    constraint.allowedTokens(into: &budgeted, tokensLeft: 77)
+    #expect(budgeted == free && free[Int(UInt8(ascii: "n"))] && !constraint.closedByBudget)
+    // Exactly enough: "note" would take 8 bytes more, so only "groups" is left.
+    constraint.allowedTokens(into: &budgeted, tokensLeft: 78)
+    #expect(budgeted.allowedIDs == [Int32(UInt8(ascii: "g"))] && constraint.closedByBudget)
+  }
+
   /// A budget below the shortest document is refused up front, naming both numbers.
   @Test func aBudgetBelowTheShortestDocumentIsRefused() throws {
     let schema = try JSONParser.parse(Self.nested)

@@ -79,7 +79,9 @@ public struct TokenConstraint: Sendable {
       mask.removeAll()
       return
     }
-    let limit = tokensLeft.map { $0 - 1 } ?? .max
+    // A budget that cannot close the document any more (below the shortest one from the
+    // start, which `submit` refuses) leaves the mask as without one: the answer is cut.
+    let limit = tokensLeft.map { $0 >= machine.shortestCompletion(state) ? $0 - 1 : .max } ?? .max
     let key = self.key()
     if let cached = cache.lookup(key) {
       mask.words = cached.words

@@ -42,10 +42,7 @@ public struct EngineExecutor: JobExecutor {
     for (index, request) in job.spec.requests.enumerated() {
       var schema: StructuredSchema?
       if let source = request.responseFormat?.schema {
-        do {
-          schema = try schemas.compiled(source)
-          try schema?.checkBudget(maxTokens: request.sampling.maxTokens)
-        } catch {
+        do { schema = try schemas.compiled(source) } catch {
           failures[index] = "request \(index + 1): response_format: \(error)"
           continue
         }
