@@ -167,6 +167,7 @@ let package = Package(
                                .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "StructuredTests",
                 dependencies: ["NightdeskStructured", "NightdeskTokenizer", "NightdeskModel", "NightdeskSupport",
+                               "NightdeskRequests", "NightdeskIngest",  // budget tests: requests, shipped job types
                                "NightdeskTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                 swiftSettings: optimisedSwift),
     // The built binary's contracts, and the CLI's own file formats (@testable).

@@ -71,6 +71,7 @@ struct WalkOutcome {
   var text: [UInt8]
   var steps: Int
   var problems: [String]
+  var closedByBudget = false
 }
 
 enum RandomWalk {
@@ -78,16 +79,19 @@ enum RandomWalk {
   /// noting any step with nothing allowed and any refused token. Uniformly, except that
   /// one step in four picks among the allowed tokens that close something (`"`, `]`, `}`
   /// or the end): a uniform walk over 151k tokens seldom closes a free string.
+  /// With a `budget`, the mask is given the tokens left and the walk stops there: it
+  /// must then stand at a whole document, ended or not.
   static func run(
-    schema: StructuredSchema, vocabulary: TokenVocabulary, seed: UInt64, maximumSteps: Int = 3000
+    schema: StructuredSchema, vocabulary: TokenVocabulary, seed: UInt64, maximumSteps: Int = 3000, budget: Int? = nil
   ) -> WalkOutcome {
+    let maximumSteps = budget ?? maximumSteps
     var random = SplitMix64(seed: seed)
     var constraint = TokenConstraint(schema: schema, vocabulary: vocabulary)
     var mask = TokenMask(count: vocabulary.count)
     var problems: [String] = []
     var steps = 0
     while !constraint.isFinished, steps < maximumSteps {
-      constraint.allowedTokens(into: &mask)
+      constraint.allowedTokens(into: &mask, tokensLeft: budget.map { $0 - steps })
       let allowed = mask.allowedIDs
       guard !allowed.isEmpty else {
         problems.append("dead end after \(String(decoding: constraint.text, as: UTF8.self).debugDescription)")
@@ -109,8 +113,9 @@ enum RandomWalk {
       }
       steps += 1
     }
-    if !constraint.isFinished, problems.isEmpty { problems.append("not finished after \(steps) steps") }
-    return WalkOutcome(text: constraint.text, steps: steps, problems: problems)
+    let ended = constraint.isFinished || (budget != nil && constraint.isComplete)
+    if !ended, problems.isEmpty { problems.append("not finished after \(steps) steps") }
+    return WalkOutcome(text: constraint.text, steps: steps, problems: problems, closedByBudget: constraint.closedByBudget)
   }
 }
 

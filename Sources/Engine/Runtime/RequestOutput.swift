@@ -45,7 +45,9 @@ struct RequestOutput {
   /// nothing for an unconstrained request.
   mutating func constrain(_ logits: inout Logits, row: Int) {
     guard constraint != nil else { return }
-    constraint?.allowedTokens(into: &mask)
+    // The tokens left bound the mask so that the value closes within them.
+    let tokensLeft = tokenLimit - generated
+    constraint?.allowedTokens(into: &mask, tokensLeft: tokensLeft)
     let width = logits.vocabularySize
     logits.values.withUnsafeMutableBufferPointer { values in
       mask.apply(to: UnsafeMutableBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))

@@ -25,7 +25,10 @@ struct StructuredBenchCommand: ParsableCommand {
       against the schema; one that is not valid (there should be none) fails the \
       command. Also timed: applying each mask to a row of logits (-inf for every \
       refused id), and a greedy pick under it that reads only the allowed logits. \
-      --json prints one JSON object.
+      With --budget each mask is also told the tokens the walk has left of \
+      --max-tokens, as the engine tells it, so every walk closes its value within them \
+      (the last masks walk the whole vocabulary); those closed by the budget are \
+      counted. --json prints one JSON object.
 
       Examples:
         nightdesk bench structured --model Tests/Fixtures/qwen3-tiny
@@ -46,6 +49,9 @@ struct StructuredBenchCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp("Most tokens per walk (a walk that reaches it counts as unfinished).", valueName: "n"))
   var maxTokens = 4000
+
+  @Flag(help: "Give each mask the tokens left of --max-tokens (budget-aware masking, as the engine does).")
+  var budget = false
 
   @Option(help: ArgumentHelp("Timed schema compilations (the median is reported).", valueName: "n"))
   var compiles = 1000
@@ -111,7 +117,7 @@ struct StructuredBenchCommand: ParsableCommand {
       state = state &* 6364136223846793005 &+ 1442695040888963407
       return state >> 33
     }
-    var unfinished = 0, invalid = 0, outputBytes = 0
+    var unfinished = 0, invalid = 0, outputBytes = 0, closedByBudget = 0
     var mask = TokenMask(count: vocabulary.count)
     for _ in 0..<walks {
       var constraint = TokenConstraint(schema: compiled, vocabulary: vocabulary)
@@ -119,7 +125,7 @@ struct StructuredBenchCommand: ParsableCommand {
       while !constraint.isFinished, tokens < maxTokens {
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = Self.threadCPUNanoseconds()
-        constraint.allowedTokens(into: &mask)
+        constraint.allowedTokens(into: &mask, tokensLeft: budget ? maxTokens - tokens : nil)
         maskCPUNanos.append(Self.threadCPUNanoseconds() - cpuStart)
         maskNanos.append(DispatchTime.now().uptimeNanoseconds - start)
         let applyStart = DispatchTime.now().uptimeNanoseconds
@@ -134,7 +140,13 @@ struct StructuredBenchCommand: ParsableCommand {
         tokens += 1
       }
       outputBytes += constraint.text.count
-      if !constraint.isFinished { unfinished += 1 } else if !compiled.validate(text: constraint.text).isEmpty { invalid += 1 }
+      // Under --budget a walk may stop at --max-tokens on a whole value: closed, not unfinished.
+      if constraint.closedByBudget { closedByBudget += 1 }
+      if !constraint.isFinished, !(budget && constraint.isComplete) {
+        unfinished += 1
+      } else if !compiled.validate(text: constraint.text).isEmpty {
+        invalid += 1
+      }
     }
 
     let wall = MaskTimes(maskNanos), cpu = MaskTimes(maskCPUNanos), apply = MaskTimes(applyNanos)
@@ -158,6 +170,7 @@ struct StructuredBenchCommand: ParsableCommand {
     report["masked_argmax_wall_us"] = argmax.json
     report["unfinished_walks"] = .int(Int64(unfinished))
     report["invalid_outputs"] = .int(Int64(invalid))
+    if budget { report["closed_by_budget_walks"] = .int(Int64(closedByBudget)) }
     if json {
       print(JSONWriter.string(.object(report)))
     } else {
@@ -170,7 +183,8 @@ struct StructuredBenchCommand: ParsableCommand {
       print("  cpu:  \(cpu.text)")
       print("applying it to a row of logits: \(apply.text)")
       print("greedy pick under it (argmax):  \(argmax.text)")
-      print("invalid outputs \(invalid), unfinished walks \(unfinished), on \(KernelLevel.cpuName)")
+      print("invalid outputs \(invalid), unfinished walks \(unfinished)"
+        + (budget ? ", closed by the budget \(closedByBudget)" : "") + ", on \(KernelLevel.cpuName)")
     }
     if invalid > 0 { throw CommandFailure("\(invalid) walks ended in text the schema does not accept") }
   }

@@ -23,6 +23,12 @@ public struct RequestResult: Sendable, Equatable {
   public var error: String?
   /// The answer parsed as JSON, for a `response_format` request whose text is schema-valid.
   public var structured: JSONValue?
+  /// A `response_format` answer that the budget closed: schema-valid, but written shorter
+  /// (the mask steered it to its shortest ending) because `max_tokens` ran out; the finish
+  /// reason stays "length". Stored as `closed_by_budget: true`, absent otherwise.
+  public var closedByBudget: Bool {
+    finishReason == "length" && structured != nil
+  }
   /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
   public var reasoning: String?
 
@@ -69,6 +75,7 @@ public struct RequestResult: Sendable, Equatable {
     object["timings"] = .object(timings)
     if let error { object["error"] = .string(error) }
     if let structured { object["structured"] = structured }
+    if closedByBudget { object["closed_by_budget"] = true }
     if let reasoning { object["reasoning"] = .string(reasoning) }
     return .object(object)
   }

@@ -49,6 +49,9 @@ public struct TokenConstraint: Sendable {
   public private(set) var isFinished = false
   /// The bytes of the accepted tokens.
   public private(set) var text: [UInt8] = []
+  /// The budget took tokens away at some step: the document was steered to close
+  /// shorter than the model would have written it.
+  public private(set) var closedByBudget = false
 
   public init(schema: StructuredSchema, vocabulary: TokenVocabulary) {
     self.schema = schema
@@ -60,22 +63,43 @@ public struct TokenConstraint: Sendable {
   /// The text is a whole schema-valid value: an end token is allowed now.
   public var isComplete: Bool { isFinished || machine.canEnd(state) }
 
+  /// The fewest bytes that still complete the document: 0 once it can end. Each token
+  /// writes at least one byte, so this many tokens always suffice.
+  public var shortestCompletion: Int { isFinished ? 0 : machine.shortestCompletion(state) }
+
   /// Fills `mask` (of the vocabulary's size) with the tokens allowed next: those whose
   /// bytes keep the text a prefix of a valid one, and the end tokens once it is complete.
-  /// Nothing after the end token.
-  public mutating func allowedTokens(into mask: inout TokenMask) {
+  /// Nothing after the end token. With `tokensLeft` (this token included), only tokens
+  /// after which the document can still close in the tokens then left: a budget of at
+  /// least `shortestCompletion` always ends in a whole valid document, written shorter
+  /// where the budget demands it (see `closedByBudget`).
+  public mutating func allowedTokens(into mask: inout TokenMask, tokensLeft: Int? = nil) {
     precondition(mask.count == vocabulary.count, "a mask of \(mask.count) ids for a vocabulary of \(vocabulary.count)")
     if isFinished {
       mask.removeAll()
       return
     }
+    // A budget that cannot close the document any more (below the shortest one from the
+    // start, which `submit` refuses) leaves the mask as without one: the answer is cut.
+    let limit = tokensLeft.map { $0 >= machine.shortestCompletion(state) ? $0 - 1 : .max } ?? .max
     let key = self.key()
     if let cached = cache.lookup(key) {
-      mask.words = cached
-      return
+      mask.words = cached.words
+      if cached.farthest <= limit { return }
+    } else {
+      let farthest = compute(into: &mask.words)
+      cache.store(key, (mask.words, farthest))
+      if farthest <= limit { return }
     }
-    compute(into: &mask.words)
-    cache.store(key, mask.words)
+    // The budget is close: only tokens that leave a completion it covers, by a walk
+    // over the whole vocabulary (the last tokens of a request only, never cached).
+    let free = mask.words
+    for index in mask.words.indices { mask.words[index] = 0 }
+    machine.walk(vocabulary.trie, from: state, into: &mask.words, scratch: &scratch, limit: limit)
+    if machine.canEnd(state) {
+      for id in vocabulary.endTokens { mask.words[Int(id) >> 6] |= 1 << UInt64(id & 63) }
+    }
+    if mask.words != free { closedByBudget = true }
   }
 
   /// Takes the sampled token; a token the mask did not allow is refused and changes nothing.
@@ -98,7 +122,9 @@ public struct TokenConstraint: Sendable {
     if machine.arena.count > 4096 { compactArena() }
   }
 
-  private mutating func compute(into words: inout [UInt64]) {
+  /// The mask without a budget, and the longest completion any of its tokens leaves.
+  private mutating func compute(into words: inout [UInt64]) -> Int {
+    var farthest = -1
     let top = state.top
     if top.kind == .string, top.phase == Phase.stringBody {
       // Between two characters of a string: clean tokens from the precomputed masks, then
@@ -117,14 +143,18 @@ public struct TokenConstraint: Sendable {
       } else {
         words = strings.fitting[room]
       }
-      machine.walk(strings.exits, from: state, into: &words, scratch: &scratch)
+      farthest = machine.walk(strings.exits, from: state, into: &words, scratch: &scratch)
+      // Clean content shortens what is left or, ending inside a character, adds at most
+      // the character's 3 continuation bytes.
+      farthest = max(farthest, machine.shortestCompletion(state) + 3)
     } else {
       for index in words.indices { words[index] = 0 }
-      machine.walk(vocabulary.trie, from: state, into: &words, scratch: &scratch)
+      farthest = machine.walk(vocabulary.trie, from: state, into: &words, scratch: &scratch)
     }
     if machine.canEnd(state) {
       for id in vocabulary.endTokens { words[Int(id) >> 6] |= 1 << UInt64(id & 63) }
     }
+    return farthest
   }
 
   /// The state as a cache key: the frames from the top down, with each string's and
@@ -158,7 +188,7 @@ public struct TokenConstraint: Sendable {
     }
     machine.arena.removeAll(keepingCapacity: true)
     for frame in chain.reversed() {
-      machine.arena.append(ArenaEntry(frame: frame, parent: Int32(machine.arena.count) - 1))
+      machine.arena.append(machine.entry(frame, parent: Int32(machine.arena.count) - 1))
     }
     state.parent = Int32(machine.arena.count) - 1
   }

@@ -1,11 +1,16 @@
 extension JSONMachine {
-  /// Sets the bit of every token of `trie` whose bytes the automaton accepts from `start`:
-  /// one pass over the trie in order, feeding each node's byte to its parent's state and
-  /// skipping a node's whole subtree when its byte is refused. The arena is cut back to
-  /// where each depth's state made it, so a walk leaves it as it found it.
+  /// Sets the bit of every token of `trie` whose bytes the automaton accepts from `start`
+  /// and after which the document can be completed in at most `limit` bytes: one pass over
+  /// the trie in order, feeding each node's byte to its parent's state and skipping a
+  /// node's whole subtree when its byte is refused. The arena is cut back to where each
+  /// depth's state made it, so a walk leaves it as it found it. Returns the longest
+  /// completion left after any token set (-1 for none).
+  @discardableResult
   mutating func walk(
-    _ trie: VocabularyTrie, from start: ParseState, into words: inout [UInt64], scratch: inout WalkScratch
-  ) {
+    _ trie: VocabularyTrie, from start: ParseState, into words: inout [UInt64], scratch: inout WalkScratch,
+    limit: Int = .max
+  ) -> Int {
+    var farthest = -1
     let base = arena.count
     scratch.prepare(depth: trie.maximumDepth, start: start, arenaCount: base)
     let count = trie.nodeCount
@@ -20,6 +25,11 @@ extension JSONMachine {
         scratch.marks[depth] = arena.count
         var token = Int(trie.tokenStart[node])
         let end = Int(trie.tokenStart[node + 1])
+        if token < end {
+          // Tokens end here: they fit the budget when what is left to write does.
+          let left = shortestCompletion(state)
+          if left > limit { token = end } else { farthest = max(farthest, left) }
+        }
         while token < end {
           let id = Int(trie.tokens[token])
           words[id >> 6] |= 1 << UInt64(id & 63)
@@ -31,6 +41,7 @@ extension JSONMachine {
       }
     }
     if arena.count > base { arena.removeLast(arena.count - base) }
+    return farthest
   }
 }
 

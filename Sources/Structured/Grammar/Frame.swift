@@ -51,4 +51,6 @@ struct ParseState: Sendable {
 struct ArenaEntry: Sendable {
   var frame: Frame
   var parent: Int32
+  /// The fewest bytes that close this frame and every one below it (fixed, as the frame is).
+  var below: Int32
 }

@@ -41,6 +41,12 @@ struct Grammar: Sendable {
   /// Whether `}` may come after position p: no required property at or after p. // [per object: width + 1]
   var slotClosable: [Bool] = []
 
+  /// The bytes of each property's key, quotes excluded. // [all objects' properties]
+  var propertyKeyLengths: [Int32] = []
+
+  /// The shortest completions (`Grammar+Shortest.swift`), measured once the nodes are built.
+  var shortest = ShortestTexts()
+
   /// The values a literals node (enum, const, boolean, null) allows, for validation. // [literal sets]
   var literalValues: [[JSONValue]] = []
 
@@ -62,6 +68,10 @@ struct ByteTrie: Sendable {
   var edgeCount: [Int32] = []  // [nodes]
   var terminal: [Int32] = []  // [nodes]
   var below: [UInt64] = []  // [nodes]
+  /// Bytes from the trie's root to the node. // [nodes]
+  var depth: [Int32] = []
+  /// The fewest bytes from the node to the end of a word. // [nodes]
+  var shortest: [Int32] = []
   var edgeByte: [UInt8] = []  // [edges]
   var edgeChild: [Int32] = []  // [edges]
 
@@ -99,6 +109,19 @@ struct ByteTrie: Sendable {
       if ends[node] < 0 { ends[node] = marks[index] }
     }
     let base = Int32(edgeStart.count)
+    // Children are made after their parents: depths forward, shortest endings backward.
+    var depths = [Int32](repeating: 0, count: children.count)
+    var shortestEnds = ends.map { $0 >= 0 ? Int32(0) : Int32.max }
+    for node in children.indices {
+      for next in children[node].values { depths[next] = depths[node] + 1 }
+    }
+    for node in children.indices.reversed() {
+      for next in children[node].values where shortestEnds[next] < Int32.max {
+        shortestEnds[node] = min(shortestEnds[node], shortestEnds[next] + 1)
+      }
+    }
+    depth += depths
+    shortest += shortestEnds
     for node in children.indices {
       edgeStart.append(Int32(edgeByte.count))
       edgeCount.append(Int32(children[node].count))

@@ -20,9 +20,16 @@ struct JSONMachine: Sendable {
 
   @inline(__always)
   mutating func push(_ state: inout ParseState, _ frame: Frame) {
-    arena.append(ArenaEntry(frame: state.top, parent: state.parent))
+    arena.append(entry(state.top, parent: state.parent))
     state.parent = Int32(arena.count - 1)
     state.top = frame
+  }
+
+  /// An arena entry for `frame` over `parent`, with its completion length summed in.
+  @inline(__always)
+  func entry(_ frame: Frame, parent: Int32) -> ArenaEntry {
+    let below = shortestClose(frame) + (parent >= 0 ? Int(arena[Int(parent)].below) : 0)
+    return ArenaEntry(frame: frame, parent: parent, below: Int32(clamping: below))
   }
 
   @inline(__always)

@@ -29,6 +29,7 @@ struct SchemaCompiler {
 
   mutating func compileRoot() throws(SchemaError) -> Grammar {
     grammar.root = try compile(document, path: "$", depth: 0)
+    grammar.shortest = ShortestTexts(grammar)
     return grammar
   }
 
@@ -172,6 +173,7 @@ struct SchemaCompiler {
       grammar.propertyNodes.append(property.node)
       grammar.propertyNames.append(property.name)
       grammar.propertyRequired.append(required.contains(property.name))
+      grammar.propertyKeyLengths.append(Int32(Self.escaped(property.name).utf8.count))
     }
     for position in 0...width {
       var allowed: UInt64 = 0

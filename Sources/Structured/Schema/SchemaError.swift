@@ -12,6 +12,9 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable, Equatable {
     case unsatisfiable
     /// Beyond the compiler's limits (nesting, properties per object) or a recursive `$ref`.
     case tooComplex
+    /// A request's `max_tokens` below the bytes of the schema's shortest document, so its
+    /// answer could not be made to close in time (a token writes at least one byte).
+    case budgetTooSmall(maxTokens: Int, shortest: Int)
   }
 
   public var code: Code
@@ -25,6 +28,10 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable, Equatable {
     case .invalidValue(let keyword): return "invalid value of schema keyword \"\(keyword)\" at \(path): \(message)"
     case .unsatisfiable: return "schema at \(path) allows no value: \(message)"
     case .tooComplex: return "schema at \(path) is beyond the structured-output limits: \(message)"
+    case .budgetTooSmall(let maxTokens, let shortest):
+      return "max_tokens \(maxTokens) is below \(shortest), the length in bytes of the shortest document the "
+        + "response_format schema at \(path) allows: a constrained answer is only sure to close within max_tokens "
+        + "when it is at least that (a token writes at least one byte); raise max_tokens to \(shortest) or more"
     }
   }
 }

@@ -54,6 +54,10 @@ public struct StructuredSchema: Sendable {
     }
   }
 
+  /// The bytes of the shortest schema-valid document (required properties only, each at
+  /// its shortest value): the smallest `max_tokens` that is sure to close.
+  public var shortestDocument: Int { grammar.shortest.value[Int(grammar.root)] }
+
   /// Compiles `schema`, refusing keywords outside the subset with their name and path.
   public static func compile(_ schema: JSONValue, whitespace: Whitespace = .single) throws(SchemaError) -> StructuredSchema {
     var compiler = SchemaCompiler(document: schema)
