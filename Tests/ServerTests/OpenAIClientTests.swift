@@ -57,13 +57,7 @@ struct OpenAIClientTests {
     let fixture = try QueueFixture()
     let server = try ServeProcess(fixture)
     defer { server.stop() }
-    let worker = Process()
-    worker.executableURL = NightdeskBinary.url
-    worker.arguments = ["worker", "--model", model.path, "--redis", "unix://\(fixture.server.socketPath)",
-                        "--queue", fixture.keys.namespace, "--threads", "2"]
-    worker.standardOutput = FileHandle.nullDevice
-    worker.standardError = FileHandle.nullDevice
-    try worker.run()
+    let worker = try ServeProcess.startModelWorker(fixture, model: model)
     defer { worker.terminate() }
     try await server.waitUntilListening()
     let lines = ["What is 2+2?", "Name a colour."].enumerated().map { index, question in
