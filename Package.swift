@@ -194,7 +194,7 @@ let package = Package(
     // `nightdesk serve` through real clients: the `openai` Python package (in a venv kept
     // in the build folder) and curl, against the built binary, real workers and redis-servers.
     .testTarget(name: "ServerTests",
-                dependencies: ["NightdeskServer", "NightdeskQueue", "NightdeskSupport", "NightdeskTestSupport",
+                dependencies: ["NightdeskServer", "NightdeskQueue", "NightdeskModel", "NightdeskSupport", "NightdeskTestSupport",
                                "NightdeskQueueTestSupport"],
                 exclude: ["Scripts"]),
   ]

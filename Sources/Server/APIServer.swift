@@ -64,7 +64,7 @@ public enum APIServer {
   public static func router(_ configuration: ServerConfiguration) throws -> Router<BasicRequestContext> {
     let store = ServerStore(url: configuration.redis, keys: configuration.queue,
                             retentionSeconds: configuration.retentionSeconds, connections: configuration.connections,
-                            contextCheck: try configuration.model.map(ContextCheck.init(model:)))
+                            contexts: ModelContexts(fixed: try configuration.model.map { try ContextFit(served: $0, name: $0.package.name) }))
     let router = Router()
     router.add(middleware: AccessLogMiddleware(access: configuration.access, logger: configuration.logger))
     // Next, so the router's own 404s and every handler's errors get OpenAI's shape.

@@ -1,5 +1,8 @@
 import Foundation
+import NightdeskModel
+import NightdeskQueue
 import NightdeskQueueTestSupport
+import NightdeskServer
 import NightdeskSupport
 import NightdeskTestSupport
 import Testing
@@ -86,12 +89,21 @@ struct CurlTests {
     #expect(reply.status == 404)
   }
 
-  /// With `--model`, a line whose prompt and max_tokens overflow the model's context is
-  /// refused at creation, with its number; the others are queued.
-  @Test func refusesALineTooLongForTheModelsContext() async throws {
+  /// With `--model`, or a model the queue's workers registered, a line whose prompt and
+  /// max_tokens overflow the model's context is refused at creation, with its number; the
+  /// others are queued.
+  @Test(arguments: [true, false])
+  func refusesALineTooLongForTheModelsContext(named: Bool) async throws {
     let model = try TestPaths.requireSmolLM2()
     let fixture = try QueueFixture()
-    let server = try ServeProcess(fixture, extra: ["--model", model.path])
+    if !named {
+      // Without --model, serve checks against the models the queue's workers registered.
+      let served = try ServedModel.open(model.path)
+      try fixture.client().register(model: ModelRegistration(
+        digest: "test", name: model.lastPathComponent, contextLength: served.config.maxPositions,
+        tokenizerDigest: ContextFit.tokenizerDigest(served), path: model.path, worker: "test-worker"))
+    }
+    let server = try ServeProcess(fixture, extra: named ? ["--model", model.path] : [])
     defer { server.stop() }
     try await server.waitUntilListening()
     let lines = [16, 9_000, 16].enumerated().map { index, maxTokens in
@@ -102,7 +114,7 @@ struct CurlTests {
     #expect(reply.json?["request_counts"]?["total"] == 3 && reply.json?["request_counts"]?["failed"] == 1)
     let errors = try #require(reply.json?["errors"]?["data"]?.arrayValue, "\(reply.body)")
     #expect(errors.count == 1 && errors.first?["line"] == 2)
-    #expect(errors.first?["message"]?.stringValue?.contains("exceed the context of \(model.lastPathComponent)") == true,
+    #expect(errors.first?["message"]?.stringValue?.contains("tokens of \(model.lastPathComponent)'s context") == true,
             "\(errors)")
   }
 

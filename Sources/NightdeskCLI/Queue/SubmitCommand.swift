@@ -3,6 +3,7 @@ import Foundation
 import NightdeskIngest
 import NightdeskQueue
 import NightdeskRequests
+import NightdeskServer
 import NightdeskStructured
 import NightdeskSupport
 

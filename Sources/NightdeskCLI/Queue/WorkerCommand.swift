@@ -5,6 +5,7 @@ import Logging
 import NightdeskModel
 import NightdeskQueue
 import NightdeskRedis
+import NightdeskServer
 import NightdeskSupport
 import NightdeskWorker
 

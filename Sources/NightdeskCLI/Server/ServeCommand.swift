@@ -67,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
 
   @Option(help: ArgumentHelp(
     "Check every batch line against this model (.gguf or folder): a prompt and max_tokens that do not fit its "
-      + "context are refused with the line's number.", valueName: "path"))
+      + "context are refused with the line's number. Without it, lines are checked against the models the "
+      + "queue's workers registered (when their files are here too).", valueName: "path"))
   var model: String?
 
   @Option(help: ArgumentHelp("How long files and finished batches stay in Redis (e.g. 36h, 7d).", valueName: "duration"))

@@ -11,8 +11,10 @@ struct BatchRoutes {
     router.post("/v1/batches") { request, _ in
       let desk = try access.desk(of: request)
       let asked = try BatchRequest(json: try await jsonBody(request))
-      let check = store.contextCheck
-      let batch = try await store.perform { try BatchStore(queue: $0).create(asked, desk: desk, contextCheck: check) }
+      let contexts = store.contexts
+      let batch = try await store.perform { queue in
+        try BatchStore(queue: queue).create(asked, desk: desk, fitting: try contexts.fits(queue))
+      }
       return JSONResponse.make(batch.json)
     }
     router.get("/v1/batches/:id") { request, context in

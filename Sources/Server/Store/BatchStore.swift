@@ -77,7 +77,8 @@ struct BatchStore {
 
   /// Validates the input file's lines and queues the valid ones; refused lines are the
   /// batch's `errors`, with their line numbers. A file with no valid line fails the batch.
-  func create(_ request: BatchRequest, desk: String, contextCheck: ContextCheck?) throws -> BatchRecord {
+  /// `fits`: the models every line must fit (see `ModelContexts`).
+  func create(_ request: BatchRequest, desk: String, fitting fits: [ContextFit]) throws -> BatchRecord {
     guard let input = try files.get(request.inputFileID, desk: desk) else {
       throw APIError.notFound("File", request.inputFileID, param: "input_file_id")
     }
@@ -96,7 +97,7 @@ struct BatchStore {
       content, defaults: DeskScope.jobDefaults(desk: desk, deadline: Double(deadline))
     ) { line in
       try StructuredSchema.check(line)
-      try contextCheck?.check(line)
+      if let refusal = fits.lazy.compactMap({ $0.refusal(line) }).first { throw refusal }
     }
     record.errors = parsed.rejected.map {
       ["code": "invalid_request", "message": .string($0.error), "param": nil, "line": .int(Int64($0.line))]

@@ -8,10 +8,10 @@ final class ServerStore: Sendable {
   let pool: RedisPool
   let keys: QueueKeys
   let retentionSeconds: Int
-  let contextCheck: ContextCheck?
+  let contexts: ModelContexts
 
-  init(url: RedisURL, keys: QueueKeys, retentionSeconds: Int, connections: Int, contextCheck: ContextCheck?) {
-    self.contextCheck = contextCheck
+  init(url: RedisURL, keys: QueueKeys, retentionSeconds: Int, connections: Int, contexts: ModelContexts) {
+    self.contexts = contexts
     pool = RedisPool(url: url, options: RedisConnection.Options(clientName: "nightdesk-serve"),
                      maxConnections: connections)
     self.keys = keys

@@ -7,24 +7,29 @@ import NightdeskTokenizer
 /// Whether a request fits a model's context, counted as the worker will count it: the
 /// chat prompt rendered by the model's template and encoded by its tokenizer (thinking
 /// off for a constrained request, as the worker runs it), plus `max_tokens`. Used by
-/// `submit` to refuse, before the night, what no worker could run whole.
-struct ContextFit {
+/// `submit` and by `serve`'s batches to refuse, before the night, what no worker could
+/// run whole; the worker registers the digest it is matched by.
+public struct ContextFit: Sendable {
   /// The model as the refusal names it.
-  let name: String
-  let contextLength: Int
+  public let name: String
+  public let contextLength: Int
   let served: ServedModel
   let template: ChatTemplate
 
-  init(model path: String, name: String? = nil, contextLength: Int? = nil) throws {
-    served = try ServedModel.open(path)
+  public init(model path: String, name: String? = nil, contextLength: Int? = nil) throws {
+    try self.init(served: try ServedModel.open(path), name: name ?? path, contextLength: contextLength)
+  }
+
+  public init(served: ServedModel, name: String, contextLength: Int? = nil) throws {
+    self.served = served
     template = try served.chatTemplate()
     self.contextLength = contextLength ?? served.config.maxPositions
-    self.name = name ?? path
+    self.name = name
   }
 
   /// Why `request` does not fit, or nil when it does (or cannot be encoded: the worker
   /// names that reason itself, as the request's failure).
-  func refusal(_ request: ChatRequest) -> RequestError? {
+  public func refusal(_ request: ChatRequest) -> RequestError? {
     let thinking = request.responseFormat?.schema == nil ? request.enableThinking : false
     guard let prompt = try? served.promptIDs(for: request.messages, template: template, enableThinking: thinking) else {
       return nil
@@ -39,7 +44,7 @@ struct ContextFit {
 
   /// Names the tokenizer as the worker registers it: its vocabulary, pre-tokenizer, BOS
   /// rule and stored chat template (what decides the tokens of a chat prompt).
-  static func tokenizerDigest(_ served: ServedModel) -> String {
+  public static func tokenizerDigest(_ served: ServedModel) -> String {
     let tokenizer = served.tokenizer
     var text = "\(tokenizer.preTokenizerKind)|\(tokenizer.normalizesNFC)|\(tokenizer.addsBOS)|\(tokenizer.bosTokenID ?? -1)\n"
     for id in 0..<tokenizer.vocabularySize { text += (tokenizer.tokenString(Int32(id)) ?? "") + "\n" }
@@ -51,17 +56,18 @@ struct ContextFit {
   /// registered whose file is at the same path here with the same tokenizer (a request
   /// must fit all of them, since any of their workers may claim it); else none, and a
   /// worker fails a request that does not fit as that request's own failure.
-  static func registered(client: QueueClient) throws -> [ContextFit] {
-    var fits: [ContextFit] = []
+  public static func registered(client: QueueClient) throws -> [ContextFit] {
     var seenPaths = Set<String>()
-    for registration in try client.registeredModels() where seenPaths.insert(registration.path).inserted {
-      guard FileManager.default.fileExists(atPath: registration.path),
-        let fit = try? ContextFit(model: registration.path, name: registration.name,
-                                  contextLength: registration.contextLength),
-        tokenizerDigest(fit.served) == registration.tokenizerDigest
-      else { continue }
-      fits.append(fit)
-    }
-    return fits
+    return try client.registeredModels().filter { seenPaths.insert($0.path).inserted }.compactMap(matching)
+  }
+
+  /// The registered model, when its file is at the same path here with the same tokenizer.
+  public static func matching(_ registration: ModelRegistration) -> ContextFit? {
+    guard FileManager.default.fileExists(atPath: registration.path),
+      let fit = try? ContextFit(model: registration.path, name: registration.name,
+                                contextLength: registration.contextLength),
+      tokenizerDigest(fit.served) == registration.tokenizerDigest
+    else { return nil }
+    return fit
   }
 }
