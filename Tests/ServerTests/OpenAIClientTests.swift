@@ -91,7 +91,13 @@ enum PythonClient {
     NightdeskBinary.url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("openai-venv")
   }
 
+  /// The venv's python; tests running side by side share one making of it (two at once
+  /// would each see the other's half-made venv).
   static func python() async throws -> URL {
+    try await VenvGate.shared.python(make: makeVenv)
+  }
+
+  @Sendable private static func makeVenv() async throws -> URL {
     let python = venv.appendingPathComponent("bin/python")
     if FileManager.default.isExecutableFile(atPath: python.path) {
       let check = try await NightdeskBinary.runProgram(python, ["-c", "import openai"])
@@ -121,5 +127,18 @@ enum PythonClient {
     try #require(run.status == 0, "the openai client script failed: \(run.stderr)\nserver log:\n\(server.log)")
     let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
     return try #require(summary)
+  }
+}
+
+/// Makes the venv once per test process: the first caller starts it, the others await it.
+private actor VenvGate {
+  static let shared = VenvGate()
+  private var making: Task<URL, any Error>?
+
+  func python(make: @escaping @Sendable () async throws -> URL) async throws -> URL {
+    if let making { return try await making.value }
+    let task = Task { try await make() }
+    making = task
+    return try await task.value
   }
 }
