@@ -199,3 +199,25 @@ let package = Package(
                 exclude: ["Scripts"]),
   ]
 )
+
+// MARK: A build of some test targets alone.
+// NIGHTDESK_PACKAGE_TESTS=ModelTests,KernelTests keeps only those test targets and what they
+// import, so a step that runs a few suites under another build (Ops/test's address-sanitizer
+// step) does not build the server, the archive and their packages a second time.
+if let wanted = Context.environment["NIGHTDESK_PACKAGE_TESTS"], !wanted.isEmpty {
+  let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
+  var kept = Set<String>()
+  var toVisit = wanted.split(separator: ",").map { String($0) }
+  while let name = toVisit.popLast() {
+    guard let target = byName[name] else { fatalError("NIGHTDESK_PACKAGE_TESTS names '\(name)', which is no target") }
+    guard kept.insert(name).inserted else { continue }
+    for dependency in target.dependencies {
+      switch dependency {
+      case .targetItem(let name, _), .byNameItem(let name, _): toVisit.append(name)
+      default: break
+      }
+    }
+  }
+  package.products = []
+  package.targets = package.targets.filter { kept.contains($0.name) }
+}
