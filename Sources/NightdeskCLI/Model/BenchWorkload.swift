@@ -72,18 +72,23 @@ struct BenchWorkload: Sendable, Equatable {
     }
     let started = DispatchTime.now().uptimeNanoseconds
     let limit = max(1, concurrency ?? requests.count)
-    var usage: [Usage] = []
-    try await withThrowingTaskGroup(of: Usage.self) { group in
+    var byRequest = [Usage?](repeating: nil, count: requests.count)
+    var finishedCount = 0
+    try await withThrowingTaskGroup(of: (Int, Usage).self) { group in
       var next = 0
       while next < requests.count || !group.isEmpty {
-        while next < requests.count && next - usage.count < limit {
+        while next < requests.count && next - finishedCount < limit {
           let generation = engine.submit(requests[next])
-          group.addTask { try await generation.collect().summary.usage }
+          group.addTask { [next] in (next, try await generation.collect().summary.usage) }
           next += 1
         }
-        if let finished = try await group.next() { usage.append(finished) }
+        if let (index, finished) = try await group.next() {
+          byRequest[index] = finished
+          finishedCount += 1
+        }
       }
     }
+    let usage = byRequest.compactMap { $0 }
     let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     engine.observeSteps(nil)
     let after = engine.statistics
@@ -95,7 +100,8 @@ struct BenchWorkload: Sendable, Equatable {
       preemptions: after.preemptions - before.preemptions,
       peakRSSBytes: ProcessMemory.peakResidentBytes() ?? 0, kvBytes: after.kvBytes,
       kvBytesPeakUsed: after.kvBlockCount == 0 ? 0 : after.kvBytes / after.kvBlockCount * peakKV.current,
-      medianFirstTokenSeconds: Self.median(usage.compactMap(\.firstTokenSeconds)), decodeOnly: decodeOnly.current)
+      medianFirstTokenSeconds: Self.median(usage.compactMap(\.firstTokenSeconds)), decodeOnly: decodeOnly.current,
+      generatedPerRequest: usage.map(\.generatedTokens))
   }
 
   static func median(_ values: [Double]) -> Double {
@@ -141,6 +147,8 @@ struct BenchReport: Sendable, Equatable {
   var kvBytesPeakUsed: Int
   var medianFirstTokenSeconds: Double
   var decodeOnly: DecodeOnlySteps
+  /// Tokens each request generated, in the order of the requests.
+  var generatedPerRequest: [Int] = []
 
   /// Both rates are over the whole wall time (prefill and decode overlap in a batch engine).
   var promptTokensPerSecond: Double { wallSeconds > 0 ? Double(promptTokens) / wallSeconds : 0 }

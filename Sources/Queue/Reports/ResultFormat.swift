@@ -60,16 +60,19 @@ public enum ResultFormat: String, Sendable, CaseIterable {
       object["job"] = .string(record.id)
       object["custom_id"] = request.customID.map { .string($0) } ?? .null
       object["state"] = .string(record.state.rawValue)
+      // A request's own failure (too long, cut short of its schema) is its error; the job's
+      // error stands for the requests that have no answer of their own.
+      var error: String? = record.error.isEmpty ? nil : record.error
       if let answer = record.result?.requests[safe: index] {
         object["text"] = .string(answer.text)
         object["finish_reason"] = .string(answer.finishReason)
         object["usage"] = answer.json["usage"] ?? .null
         object["seed"] = answer.sampling.seed.map { .int(Int64(bitPattern: $0)) } ?? .null
-        if let error = answer.error { object["error"] = .string(error) }
+        error = answer.error ?? error
       } else {
         object["text"] = .null
       }
-      object["error"] = record.error.isEmpty ? .null : .string(record.error)
+      object["error"] = error.map { .string($0) } ?? .null
       return .object(object)
     }
   }
