@@ -88,6 +88,54 @@ import Testing
     }
   }
 
+  /// A budgeted mask holds exactly the tokens after which the document can still close in
+  /// the tokens then left: checked against every token of the vocabulary, fed one by one,
+  /// at each step of random walks (inside strings, where the mask is built from the
+  /// precomputed string classes, and between values, where it walks the vocabulary).
+  @Test(arguments: ["qwen3", "smollm2"]) func budgetedMasksAreExactlyTheTokensThatCanStillClose(model: String) async throws {
+    let vocabulary = try await onOwnThread { try StructuredFixtures.model(model).vocabulary }
+    let labels = """
+      {"type": "object", "additionalProperties": false, "required": ["title", "tags"],
+       "properties": {"title": {"type": "string", "minLength": 6, "maxLength": 40},
+                      "tags": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 2}}}}
+      """
+    let schemas = [try StructuredFixtures.schema(Self.nested), try StructuredFixtures.schema(labels)]
+    let problems = try await onOwnThread { () -> [String] in
+      var problems: [String] = []
+      for (index, schema) in schemas.enumerated() {
+        var random = SplitMix64(seed: UInt64(17 + index))
+        var constraint = TokenConstraint(schema: schema, vocabulary: vocabulary)
+        var mask = TokenMask(count: vocabulary.count)
+        for step in 0..<24 where !constraint.isFinished {
+          // What each token would leave to write, nil where it cannot follow.
+          let left: [Int?] = (0..<vocabulary.count).map { id in
+            var next = constraint
+            guard (try? next.accept(token: id)) != nil else { return nil }
+            return next.isFinished ? 0 : next.shortestCompletion
+          }
+          let shortest = constraint.shortestCompletion
+          for tokensLeft in max(shortest, 1)...(shortest + 4) {
+            var budgeted = constraint
+            budgeted.allowedTokens(into: &mask, tokensLeft: tokensLeft)
+            var expected = TokenMask(count: vocabulary.count)
+            for (id, bytes) in left.enumerated() where bytes.map({ $0 <= tokensLeft - 1 }) ?? false { expected.insert(id) }
+            if mask != expected {
+              let text = String(decoding: constraint.text, as: UTF8.self).debugDescription
+              problems.append("schema \(index) step \(step) after \(text), \(tokensLeft) tokens left: "
+                + "mask has \(mask.allowedCount) tokens, \(expected.allowedCount) can close")
+            }
+          }
+          constraint.allowedTokens(into: &mask)
+          let allowed = mask.allowedIDs
+          guard !allowed.isEmpty else { break }
+          try constraint.accept(token: Int(allowed[Int(random.next() % UInt64(allowed.count))]))
+        }
+      }
+      return problems
+    }
+    #expect(problems.count == 0, "\(problems.prefix(4))")
+  }
+
   /// The exact shortest budget closes every schema, and a walk that had to be cut short
   /// says so.
   @Test func theShortestBudgetClosesAndIsReportedAsClosedByTheBudget() throws {

@@ -91,11 +91,25 @@ public struct TokenConstraint: Sendable {
       cache.store(key, (mask.words, farthest))
       if farthest <= limit { return }
     }
-    // The budget is close: only tokens that leave a completion it covers, by a walk
-    // over the whole vocabulary (the last tokens of a request only, never cached).
+    // The budget is close: only tokens that leave a completion it covers (the last tokens
+    // of a request only, never cached). Between two characters of a string the clean
+    // tokens come from the precomputed classes, as without a budget; elsewhere, a walk
+    // over the whole vocabulary, which refuses most tokens at their first byte.
     let free = mask.words
-    for index in mask.words.indices { mask.words[index] = 0 }
-    machine.walk(vocabulary.trie, from: state, into: &mask.words, scratch: &scratch, limit: limit)
+    let top = state.top
+    if top.kind == .string, top.phase == Phase.stringBody {
+      var closing = [UInt64](repeating: 0, count: mask.words.count)
+      let need = max(Int(machine.grammar.node(top.node).low - top.count), 0)
+      // What is left after the string's own characters and its closing quote.
+      let after = machine.shortestCompletion(state) - need - 1
+      vocabulary.strings.closing(need: need, spare: limit - 1 - after, into: &closing)
+      cleanStringTokens(into: &mask.words)
+      for index in mask.words.indices { mask.words[index] &= closing[index] }
+      machine.walk(vocabulary.strings.exits, from: state, into: &mask.words, scratch: &scratch, limit: limit)
+    } else {
+      for index in mask.words.indices { mask.words[index] = 0 }
+      machine.walk(vocabulary.trie, from: state, into: &mask.words, scratch: &scratch, limit: limit)
+    }
     if machine.canEnd(state) {
       for id in vocabulary.endTokens { mask.words[Int(id) >> 6] |= 1 << UInt64(id & 63) }
     }
@@ -129,21 +143,8 @@ public struct TokenConstraint: Sendable {
     if top.kind == .string, top.phase == Phase.stringBody {
       // Between two characters of a string: clean tokens from the precomputed masks, then
       // the few that close the string or escape, by walking the automaton.
-      let strings = vocabulary.strings
-      let high = machine.grammar.node(top.node).high
-      let room = high < 0 ? Int.max : Int(high - top.count)
-      if room > StringContentClasses.bucketLimit {
-        words = strings.all
-        if room != Int.max {
-          words = strings.fitting[StringContentClasses.bucketLimit]
-          for token in strings.long where Int(token.characters) <= room {
-            words[Int(token.id) >> 6] |= 1 << UInt64(token.id & 63)
-          }
-        }
-      } else {
-        words = strings.fitting[room]
-      }
-      farthest = machine.walk(strings.exits, from: state, into: &words, scratch: &scratch)
+      cleanStringTokens(into: &words)
+      farthest = machine.walk(vocabulary.strings.exits, from: state, into: &words, scratch: &scratch)
       // Clean content shortens what is left or, ending inside a character, adds at most
       // the character's 3 continuation bytes.
       farthest = max(farthest, machine.shortestCompletion(state) + 3)
@@ -155,6 +156,26 @@ public struct TokenConstraint: Sendable {
       for id in vocabulary.endTokens { words[Int(id) >> 6] |= 1 << UInt64(id & 63) }
     }
     return farthest
+  }
+
+  /// Between two characters of a string: the clean tokens whose characters fit under its
+  /// maxLength.
+  private func cleanStringTokens(into words: inout [UInt64]) {
+    let strings = vocabulary.strings
+    let top = state.top
+    let high = machine.grammar.node(top.node).high
+    let room = high < 0 ? Int.max : Int(high - top.count)
+    if room > StringContentClasses.bucketLimit {
+      words = strings.all
+      if room != Int.max {
+        words = strings.fitting[StringContentClasses.bucketLimit]
+        for token in strings.long where Int(token.characters) <= room {
+          words[Int(token.id) >> 6] |= 1 << UInt64(token.id & 63)
+        }
+      }
+    } else {
+      words = strings.fitting[room]
+    }
   }
 
   /// The state as a cache key: the frames from the top down, with each string's and

@@ -63,19 +63,28 @@ struct StringContentClasses: Sendable {
   let long: [(id: Int32, characters: Int32)]
   /// Tokens whose first byte past clean content is `"` or `\`.
   let exits: VocabularyTrie
+  /// `endingInside[p]`: the clean tokens whose last character still lacks p continuation
+  /// bytes (0 for a token that ends between characters), p in 0...3. // [4][words]
+  let endingInside: [[UInt64]]
+  /// The `endingInside` of each token in `long`, in its order.
+  let longPending: [Int8]
 
   init(tokenBytes: [[UInt8]]) {
     let words = (tokenBytes.count + 63) / 64
     var fitting = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: Self.bucketLimit + 1)
     var all = [UInt64](repeating: 0, count: words)
     var long: [(id: Int32, characters: Int32)] = []
+    var longPending: [Int8] = []
+    var endingInside = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 4)
     var exits: [(id: Int32, bytes: [UInt8])] = []
     for (id, bytes) in tokenBytes.enumerated() where !bytes.isEmpty {
       switch Self.classify(bytes) {
-      case .clean(let characters):
+      case .clean(let characters, let pending):
         all[id >> 6] |= 1 << UInt64(id & 63)
+        endingInside[pending][id >> 6] |= 1 << UInt64(id & 63)
         if characters > Self.bucketLimit {
           long.append((Int32(id), Int32(characters)))
+          longPending.append(Int8(pending))
         } else {
           for k in characters...Self.bucketLimit { fitting[k][id >> 6] |= 1 << UInt64(id & 63) }
         }
@@ -86,10 +95,12 @@ struct StringContentClasses: Sendable {
     self.fitting = fitting
     self.all = all
     self.long = long
+    self.longPending = longPending
+    self.endingInside = endingInside
     self.exits = VocabularyTrie(exits)
   }
 
-  enum Class { case clean(characters: Int), exit, never }
+  enum Class { case clean(characters: Int, pending: Int), exit, never }
 
   /// How a token reads from between two characters of a string.
   static func classify(_ bytes: [UInt8]) -> Class {
@@ -110,6 +121,27 @@ struct StringContentClasses: Sendable {
       }
       characters += 1
     }
-    return .clean(characters: characters)
+    return .clean(characters: characters, pending: Int(pending >> 3))
+  }
+
+  /// Adds to `words` the clean tokens after which a string that needs `need` more
+  /// characters can close within `spare` bytes before its closing quote: a token of k
+  /// characters that leaves p continuation bytes due needs p + max(need - k, 0) more.
+  func closing(need: Int, spare: Int, into words: inout [UInt64]) {
+    guard spare >= 0 else { return }
+    for pending in 0...min(spare, 3) {
+      let fewest = max(need + pending - spare, 0)  // characters the token must bring
+      let ending = endingInside[pending]
+      if fewest == 0 {
+        for index in words.indices { words[index] |= ending[index] }
+      } else if fewest <= Self.bucketLimit {
+        let shorter = fitting[fewest - 1]
+        for index in words.indices { words[index] |= ending[index] & ~shorter[index] }
+      } else {
+        for (at, token) in long.enumerated() where Int(longPending[at]) == pending && Int(token.characters) >= fewest {
+          words[Int(token.id) >> 6] |= 1 << UInt64(token.id & 63)
+        }
+      }
+    }
   }
 }
