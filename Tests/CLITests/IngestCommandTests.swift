@@ -34,6 +34,21 @@ import Testing
     #expect(result.stdout.contains("\(bad): 0 documents, 1 error"))
   }
 
+  /// --json is written as the documents are read (a dump is never held whole): still one
+  /// JSON object, every file with its documents and errors, a bad file among good ones.
+  @Test func jsonOfSeveralFilesIsOneObject() async throws {
+    let folder = try TestPaths.temporaryDirectory("ingest-cli-json")
+    let bad = folder.appendingPathComponent("posts.jsonl").path
+    try Data("{\"id\": \"p1\", \"text\": \"fine\"}\n{not json\n".utf8).write(to: URL(fileURLWithPath: bad))
+    let result = try await NightdeskBinary.run(["ingest", "\(Self.samples)/news-2026-11-27.jsonl", bad, "--json"])
+    #expect(result.status == 1)
+    let files = try #require(try JSONParser.parse(result.stdout)["files"]?.arrayValue)
+    #expect(files.map { $0["file"]?.stringValue } == ["\(Self.samples)/news-2026-11-27.jsonl", bad])
+    #expect(files.map { $0["documents"]?.arrayValue?.count } == [4, 1])
+    #expect(files[0]["errors"]?.arrayValue == [] && files[1]["errors"]?.arrayValue?.count == 1)
+    #expect(files[0]["tokens_estimated"] == nil)
+  }
+
   @Test func anUnknownTypeIsOneLine() async throws {
     let result = try await NightdeskBinary.run(["ingest", "\(Self.samples)/contract-supply-agreement.md", "--type", "nope",
                                           "--types-dir", Self.types])

@@ -75,22 +75,24 @@ struct IngestCommand: ParsableCommand {
     let counter = try tokenCounter()
     let chunker = Chunker(countTokens: counter.count)
     let reader = DocumentReader()
-    var files: [JSONValue] = []
     var failed = false
-    for file in self.files {
-      // Documents are printed (text) or converted (JSON) as they are read, so a large
-      // dump is never held whole; only the JSON form of its documents is kept for --json.
-      var documents: [JSONValue] = []
+    // Documents are printed (text) or written as JSON as they are read, so a large dump is
+    // never held whole, in either form: the JSON object is written piece by piece.
+    if json { print(#"{"files": ["#, terminator: "") }
+    for (index, file) in self.files.enumerated() {
+      if json {
+        print((index == 0 ? "" : ", ") + #"{"file": "# + JSONWriter.string(.string(file)) + #", "documents": ["#, terminator: "")
+      }
       var count = 0
       var chunkErrors: [IngestError] = []
       let readErrors = reader.read(file, as: kind.flatMap(InputKind.init(rawValue:)), family: jobType?.input) { document in
-        count += 1
         let chunks = jobType.map { chunker.chunks(of: document, options: $0.chunking(contextBudget: context)) }
         if json {
-          documents.append(IngestReport.json(document, chunks: chunks))
+          print((count == 0 ? "" : ", ") + JSONWriter.string(IngestReport.json(document, chunks: chunks)), terminator: "")
         } else {
           print(IngestReport.text(document, chunks: chunks, tokensEstimated: counter.estimated), terminator: "")
         }
+        count += 1
         if let type = jobType, let chunks, chunks.count > type.limits.maxChunks {
           chunkErrors.append(IngestError(file: file, reason: "\(chunks.count) chunks in \(document.title ?? "a document"); \(type.name) allows \(type.limits.maxChunks)"))
         }
@@ -98,17 +100,15 @@ struct IngestCommand: ParsableCommand {
       let errors = readErrors + chunkErrors
       if !errors.isEmpty { failed = true }
       if json {
-        var object = JSONObject([
-          "file": .string(file), "documents": .array(documents), "errors": .array(errors.map { .string($0.description) }),
-        ])
-        if jobType != nil { object["tokens_estimated"] = .bool(counter.estimated) }
-        files.append(.object(object))
+        print(#"], "errors": "# + JSONWriter.string(.array(errors.map { .string($0.description) })), terminator: "")
+        if jobType != nil { print(#", "tokens_estimated": "# + (counter.estimated ? "true" : "false"), terminator: "") }
+        print("}", terminator: "")
       } else {
         print("\(file): \(count) document\(count == 1 ? "" : "s"), \(errors.count) error\(errors.count == 1 ? "" : "s")")
         for error in errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
       }
     }
-    if json { print(JSONWriter.string(.object(JSONObject(["files": .array(files)])))) }
+    if json { print("]}") }
     if failed { throw ExitCode.failure }
   }
 
