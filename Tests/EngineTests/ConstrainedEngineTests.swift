@@ -78,6 +78,21 @@ import Testing
     }
   }
 
+  /// The summary says when the mask had to take tokens away for the value to close within
+  /// max_tokens (the random fixture writes long strings, so a budget just above the
+  /// shortest document binds), and not when the answer ended by itself well within it.
+  @Test func theSummarySaysWhenTheBudgetClosedTheValue() async throws {
+    let (engine, served) = try await Self.engine("qwen3-tiny")
+    let schema = try #require(try Self.schemas().first { $0.name == "tags" }?.schema)
+    let prompt = try Self.prompts(served)[1]
+    let tight = SamplingParameters(temperature: 1.0, seed: 3, maxTokens: schema.shortestDocument + 2)
+    let result = try await engine.submit(GenerationRequest(prompt: prompt, sampling: tight, schema: schema)).collect()
+    await engine.shutdown()
+    #expect(result.summary.closedByBudget, "\(result.text)")
+    #expect(schema.validate(text: Array(result.text.utf8)).isEmpty, "\(result.text)")
+    #expect(result.tokens.count <= tight.maxTokens)
+  }
+
   @Test(arguments: ["smollm2", "qwen3-tiny"])
   func constrainedAnswersAreSchemaValidAndEndByThemselves(model name: String) async throws {
     let (engine, served) = try await Self.engine(name)
@@ -102,6 +117,9 @@ import Testing
       let result = try await generation.collect()
       Self.check(result, schema, maxTokens: maxTokens, label)
       if result.summary.reason == .stop { completed += 1 }
+      if result.summary.reason == .stop, result.tokens.count < maxTokens / 2 {
+        #expect(!result.summary.closedByBudget, "\(label): ended by itself well within its budget")
+      }
     }
     await engine.shutdown()
     // Most answers end by themselves within 400 tokens (a free string can run longer with

@@ -30,6 +30,9 @@ public struct GenerationSummary: Sendable, Equatable {
   public var stopString: String?
   public var stopToken: Int32?
   public var usage: Usage
+  /// A schema-constrained request whose mask had to take tokens away for the value to
+  /// close within max_tokens: whole and valid, but written shorter than the model would have.
+  public var closedByBudget = false
 }
 
 /// What a request cost and what reproduces it.

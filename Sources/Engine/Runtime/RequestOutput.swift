@@ -131,6 +131,7 @@ struct RequestOutput {
         promptTokens: promptCount, generatedTokens: generated,
         prefixReusedTokens: sequence?.prefixReusedTokens ?? 0, seed: sampler.seed,
         preemptions: sequence?.preemptions ?? 0, queueSeconds: (admitted ?? now) - submitted,
-        firstTokenSeconds: firstToken.map { $0 - submitted }, totalSeconds: now - submitted))
+        firstTokenSeconds: firstToken.map { $0 - submitted }, totalSeconds: now - submitted),
+      closedByBudget: constraint?.closedByBudget ?? false)
   }
 }

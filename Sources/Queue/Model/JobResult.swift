@@ -24,18 +24,17 @@ public struct RequestResult: Sendable, Equatable {
   /// The answer parsed as JSON, for a `response_format` request whose text is schema-valid.
   public var structured: JSONValue?
   /// A `response_format` answer that the budget closed: schema-valid, but written shorter
-  /// (the mask steered it to its shortest ending) because `max_tokens` ran out; the finish
-  /// reason stays "length". Stored as `closed_by_budget: true`, absent otherwise.
-  public var closedByBudget: Bool {
-    finishReason == "length" && structured != nil
-  }
+  /// (the mask took tokens away so that it could end) because `max_tokens` was running
+  /// out; the finish reason is whatever ended it. Stored as `closed_by_budget: true`,
+  /// absent otherwise.
+  public var closedByBudget: Bool
   /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
   public var reasoning: String?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
     sampling: SamplingParameters, queueSeconds: Double = 0, firstTokenSeconds: Double? = nil, totalSeconds: Double = 0,
-    error: String? = nil, structured: JSONValue? = nil, reasoning: String? = nil
+    error: String? = nil, structured: JSONValue? = nil, reasoning: String? = nil, closedByBudget: Bool = false
   ) {
     self.customID = customID
     self.text = text
@@ -50,6 +49,7 @@ public struct RequestResult: Sendable, Equatable {
     self.error = error
     self.structured = structured
     self.reasoning = reasoning
+    self.closedByBudget = closedByBudget
   }
 
   /// A request that failed on its own: no text, the reason kept.
@@ -93,7 +93,8 @@ public struct RequestResult: Sendable, Equatable {
       sampling: try SamplingParameters(json: json["sampling"]?.objectValue ?? JSONObject(), at: "result.sampling"),
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
-      structured: json["structured"], reasoning: json["reasoning"]?.stringValue)
+      structured: json["structured"], reasoning: json["reasoning"]?.stringValue,
+      closedByBudget: json["closed_by_budget"] == .bool(true))
   }
 }
 

@@ -143,7 +143,7 @@ public struct EngineExecutor: JobExecutor {
         customID: request.customID, text: "", finishReason: generation.summary.reason.rawValue,
         promptTokens: usage.promptTokens, reusedTokens: usage.prefixReusedTokens, generatedTokens: usage.generatedTokens,
         sampling: sampling, queueSeconds: usage.queueSeconds, firstTokenSeconds: usage.firstTokenSeconds,
-        totalSeconds: usage.totalSeconds)
+        totalSeconds: usage.totalSeconds, closedByBudget: generation.summary.closedByBudget)
       Self.settle(&result, generated: generation.text, schema: request.responseFormat?.schema.flatMap { try? schemas.compiled($0) })
       return result
     }
