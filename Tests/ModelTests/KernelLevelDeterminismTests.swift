@@ -1,5 +1,6 @@
 import Foundation
 import NightdeskModel
+import NightdeskSupport
 import NightdeskTestSupport
 import Testing
 

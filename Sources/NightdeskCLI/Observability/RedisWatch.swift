@@ -18,7 +18,7 @@ final class RedisWatch: Sendable {
   private let interval: Duration
   private let state = LockedValue<(problem: String?, started: Bool, stopped: Bool)>(("connecting to Redis", false, false))
   private let wake = DispatchSemaphore(value: 0)
-  private let done = DispatchSemaphore(value: 0)
+  private let thread = LockedValue<DedicatedThread?>(nil)
 
   /// Watches `url`'s queue `keys` once started, on a thread named `name`.
   init(url: RedisURL, keys: QueueKeys, name: String, interval: Duration = .seconds(5)) {
@@ -30,9 +30,8 @@ final class RedisWatch: Sendable {
 
   func start() {
     state.withLock { $0.started = true }
-    let thread = Thread { [self] in watch() }
-    thread.name = name
-    thread.start()
+    let started = DedicatedThread.start(name: name) { [self] in watch() }
+    thread.withLock { $0 = started }
   }
 
   /// Nothing, or why Redis is not held (the error of the last try).
@@ -44,11 +43,10 @@ final class RedisWatch: Sendable {
       return state.started
     }
     wake.signal()
-    if started { done.wait() }
+    if started { thread.current?.joinBlocking() }
   }
 
   private func watch() {
-    defer { done.signal() }
     let gauges = QueueGauges()
     var queue: QueueClient?
     while !state.current.stopped {

@@ -23,8 +23,7 @@ final class LivePublisher: Sendable {
   private let logger: Logger
   private let pending = LockedValue(Pending())
   private let condition = NSCondition()
-  private let started = LockedValue(false)
-  private let exited = DispatchSemaphore(value: 0)
+  private let thread = LockedValue<DedicatedThread?>(nil)
 
   init(configuration: WorkerConfiguration, model: String, logger: Logger) {
     self.configuration = configuration
@@ -62,31 +61,20 @@ final class LivePublisher: Sendable {
 
   /// Writes what is left and ends the thread (if it ever started).
   func stop() async {
-    guard started.withLock({ $0 }) else { return }
+    guard let thread = thread.current else { return }
     pending.withLock { $0.stopped = true }
     wake()
-    let exited = self.exited
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      DispatchQueue.global().async {
-        exited.wait()
-        continuation.resume()
-      }
-    }
+    await thread.join()
   }
 
   private func startOnce() {
-    let first = started.withLock { started in
-      defer { started = true }
-      return !started
+    thread.withLock { thread in
+      guard thread == nil else { return }
+      thread = DedicatedThread.start(name: "nightdesk-live") { [self] in run() }
     }
-    guard first else { return }
-    let thread = Thread { [self] in run() }
-    thread.name = "nightdesk-live"
-    thread.start()
   }
 
   private func run() {
-    defer { exited.signal() }
     var queue: QueueClient?
     var lastComplaint: ContinuousClock.Instant?
     while true {

@@ -33,7 +33,7 @@ final class LeaseKeeper: Sendable {
   private let status: WorkerStatus
   private let notifier: BatchCompletionNotifier
   private let logger: Logger
-  private let exited = DispatchSemaphore(value: 0)
+  private let thread = LockedValue<DedicatedThread?>(nil)
 
   init(
     configuration: WorkerConfiguration, onLost: @escaping @Sendable ([AttemptID]) -> Void,
@@ -49,24 +49,17 @@ final class LeaseKeeper: Sendable {
   }
 
   func start() {
-    let thread = Thread { [self] in run() }
-    thread.name = "nightdesk-leases"
-    thread.start()
+    let started = DedicatedThread.start(name: "nightdesk-leases") { [self] in run() }
+    thread.withLock { $0 = started }
   }
 
   /// Stops renewing (the worker has finished or given back every job) and waits for
   /// the thread. The thread may be inside a Redis call (up to its timeouts when Redis
-  /// is away), so the wait happens on a Dispatch thread: the caller's task suspends
-  /// instead of holding one of the few cooperative threads.
+  /// is away), so the caller's task suspends instead of holding one of the few
+  /// cooperative threads.
   func stop() async {
     signalStop()
-    let exited = self.exited
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      DispatchQueue.global().async {
-        exited.wait()
-        continuation.resume()
-      }
-    }
+    await thread.current?.join()
   }
 
   private func signalStop() {
@@ -89,7 +82,6 @@ final class LeaseKeeper: Sendable {
   private var isStopped: Bool { control.withLock { $0.stopped } }
 
   private func run() {
-    defer { exited.signal() }
     var queue: QueueClient?
     var lastError: ContinuousClock.Instant?
     var lastTidy: ContinuousClock.Instant?
