@@ -8,6 +8,25 @@ import Testing
 /// `nightdesk.yaml`: what it may hold, its errors (file, line, column), and flag >
 /// environment > file > default, through the real binary on real redis-servers.
 @Suite struct ConfigFileTests {
+  /// The flag, else the variable (empty is unset), else nothing; a bad variable is named.
+  @Test func aFlagComesBeforeItsVariable() throws {
+    let environment = ["NIGHTDESK_X": "7", "NIGHTDESK_EMPTY": "", "NIGHTDESK_BAD": "seven"]
+    #expect(FlagOrEnvironment.text("flag", "NIGHTDESK_X", in: environment) == "flag")
+    #expect(FlagOrEnvironment.text(nil, "NIGHTDESK_X", in: environment) == "7")
+    #expect(FlagOrEnvironment.text(nil, "NIGHTDESK_EMPTY", in: environment) == nil)
+    #expect(try FlagOrEnvironment.value(3, "NIGHTDESK_BAD", in: environment, expected: "a number") { Int($0) } == 3)
+    #expect(try FlagOrEnvironment.value(nil, "NIGHTDESK_X", in: environment, expected: "a number") { Int($0) } == 7)
+    #expect(try FlagOrEnvironment.value(nil, "NIGHTDESK_UNSET", in: environment, expected: "a number") { Int($0) } == nil)
+    #expect(throws: (any Error).self) {
+      try FlagOrEnvironment.value(nil, "NIGHTDESK_BAD", in: environment, expected: "a number") { Int($0) }
+    }
+    do {
+      _ = try FlagOrEnvironment.value(nil, "NIGHTDESK_BAD", in: environment, expected: "a number") { Int($0) }
+    } catch {
+      #expect("\(error)".contains("NIGHTDESK_BAD='seven' is not a number"), "\(error)")
+    }
+  }
+
   @Test func settingsBecomeTheirEnvironmentVariables() throws {
     let file = try ConfigFile(text: """
       redis: redis://db:6379/0

@@ -13,9 +13,7 @@ struct ArchiveOptions: ParsableArguments {
   var path: String?
 
   var chosenPath: String? {
-    if let path { return path }
-    let variable = ProcessInfo.processInfo.environment["NIGHTDESK_ARCHIVE"] ?? ""
-    return variable.isEmpty ? nil : variable
+    FlagOrEnvironment.text(path, "NIGHTDESK_ARCHIVE")
   }
 
   /// The archive, if one was named; `create` makes a new file (the worker), else a missing one is an error.

@@ -13,7 +13,7 @@ struct EngineOptions: ParsableArguments {
 
   /// `--kv-memory`, else `NIGHTDESK_KV_MEMORY`.
   var kvMemory: String? {
-    kvMemoryFlag ?? ProcessInfo.processInfo.environment["NIGHTDESK_KV_MEMORY"].flatMap { $0.isEmpty ? nil : $0 }
+    FlagOrEnvironment.text(kvMemoryFlag, "NIGHTDESK_KV_MEMORY")
   }
 
   @Option(help: ArgumentHelp("Tokens per engine step over all sequences (decode tokens plus prefill chunks).", valueName: "n"))

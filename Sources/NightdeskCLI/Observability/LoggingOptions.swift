@@ -30,26 +30,14 @@ struct LoggingOptions: ParsableArguments {
 
   /// The format and level: the flag, else the environment, else text and info.
   func resolved(_ environment: [String: String]) throws -> (LogFormat, Logger.Level) {
-    var format = LogFormat.text
-    var level = Logger.Level.info
-    if let logFormat {
-      format = logFormat
-    } else if let text = environment[Self.formatVariable], !text.isEmpty {
-      guard let parsed = LogFormat(rawValue: text) else {
-        throw ValidationError("\(Self.formatVariable)='\(text)' is not text or json")
-      }
-      format = parsed
+    let format = try FlagOrEnvironment.value(logFormat, Self.formatVariable, in: environment, expected: "text or json") {
+      LogFormat(rawValue: $0)
     }
-    if let logLevel {
-      level = logLevel
-    } else if let text = environment[Self.levelVariable], !text.isEmpty {
-      guard let parsed = Logger.Level(rawValue: text) else {
-        throw ValidationError("\(Self.levelVariable)='\(text)' is not one of "
-          + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
-      }
-      level = parsed
+    let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+    let level = try FlagOrEnvironment.value(logLevel, Self.levelVariable, in: environment, expected: "one of \(levels)") {
+      Logger.Level(rawValue: $0)
     }
-    return (format, level)
+    return (format ?? .text, level ?? .info)
   }
 
   /// Points swift-log at the project's handler (once per process) and returns a logger

@@ -18,7 +18,7 @@ struct MetricsOptions: ParsableArguments {
 
   /// `--metrics-host`, else the environment, else every interface.
   var host: String {
-    metricsHost ?? ProcessInfo.processInfo.environment[Self.hostVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
+    FlagOrEnvironment.text(metricsHost, Self.hostVariable) ?? "0.0.0.0"
   }
 
   func validate() throws {
@@ -27,14 +27,11 @@ struct MetricsOptions: ParsableArguments {
 
   /// The port to serve on, or nil for none: the flag, else the environment.
   func port(_ environment: [String: String]) throws -> Int? {
-    if let metricsPort {
-      guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port \(metricsPort) is not in 0...65535") }
-      return metricsPort
+    if let metricsPort, !(0...65535).contains(metricsPort) {
+      throw ValidationError("--metrics-port \(metricsPort) is not in 0...65535")
     }
-    guard let text = environment[Self.portVariable], !text.isEmpty else { return nil }
-    guard let value = Int(text), (0...65535).contains(value) else {
-      throw ValidationError("\(Self.portVariable)='\(text)' is not a port in 0...65535")
+    return try FlagOrEnvironment.value(metricsPort, Self.portVariable, in: environment, expected: "a port in 0...65535") {
+      Int($0).flatMap { (0...65535).contains($0) ? $0 : nil }
     }
-    return value
   }
 }

@@ -15,7 +15,7 @@ struct QueueOptions: ParsableArguments {
 
   var keys: QueueKeys {
     get throws {
-      let chosen = name ?? ProcessInfo.processInfo.environment["NIGHTDESK_QUEUE"] ?? QueueKeys.defaultNamespace
+      let chosen = FlagOrEnvironment.text(name, "NIGHTDESK_QUEUE") ?? QueueKeys.defaultNamespace
       do { return try QueueKeys(namespace: chosen) } catch { throw ValidationError("--queue: \(error)") }
     }
   }

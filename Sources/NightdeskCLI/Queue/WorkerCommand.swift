@@ -175,7 +175,7 @@ struct WorkerCommand: AsyncParsableCommand {
   /// `--model`, else `NIGHTDESK_MODEL` (ignored with `--echo`).
   private var modelPath: String? {
     if echo || model != nil { return model }
-    return ProcessInfo.processInfo.environment["NIGHTDESK_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+    return FlagOrEnvironment.text(nil, "NIGHTDESK_MODEL")
   }
 
   /// Tells the queue which model this worker serves, its context and tokenizer, so that
