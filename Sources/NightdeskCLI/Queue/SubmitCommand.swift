@@ -222,8 +222,9 @@ struct SubmitCommand: ParsableCommand {
     let type: JobType
     do {
       type = try JobType.named(name, folder: typesDirectory)
+      try JobTypeBudget.check(type)
     } catch {
-      throw CommandFailure("--type: \(error)")
+      throw CommandFailure("--type \(name): \(error)")
     }
     let submission: TypedSubmission
     do {

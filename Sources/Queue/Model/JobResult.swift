@@ -31,6 +31,10 @@ public struct RequestResult: Sendable, Equatable {
   }
   /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
   public var reasoning: String?
+  /// For a document's synthesis: the stages its reduce took (1 when the chunks' answers
+  /// fitted the context at once; more when they were synthesised in runs first). Stored
+  /// as `reduce_stages`, absent for other requests.
+  public var reduceStages: Int?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
@@ -77,6 +81,7 @@ public struct RequestResult: Sendable, Equatable {
     if let structured { object["structured"] = structured }
     if closedByBudget { object["closed_by_budget"] = true }
     if let reasoning { object["reasoning"] = .string(reasoning) }
+    if let reduceStages { object["reduce_stages"] = .int(Int64(reduceStages)) }
     return .object(object)
   }
 
@@ -94,6 +99,7 @@ public struct RequestResult: Sendable, Equatable {
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
       structured: json["structured"], reasoning: json["reasoning"]?.stringValue)
+    reduceStages = json["reduce_stages"]?.intValue
   }
 }
 

@@ -26,6 +26,8 @@ struct ClaimLoop {
   private var tasks: [AttemptID: Task<Void, Never>] = [:]
   /// When each running attempt started, for its finish line.
   private var startedAt: [AttemptID: ContinuousClock.Instant] = [:]
+  /// The held and running synthesis jobs' reduces (their chunks' answers, read at claim).
+  private var reduces: [AttemptID: StagedReduce] = [:]
   private var runningRequests = 0
   /// Outcomes not yet written (Redis was away); their leases are still renewed.
   private var unwritten: [JobOutcome] = []
@@ -148,7 +150,7 @@ struct ClaimLoop {
 
   /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`);
   /// one whose request cannot be built fails for good with the reason.
-  private func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
+  private mutating func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
     var prepared: [ClaimedJob] = []
     for job in claimed {
       guard job.spec.kind == .synthesis else {
@@ -156,7 +158,9 @@ struct ClaimLoop {
         continue
       }
       do {
-        prepared.append(try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder))
+        let reduce = try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder)
+        reduces[job.attemptID] = reduce
+        prepared.append(reduce.job)
       } catch let error as QueueError {
         throw error
       } catch {
@@ -186,6 +190,7 @@ struct ClaimLoop {
     for attempt in attempts {
       keeper.drop(attempt)
       if backlog.remove(attempt) != nil {
+        reduces[attempt] = nil
         status.update { $0.summary.stopped += 1 }
       } else {
         tasks[attempt]?.cancel()
@@ -214,13 +219,19 @@ struct ClaimLoop {
   private func launch(_ job: ClaimedJob) -> Task<Void, Never> {
     let (executor, inbox, keeper) = (self.executor, self.inbox, self.keeper)
     let live = job.spec.stream ? self.live : nil
+    let reduce = reduces[job.attemptID]
     return Task {
       let startedAt = Date().timeIntervalSince1970
       defer { live?.end(job.lease) }
       do {
-        let results = try await executor.execute(
-          job, progress: { progress in keeper.report(job.attemptID, progress) },
-          text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
+        let progress = { @Sendable (progress: JobProgress) in keeper.report(job.attemptID, progress) }
+        let results: [RequestResult]
+        if let reduce {
+          results = try await reduce.run(on: executor, progress: progress)
+        } else {
+          results = try await executor.execute(
+            job, progress: progress, text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
+        }
         if Task.isCancelled {
           inbox.post(.stopped(job))
         } else {
@@ -348,6 +359,7 @@ struct ClaimLoop {
     keeper.drop(attempt)
     tasks[attempt] = nil
     startedAt[attempt] = nil
+    reduces[attempt] = nil
     if let finished = running.removeValue(forKey: attempt) { runningRequests -= finished.spec.requests.count }
     let count = running.count
     status.update { $0.runningJobs = count }

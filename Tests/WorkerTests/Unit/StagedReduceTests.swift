@@ -1,0 +1,106 @@
+import Foundation
+import NightdeskIngest
+import NightdeskQueue
+import NightdeskRequests
+import NightdeskSupport
+import NightdeskTestSupport
+@testable import NightdeskWorker
+import Testing
+
+/// The staged reduce's plan on an executor whose context is counted in bytes (the real
+/// model and engine run it in `StagedReduceEndToEndTests`): the stages it takes, every
+/// request within the context, citations carried into the final synthesis, and an
+/// answer too long alone cut with a marker instead of failing.
+@Suite struct StagedReduceTests {
+  /// Answers every request with a short text and records the requests; a request's
+  /// tokens are its messages' bytes.
+  struct ByteCountingExecutor: JobExecutor {
+    let identity = ExecutorIdentity(model: "bytes", modelDigest: "none", templateDigest: "none")
+    let capacity = 64
+    let context: Int
+    let seen = LockedValue<[[ChatRequest]]>([])
+
+    var contextLimit: ContextLimit? {
+      ContextLimit(tokens: context) { request in request.messages.reduce(0) { $0 + $1.content.utf8.count } }
+    }
+
+    func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void) async throws -> [RequestResult] {
+      seen.withLock { $0.append(job.spec.requests) }
+      return job.spec.requests.map { request in
+        RequestResult(customID: request.customID, text: "{\"summary\": \"a part\"}", finishReason: "stop",
+                      promptTokens: 1, reusedTokens: 0, generatedTokens: 1, sampling: request.sampling)
+      }
+    }
+  }
+
+  static let type = TestPaths.repositoryRoot.appendingPathComponent("Jobs/types/news-digest.yaml").path
+
+  func reduce(_ answers: [ChunkAnswer], maxTokens: Int = 100) throws -> StagedReduce {
+    let request = ChatRequest(customID: "doc1/synthesis", messages: [.user("placeholder")],
+                              sampling: SamplingParameters(maxTokens: maxTokens))
+    let job = ClaimedJob(lease: Lease(job: "b.9", batch: "b", priority: .normal, entry: "0-1", token: 1, attempt: 1),
+                         spec: JobSpec(requests: [request]), prefixHash: "p")
+    return try StagedReduce(job: job, type: try JobType.load(path: Self.type), answers: answers)
+  }
+
+  func answer(_ index: Int, text: String) -> ChunkAnswer {
+    let chunk = Chunk(index: index, text: "", paragraphs: 0...0, tokenCount: 0,
+                      locations: [SourceLocation(page: index + 1, section: "Part \(index + 1)")])
+    return ChunkAnswer(chunk: chunk, questionID: "summary", text: text)
+  }
+
+  @Test func answersThatFitRunInOneStage() async throws {
+    let reduce = try reduce((0..<3).map { answer($0, text: "short") })
+    let executor = ByteCountingExecutor(context: 100_000)
+    let results = try await reduce.run(on: executor, progress: { _ in })
+    #expect(results.first?.reduceStages == 1)
+    #expect(executor.seen.current.count == 1 && executor.seen.current[0] == reduce.job.spec.requests)
+  }
+
+  @Test func answersThatDoNotFitAreReducedInStagesWithinTheContextKeepingCitations() async throws {
+    let answers = (0..<24).map { answer($0, text: String(repeating: "Revenue rose in part \($0). ", count: 8)) }
+    let reduce = try reduce(answers)
+    let empty = try #require(reduce.job.spec.requests.first.map { request in
+      try StagedReduce.request(request, type: try JobType.load(path: Self.type), over: []).messages
+        .reduce(0) { $0 + $1.content.utf8.count }
+    })
+    // Room for about five answers besides the prompt and max_tokens.
+    let executor = ByteCountingExecutor(context: empty + 100 + 5 * 250)
+    let results = try await reduce.run(on: executor, progress: { _ in })
+    let stages = executor.seen.current
+    #expect(results.first?.reduceStages == stages.count && stages.count >= 2, "\(stages.map(\.count))")
+    // Each stage has fewer requests than the one before, and the last is the one synthesis.
+    #expect(stages.last?.count == 1 && stages.last?.first?.customID == "doc1/synthesis")
+    #expect(zip(stages, stages.dropFirst()).allSatisfy { $0.count > $1.count })
+    #expect(stages.first?.first?.customID == "doc1/synthesis/stage1.1")
+    for request in stages.flatMap({ $0 }) {
+      #expect(executor.contextLimit?.fits(request) == true, "\(request.customID ?? "")")
+    }
+    // The final synthesis reads partial syntheses that cite, between them, every page.
+    let final = try #require(stages.last?.first?.messages.first?.content)
+    #expect(final.contains("partial synthesis, stage \(stages.count - 1)"))
+    #expect(final.contains("[chunks 1-") && final.contains("pp. 1-") && final.contains("-24, "))
+    #expect(final.contains("Part 1; ") && final.contains("Part 24]"))
+    // The first stage saw every answer once, in order.
+    let firstStage = stages[0].map { $0.messages.first?.content ?? "" }.joined()
+    let positions = (0..<24).map { firstStage.range(of: "part \($0). ")?.lowerBound }
+    #expect(positions.allSatisfy { $0 != nil })
+    #expect(zip(positions, positions.dropFirst()).allSatisfy { $0! < $1! })
+  }
+
+  @Test func anAnswerTooLongForTheContextAloneIsCutWithAMarker() async throws {
+    let answers = [answer(0, text: "short"), answer(1, text: String(repeating: "x", count: 20_000)), answer(2, text: "end")]
+    let reduce = try reduce(answers)
+    let empty = try #require(reduce.job.spec.requests.first.map { request in
+      try StagedReduce.request(request, type: try JobType.load(path: Self.type), over: []).messages
+        .reduce(0) { $0 + $1.content.utf8.count }
+    })
+    let executor = ByteCountingExecutor(context: empty + 100 + 2_000)
+    let results = try await reduce.run(on: executor, progress: { _ in })
+    // Cut, the answers fit together: one synthesis over them.
+    #expect(results.first?.reduceStages == 1 && executor.seen.current.count == 1)
+    let first = executor.seen.current[0].map { $0.messages.first?.content ?? "" }.joined()
+    #expect(first.contains(StagedReduce.truncationMarker) && first.contains("short") && first.contains("end"))
+    for request in executor.seen.current.flatMap({ $0 }) { #expect(executor.contextLimit?.fits(request) == true) }
+  }
+}
