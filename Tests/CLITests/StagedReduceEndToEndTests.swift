@@ -101,14 +101,14 @@ import Testing
     let refused = try await NightdeskBinary.run(
       ["submit", "--type", "tiny-budget", Self.report, "--types-dir", types.path, "--model", model, "--json"] + queue)
     #expect(refused.status != 0)
-    // The file, the field, and both numbers: `{"brief":"","pages":[]}` is 24 bytes.
-    #expect(refused.stderr.contains("tiny-budget.yaml") && refused.stderr.contains("limits.max_tokens is 5, below 24"),
+    // The file, the field, and both numbers: `{"brief":"","pages":[]}` is 23 bytes.
+    #expect(refused.stderr.contains("tiny-budget.yaml") && refused.stderr.contains("limits.max_tokens is 5, below 23"),
             "\(refused.stderr)")
     let stats = try JSONParser.parse(try await NightdeskBinary.run(["queue", "stats", "--json"] + queue).stdout)
     #expect(stats["queued"]?["normal"]?.intValue == 0, "nothing queued: \(stats)")
 
     // At the shortest document's length it goes in.
-    try Self.typeYAML(name: "tiny-budget", maxTokens: 24).write(to: file, atomically: true, encoding: .utf8)
+    try Self.typeYAML(name: "tiny-budget", maxTokens: 23).write(to: file, atomically: true, encoding: .utf8)
     let accepted = try await NightdeskBinary.run(
       ["submit", "--type", "tiny-budget", Self.report, "--types-dir", types.path, "--model", model, "--json"] + queue)
     #expect(accepted.status == 0, "\(accepted.stderr)")
