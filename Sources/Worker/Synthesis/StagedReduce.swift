@@ -25,9 +25,9 @@ struct StagedReduce: Sendable {
   /// The synthesis request as stored at submit: its sampling, schema and custom id.
   private let base: ChatRequest
 
-  /// Stages at most; each stage at least halves the answers, so this is never reached
-  /// below 2^16 answers.
-  static let maxStages = 16
+  /// Stages at most, a guard only: each stage about halves the answers (runs of two at
+  /// least), so 32 stages would take some 2^31 of them.
+  static let maxStages = 32
   /// Tokens kept free, per answer, for the blank lines between answers: two answers each
   /// at half the room must fit together (token counts do not quite add).
   static let joinMargin = 8
@@ -73,8 +73,10 @@ struct StagedReduce: Sendable {
         throw ExecutionFailure("staged reduce: no two answers fit the context together (\(limit.tokens) tokens)",
                                permanent: true)
       }
+      // A run of one answer (the last one, at most) goes on to the next stage as it is.
+      let merged = runs.filter { $0.count > 1 }
       var partial = job
-      partial.spec.requests = try runs.enumerated().map { number, run in
+      partial.spec.requests = try merged.enumerated().map { number, run in
         var request = try Self.request(base, type: type, over: Array(inputs[run]))
         request.customID = (base.customID ?? "synthesis") + "/stage\(stage).\(number + 1)"
         return request
@@ -85,7 +87,9 @@ struct StagedReduce: Sendable {
       })
       spent = before.adding(JobProgress(
         promptTokens: results.reduce(0) { $0 + $1.promptTokens }, generatedTokens: results.reduce(0) { $0 + $1.generatedTokens }))
-      inputs = zip(runs, results).map { run, result in
+      var outputs = zip(merged, results).makeIterator()
+      inputs = runs.map { run in
+        guard run.count > 1, let (_, result) = outputs.next() else { return inputs[run.lowerBound] }
         let text = result.text.isEmpty ? "(this part has no synthesis: \(result.error ?? result.finishReason))" : result.text
         return ChunkAnswer(partialOver: Array(inputs[run]), label: "partial synthesis, stage \(stage)", text: text)
       }
@@ -99,7 +103,7 @@ struct StagedReduce: Sendable {
   }
 
   /// Cuts `inputs` into runs that fit, after truncating each answer longer than half the
-  /// room: then any two answers fit together, so each stage at least halves the answers.
+  /// room: then any two answers fit together, so each stage about halves the answers.
   private func plan(_ inputs: inout [ChunkAnswer], limit: ContextLimit, room: Int) throws -> [Range<Int>] {
     let empty = try limit.promptTokens(Self.request(base, type: type, over: []))
     let cap = max(1, (room - Self.joinMargin) / 2)
