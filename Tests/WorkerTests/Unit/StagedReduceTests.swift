@@ -43,6 +43,14 @@ import Testing
     return try StagedReduce(job: job, type: try JobType.load(path: Self.type), answers: answers)
   }
 
+  /// An executor whose context leaves `room` bytes for answers beside the synthesis prompt
+  /// over none and `reduce`'s max_tokens (100).
+  func byteCounting(for reduce: StagedReduce, room: Int) throws -> ByteCountingExecutor {
+    let request = try #require(reduce.job.spec.requests.first)
+    let empty = try StagedReduce.request(request, type: reduce.type, over: []).messages.reduce(0) { $0 + $1.content.utf8.count }
+    return ByteCountingExecutor(context: empty + request.sampling.maxTokens + room)
+  }
+
   func answer(_ index: Int, text: String) -> ChunkAnswer {
     let chunk = Chunk(index: index, text: "", paragraphs: 0...0, tokenCount: 0,
                       locations: [SourceLocation(page: index + 1, section: "Part \(index + 1)")])
@@ -60,12 +68,8 @@ import Testing
   @Test func answersThatDoNotFitAreReducedInStagesWithinTheContextKeepingCitations() async throws {
     let answers = (0..<24).map { answer($0, text: String(repeating: "Revenue rose in part \($0). ", count: 8)) }
     let reduce = try reduce(answers)
-    let empty = try #require(reduce.job.spec.requests.first.map { request in
-      try StagedReduce.request(request, type: try JobType.load(path: Self.type), over: []).messages
-        .reduce(0) { $0 + $1.content.utf8.count }
-    })
     // Room for about five answers besides the prompt and max_tokens.
-    let executor = ByteCountingExecutor(context: empty + 100 + 5 * 250)
+    let executor = try byteCounting(for: reduce, room: 5 * 250)
     let results = try await reduce.run(on: executor, progress: { _ in })
     let stages = executor.seen.current
     #expect(results.first?.reduceStages == stages.count && stages.count >= 2, "\(stages.map(\.count))")
@@ -91,12 +95,8 @@ import Testing
   @Test func aLastRunOfOneAnswerGoesOnToTheNextStageAsItIs() async throws {
     let answers = (0..<3).map { answer($0, text: String(repeating: "Margins held in part \($0). ", count: 10)) }
     let reduce = try reduce(answers)
-    let empty = try #require(reduce.job.spec.requests.first.map { request in
-      try StagedReduce.request(request, type: try JobType.load(path: Self.type), over: []).messages
-        .reduce(0) { $0 + $1.content.utf8.count }
-    })
     // Room for two of the answers (about 310 bytes each with their headings), not three.
-    let executor = ByteCountingExecutor(context: empty + 100 + 700)
+    let executor = try byteCounting(for: reduce, room: 700)
     let results = try await reduce.run(on: executor, progress: { _ in })
     let stages = executor.seen.current
     #expect(results.first?.reduceStages == 2 && stages.map(\.count) == [1, 1])
@@ -110,11 +110,7 @@ import Testing
   @Test func anAnswerTooLongForTheContextAloneIsCutWithAMarker() async throws {
     let answers = [answer(0, text: "short"), answer(1, text: String(repeating: "x", count: 20_000)), answer(2, text: "end")]
     let reduce = try reduce(answers)
-    let empty = try #require(reduce.job.spec.requests.first.map { request in
-      try StagedReduce.request(request, type: try JobType.load(path: Self.type), over: []).messages
-        .reduce(0) { $0 + $1.content.utf8.count }
-    })
-    let executor = ByteCountingExecutor(context: empty + 100 + 2_000)
+    let executor = try byteCounting(for: reduce, room: 2_000)
     let results = try await reduce.run(on: executor, progress: { _ in })
     // Cut, the answers fit together: one synthesis over them.
     #expect(results.first?.reduceStages == 1 && executor.seen.current.count == 1)
