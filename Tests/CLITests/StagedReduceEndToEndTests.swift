@@ -84,6 +84,8 @@ import Testing
     #expect(document["status"] == "succeeded" && document["result"]?.objectValue != nil, "\(document)")
     #expect(document["reduce_stages"]?.intValue == stages && document["error"] == .null)
     #expect(report["failures"] == [])
+    // The worker's finish line for the synthesis says so too.
+    #expect(worker.stderr.contains("reduce_stages=\(stages)"), "\(worker.stderr.suffix(1500))")
     let markdown = try await NightdeskBinary.run(["report", batch] + queue)
     #expect(markdown.stdout.contains("Synthesised in \(stages) stages"), "\(markdown.stdout.prefix(1500))")
     print("staged reduce end to end: \(records.count - 1) chunk jobs, \(stages) stages, final prompt \(prompt) tokens")

@@ -335,7 +335,8 @@ struct ClaimLoop {
   }
 
   /// The one line per finished attempt: its state (`succeeded`, `delayed` for a retry to
-  /// come, `dead`, `failed`, `fenced`), tokens, seconds and prefix tokens reused.
+  /// come, `dead`, `failed`, `fenced`), tokens, seconds and prefix tokens reused (and a
+  /// synthesis's reduce stages, when it took more than one).
   private func logFinish(_ lease: Lease, state: String, tokens result: JobResult? = nil, error: String? = nil) {
     var metadata = Self.about(lease)
     metadata["state"] = "\(state)"
@@ -344,6 +345,7 @@ struct ClaimLoop {
       metadata["prompt_tokens"] = .stringConvertible(result.promptTokens)
       metadata["generated_tokens"] = .stringConvertible(result.generatedTokens)
       metadata["reused_tokens"] = .stringConvertible(result.requests.reduce(0) { $0 + $1.reusedTokens })
+      if let stages = result.requests.first?.reduceStages, stages > 1 { metadata["reduce_stages"] = .stringConvertible(stages) }
     }
     if let error { metadata["error"] = "\(error)" }
     if error == nil { logger.info("job finished", metadata: metadata) } else { logger.warning("job finished", metadata: metadata) }
