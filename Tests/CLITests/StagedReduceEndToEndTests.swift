@@ -84,6 +84,13 @@ import Testing
     #expect(document["status"] == "succeeded" && document["result"]?.objectValue != nil, "\(document)")
     #expect(document["reduce_stages"]?.intValue == stages && document["error"] == .null)
     #expect(report["failures"] == [])
+    // The partial syntheses' tokens are kept beside the final one's, and counted in the batch's totals.
+    let earlier = try #require(synthesis["reduce_usage"]?["generated_tokens"]?.intValue)
+    #expect(earlier > 0)
+    let generated = records.flatMap { $0["result"]?["requests"]?.arrayValue ?? [] }
+      .reduce(0) { $0 + ($1["usage"]?["generated_tokens"]?.intValue ?? 0) }
+    let status = try JSONParser.parse(try await NightdeskBinary.run(["status", batch, "--json"] + queue).stdout)
+    #expect(status["generated_tokens"]?.intValue == generated + earlier, "\(status)")
     // The worker's finish line for the synthesis says so too.
     #expect(worker.stderr.contains("reduce_stages=\(stages)"), "\(worker.stderr.suffix(1500))")
     let markdown = try await NightdeskBinary.run(["report", batch] + queue)

@@ -35,6 +35,9 @@ public struct RequestResult: Sendable, Equatable {
   /// fitted the context at once; more when they were synthesised in runs first). Stored
   /// as `reduce_stages`, absent for other requests.
   public var reduceStages: Int?
+  /// The tokens of a staged synthesis's earlier stages (its partial syntheses), which the
+  /// usage above (the final synthesis's) leaves out. Stored as `reduce_usage`.
+  public var reduceUsage: ReduceUsage?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
@@ -82,6 +85,11 @@ public struct RequestResult: Sendable, Equatable {
     if closedByBudget { object["closed_by_budget"] = true }
     if let reasoning { object["reasoning"] = .string(reasoning) }
     if let reduceStages { object["reduce_stages"] = .int(Int64(reduceStages)) }
+    if let reduceUsage {
+      object["reduce_usage"] = [
+        "prompt_tokens": .int(Int64(reduceUsage.promptTokens)), "generated_tokens": .int(Int64(reduceUsage.generatedTokens)),
+      ]
+    }
     return .object(object)
   }
 
@@ -100,6 +108,21 @@ public struct RequestResult: Sendable, Equatable {
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
       structured: json["structured"], reasoning: json["reasoning"]?.stringValue)
     reduceStages = json["reduce_stages"]?.intValue
+    if let usage = json["reduce_usage"] {
+      reduceUsage = ReduceUsage(promptTokens: usage["prompt_tokens"]?.intValue ?? 0,
+                                generatedTokens: usage["generated_tokens"]?.intValue ?? 0)
+    }
+  }
+}
+
+/// Tokens spent on a staged synthesis's partial syntheses, before its final one.
+public struct ReduceUsage: Sendable, Equatable {
+  public var promptTokens: Int
+  public var generatedTokens: Int
+
+  public init(promptTokens: Int, generatedTokens: Int) {
+    self.promptTokens = promptTokens
+    self.generatedTokens = generatedTokens
   }
 }
 
@@ -146,8 +169,11 @@ public struct JobResult: Sendable, Equatable {
     self.requests = requests
   }
 
-  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens } }
-  public var generatedTokens: Int { requests.reduce(0) { $0 + $1.generatedTokens } }
+  /// Tokens the job cost (a staged synthesis's earlier stages included): the batch's totals.
+  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens + ($1.reduceUsage?.promptTokens ?? 0) } }
+  public var generatedTokens: Int {
+    requests.reduce(0) { $0 + $1.generatedTokens + ($1.reduceUsage?.generatedTokens ?? 0) }
+  }
   public var reusedTokens: Int { requests.reduce(0) { $0 + $1.reusedTokens } }
 
   public var json: JSONValue {

@@ -47,7 +47,8 @@ struct StagedReduce: Sendable {
   }
 
   /// Runs the synthesis on `executor`, in stages when the answers do not fit its context;
-  /// the result's `reduceStages` says how many it took.
+  /// the result's `reduceStages` says how many it took, and `reduceUsage` what the stages
+  /// before the final one cost.
   func run(on executor: any JobExecutor, progress: @escaping @Sendable (JobProgress) -> Void) async throws
     -> [RequestResult]
   {
@@ -59,7 +60,10 @@ struct StagedReduce: Sendable {
       final.spec.requests = [try Self.request(base, type: type, over: inputs)]
       let before = spent
       var results = try await executor.execute(final, progress: { progress(before.adding($0)) })
-      if results.count == 1 { results[0].reduceStages = stage }
+      if results.count == 1 {
+        results[0].reduceStages = stage
+        if stage > 1 { results[0].reduceUsage = ReduceUsage(promptTokens: before.promptTokens, generatedTokens: before.generatedTokens) }
+      }
       return results
     }
     for stage in 1...Self.maxStages {

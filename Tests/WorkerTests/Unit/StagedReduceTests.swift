@@ -61,7 +61,7 @@ import Testing
     let reduce = try reduce((0..<3).map { answer($0, text: "short") })
     let executor = ByteCountingExecutor(context: 100_000)
     let results = try await reduce.run(on: executor, progress: { _ in })
-    #expect(results.first?.reduceStages == 1)
+    #expect(results.first?.reduceStages == 1 && results.first?.reduceUsage == nil)
     #expect(executor.seen.current.count == 1 && executor.seen.current[0] == reduce.job.spec.requests)
   }
 
@@ -73,6 +73,9 @@ import Testing
     let results = try await reduce.run(on: executor, progress: { _ in })
     let stages = executor.seen.current
     #expect(results.first?.reduceStages == stages.count && stages.count >= 2, "\(stages.map(\.count))")
+    // The partial syntheses' tokens (one each here), beside the final synthesis's usage.
+    let partials = stages.dropLast().reduce(0) { $0 + $1.count }
+    #expect(results.first?.reduceUsage == ReduceUsage(promptTokens: partials, generatedTokens: partials))
     // Each stage has fewer requests than the one before, and the last is the one synthesis.
     #expect(stages.last?.count == 1 && stages.last?.first?.customID == "doc1/synthesis")
     #expect(zip(stages, stages.dropFirst()).allSatisfy { $0.count > $1.count })
