@@ -54,7 +54,7 @@ struct DocumentReport {
     switch synthesis.state {
     case .succeeded:
       let text = synthesis.result?.requests.first?.text ?? ""
-      reduceStages = synthesis.result?.requests.first?.reduceStages
+      reduceStages = synthesis.result?.requests.first?.reduce?.count
       let schema = (try? SynthesisSchema.load(document))
       switch Self.object(in: text) {
       case .some(let object):

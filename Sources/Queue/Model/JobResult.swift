@@ -31,13 +31,8 @@ public struct RequestResult: Sendable, Equatable {
   }
   /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
   public var reasoning: String?
-  /// For a document's synthesis: the stages its reduce took (1 when the chunks' answers
-  /// fitted the context at once; more when they were synthesised in runs first). Stored
-  /// as `reduce_stages`, absent for other requests.
-  public var reduceStages: Int?
-  /// The tokens of a staged synthesis's earlier stages (its partial syntheses), which the
-  /// usage above (the final synthesis's) leaves out. Stored as `reduce_usage`.
-  public var reduceUsage: ReduceUsage?
+  /// For a document's synthesis: how its reduce went (`ReduceStages`); nil for other requests.
+  public var reduce: ReduceStages?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
@@ -84,11 +79,13 @@ public struct RequestResult: Sendable, Equatable {
     if let structured { object["structured"] = structured }
     if closedByBudget { object["closed_by_budget"] = true }
     if let reasoning { object["reasoning"] = .string(reasoning) }
-    if let reduceStages { object["reduce_stages"] = .int(Int64(reduceStages)) }
-    if let reduceUsage {
-      object["reduce_usage"] = [
-        "prompt_tokens": .int(Int64(reduceUsage.promptTokens)), "generated_tokens": .int(Int64(reduceUsage.generatedTokens)),
-      ]
+    if let reduce {
+      object["reduce_stages"] = .int(Int64(reduce.count))
+      if reduce.count > 1 {
+        object["reduce_usage"] = [
+          "prompt_tokens": .int(Int64(reduce.promptTokens)), "generated_tokens": .int(Int64(reduce.generatedTokens)),
+        ]
+      }
     }
     return .object(object)
   }
@@ -107,20 +104,25 @@ public struct RequestResult: Sendable, Equatable {
       queueSeconds: timings?["queue_s"]?.doubleValue ?? 0, firstTokenSeconds: timings?["first_token_s"]?.doubleValue,
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
       structured: json["structured"], reasoning: json["reasoning"]?.stringValue)
-    reduceStages = json["reduce_stages"]?.intValue
-    if let usage = json["reduce_usage"] {
-      reduceUsage = ReduceUsage(promptTokens: usage["prompt_tokens"]?.intValue ?? 0,
-                                generatedTokens: usage["generated_tokens"]?.intValue ?? 0)
+    reduce = json["reduce_stages"]?.intValue.map { count in
+      ReduceStages(count: count, promptTokens: json["reduce_usage"]?["prompt_tokens"]?.intValue ?? 0,
+                   generatedTokens: json["reduce_usage"]?["generated_tokens"]?.intValue ?? 0)
     }
   }
 }
 
-/// Tokens spent on a staged synthesis's partial syntheses, before its final one.
-public struct ReduceUsage: Sendable, Equatable {
+/// How a document's synthesis was reduced: in one stage when the chunks' answers fitted the
+/// context at once, else in runs first, whose partial syntheses cost tokens that the
+/// result's own usage (the final synthesis's) leaves out. Stored as `reduce_stages` and,
+/// after more than one stage, `reduce_usage` (`prompt_tokens`, `generated_tokens`).
+public struct ReduceStages: Sendable, Equatable {
+  public var count: Int
+  /// Tokens of the partial syntheses (0 for one stage).
   public var promptTokens: Int
   public var generatedTokens: Int
 
-  public init(promptTokens: Int, generatedTokens: Int) {
+  public init(count: Int, promptTokens: Int = 0, generatedTokens: Int = 0) {
+    self.count = count
     self.promptTokens = promptTokens
     self.generatedTokens = generatedTokens
   }
@@ -170,9 +172,9 @@ public struct JobResult: Sendable, Equatable {
   }
 
   /// Tokens the job cost (a staged synthesis's earlier stages included): the batch's totals.
-  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens + ($1.reduceUsage?.promptTokens ?? 0) } }
+  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens + ($1.reduce?.promptTokens ?? 0) } }
   public var generatedTokens: Int {
-    requests.reduce(0) { $0 + $1.generatedTokens + ($1.reduceUsage?.generatedTokens ?? 0) }
+    requests.reduce(0) { $0 + $1.generatedTokens + ($1.reduce?.generatedTokens ?? 0) }
   }
   public var reusedTokens: Int { requests.reduce(0) { $0 + $1.reusedTokens } }
 

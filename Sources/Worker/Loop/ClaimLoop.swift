@@ -345,7 +345,7 @@ struct ClaimLoop {
       metadata["prompt_tokens"] = .stringConvertible(result.promptTokens)
       metadata["generated_tokens"] = .stringConvertible(result.generatedTokens)
       metadata["reused_tokens"] = .stringConvertible(result.requests.reduce(0) { $0 + $1.reusedTokens })
-      if let stages = result.requests.first?.reduceStages, stages > 1 { metadata["reduce_stages"] = .stringConvertible(stages) }
+      if let stages = result.requests.first?.reduce?.count, stages > 1 { metadata["reduce_stages"] = .stringConvertible(stages) }
     }
     if let error { metadata["error"] = "\(error)" }
     if error == nil { logger.info("job finished", metadata: metadata) } else { logger.warning("job finished", metadata: metadata) }

@@ -47,8 +47,7 @@ struct StagedReduce: Sendable {
   }
 
   /// Runs the synthesis on `executor`, in stages when the answers do not fit its context;
-  /// the result's `reduceStages` says how many it took, and `reduceUsage` what the stages
-  /// before the final one cost.
+  /// the result's `reduce` says how many it took, and what the stages before the final one cost.
   func run(on executor: any JobExecutor, progress: @escaping @Sendable (JobProgress) -> Void) async throws
     -> [RequestResult]
   {
@@ -61,8 +60,7 @@ struct StagedReduce: Sendable {
       let before = spent
       var results = try await executor.execute(final, progress: { progress(before.adding($0)) })
       if results.count == 1 {
-        results[0].reduceStages = stage
-        if stage > 1 { results[0].reduceUsage = ReduceUsage(promptTokens: before.promptTokens, generatedTokens: before.generatedTokens) }
+        results[0].reduce = ReduceStages(count: stage, promptTokens: before.promptTokens, generatedTokens: before.generatedTokens)
       }
       return results
     }

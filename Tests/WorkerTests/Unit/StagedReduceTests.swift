@@ -61,7 +61,7 @@ import Testing
     let reduce = try reduce((0..<3).map { answer($0, text: "short") })
     let executor = ByteCountingExecutor(context: 100_000)
     let results = try await reduce.run(on: executor, progress: { _ in })
-    #expect(results.first?.reduceStages == 1 && results.first?.reduceUsage == nil)
+    #expect(results.first?.reduce == ReduceStages(count: 1))
     #expect(executor.seen.current.count == 1 && executor.seen.current[0] == reduce.job.spec.requests)
   }
 
@@ -72,10 +72,10 @@ import Testing
     let executor = try byteCounting(for: reduce, room: 5 * 250)
     let results = try await reduce.run(on: executor, progress: { _ in })
     let stages = executor.seen.current
-    #expect(results.first?.reduceStages == stages.count && stages.count >= 2, "\(stages.map(\.count))")
+    #expect(results.first?.reduce?.count == stages.count && stages.count >= 2, "\(stages.map(\.count))")
     // The partial syntheses' tokens (one each here), beside the final synthesis's usage.
     let partials = stages.dropLast().reduce(0) { $0 + $1.count }
-    #expect(results.first?.reduceUsage == ReduceUsage(promptTokens: partials, generatedTokens: partials))
+    #expect(results.first?.reduce == ReduceStages(count: stages.count, promptTokens: partials, generatedTokens: partials))
     // Each stage has fewer requests than the one before, and the last is the one synthesis.
     #expect(stages.last?.count == 1 && stages.last?.first?.customID == "doc1/synthesis")
     #expect(zip(stages, stages.dropFirst()).allSatisfy { $0.count > $1.count })
@@ -102,7 +102,7 @@ import Testing
     let executor = try byteCounting(for: reduce, room: 700)
     let results = try await reduce.run(on: executor, progress: { _ in })
     let stages = executor.seen.current
-    #expect(results.first?.reduceStages == 2 && stages.map(\.count) == [1, 1])
+    #expect(results.first?.reduce?.count == 2 && stages.map(\.count) == [1, 1])
     let first = try #require(stages.first?.first?.messages.first?.content)
     #expect(first.contains("part 1. ") && !first.contains("part 2. "))
     let final = try #require(stages.last?.first?.messages.first?.content)
@@ -116,7 +116,7 @@ import Testing
     let executor = try byteCounting(for: reduce, room: 2_000)
     let results = try await reduce.run(on: executor, progress: { _ in })
     // Cut, the answers fit together: one synthesis over them.
-    #expect(results.first?.reduceStages == 1 && executor.seen.current.count == 1)
+    #expect(results.first?.reduce?.count == 1 && executor.seen.current.count == 1)
     let first = executor.seen.current[0].map { $0.messages.first?.content ?? "" }.joined()
     #expect(first.contains(StagedReduce.truncationMarker) && first.contains("short") && first.contains("end"))
     for request in executor.seen.current.flatMap({ $0 }) { #expect(executor.contextLimit?.fits(request) == true) }
