@@ -184,7 +184,7 @@ struct WorkerCommand: AsyncParsableCommand {
   private func registerModel(_ served: ServedModel, path: String, identity: ExecutorIdentity, worker: String, logger: Logger) {
     let registration = ModelRegistration(
       digest: identity.modelDigest, name: served.package.name,
-      contextLength: min(engine.maxContext ?? served.config.maxPositions, served.config.maxPositions),
+      contextLength: engine.maxContext ?? served.config.maxPositions,
       tokenizerDigest: ContextFit.tokenizerDigest(served),
       path: URL(fileURLWithPath: path).standardizedFileURL.path, worker: worker)
     do {

@@ -148,10 +148,13 @@ struct ClaimLoop {
     return claimed.count == want
   }
 
-  /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`);
-  /// one whose request cannot be built fails for good with the reason.
+  /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`),
+  /// and their reduce is kept for their run; one whose request cannot be built fails for
+  /// good with the reason.
   private mutating func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
     var prepared: [ClaimedJob] = []
+    // Kept only once every job is prepared: a claim that fails halfway holds nothing.
+    var found: [AttemptID: StagedReduce] = [:]
     for job in claimed {
       guard job.spec.kind == .synthesis else {
         prepared.append(job)
@@ -159,7 +162,7 @@ struct ClaimLoop {
       }
       do {
         let reduce = try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder)
-        reduces[job.attemptID] = reduce
+        found[job.attemptID] = reduce
         prepared.append(reduce.job)
       } catch let error as QueueError {
         throw error
@@ -170,6 +173,7 @@ struct ClaimLoop {
         status.update { $0.summary.failed += 1 }
       }
     }
+    reduces.merge(found) { $1 }
     return prepared
   }
 
