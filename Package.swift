@@ -189,7 +189,7 @@ let package = Package(
     // engine behind a worker, one seed giving the same tokens in generate and the worker.
     .testTarget(name: "WorkerTests",
                 dependencies: ["NightdeskWorker", "NightdeskQueue", "NightdeskEngine", "NightdeskModel", "NightdeskRequests",
-                               "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
+                               "NightdeskIngest", "NightdeskRedis", "NightdeskSupport", "NightdeskTestSupport", "NightdeskQueueTestSupport",
                                "NightdeskStructured", "NightdeskTokenizer", .product(name: "Logging", package: "swift-log")]),
     // `nightdesk serve` through real clients: the `openai` Python package (in a venv kept
     // in the build folder) and curl, against the built binary, real workers and redis-servers.

@@ -79,7 +79,9 @@ import Testing
     let json = try JSONParser.parse(report.stdout)
     #expect(json.objectValue?.keys == ["batch", "documents", "failures"])
     let document = try #require(json["documents"]?.arrayValue?.first)
-    #expect(document.objectValue?.keys == ["source", "job_type", "status", "result", "error"])
+    // The contract's fields, then how many stages the synthesis took (one: the echo has no context limit).
+    #expect(document.objectValue?.keys == ["source", "job_type", "status", "result", "error", "reduce_stages"])
+    #expect(document["reduce_stages"] == 1)
     #expect(document["source"] == .string(pdf) && document["job_type"] == "annual-report")
     // An echo is not a schema-valid object: said so, and listed as a failure.
     #expect(document["status"] == "invalid" && document["result"] == .null)
@@ -97,13 +99,14 @@ import Testing
   }
 
   /// The real SmolLM2 worker on the contract sample, with the type's answers cut short
-  /// so it runs in seconds: the chunk jobs, then the synthesis over their answers.
+  /// so it runs in seconds (to 12 tokens, the bytes of `{"flags":[]}`, the schema's shortest
+  /// document: `submit --type` refuses less): the chunk jobs, then the synthesis over their answers.
   @Test func theRealModelRunsAContractThroughChunksAndSynthesis() async throws {
     _ = try TestPaths.requireSmolLM2()
     let server = try RedisServerProcess()
     let folder = try TestPaths.temporaryDirectory("typed-e2e")
     var yaml = try String(contentsOfFile: "\(Self.types)/contract-risk.yaml", encoding: .utf8)
-    yaml = yaml.replacingOccurrences(of: "max_tokens: 512", with: "max_tokens: 6")
+    yaml = yaml.replacingOccurrences(of: "max_tokens: 512", with: "max_tokens: 12")
       .replacingOccurrences(of: "synthesis_max_tokens: 1024", with: "synthesis_max_tokens: 12")
     try yaml.write(toFile: folder.appendingPathComponent("contract-risk.yaml").path, atomically: true, encoding: .utf8)
     let contract = "\(Self.samples)/contract-supply-agreement.md"

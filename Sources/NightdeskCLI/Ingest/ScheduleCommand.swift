@@ -115,6 +115,8 @@ struct ScheduleCommand: AsyncParsableCommand {
           return TypedArticleJobs(
             builder: try TypedJobBuilder(type: entry.type, model: model),
             defaults: JobDefaults(priority: Priority(rawValue: entry.priority) ?? .normal, desk: entry.desk))
+        } catch let error as JobTypeBudget.TooSmall {
+          throw CommandFailure("\(error)")
         } catch {
           throw CommandFailure("--model \(model): \(error)")
         }

@@ -28,6 +28,12 @@ struct EngineOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Precision of cached keys and values: f32, f16 or bf16.", valueName: "precision"))
   var kvPrecision: KVPrecision = .f32
 
+  @Option(help: ArgumentHelp(
+    "Tokens of context a request may use (prompt plus answer), below the model's own (default: the model's). A "
+      + "longer request fails alone, with the numbers; a document's synthesis is then reduced in stages to fit.",
+    valueName: "n"))
+  var maxContext: Int?
+
   @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (for A/B comparisons).")
   var noPrefixCache = false
 
@@ -35,10 +41,15 @@ struct EngineOptions: ParsableArguments {
     if let kvMemory {
       do { _ = try ByteCount.parse(kvMemory) } catch { throw ValidationError("--kv-memory: \(error)") }
     }
+    if let maxContext, maxContext < 16 { throw ValidationError("--max-context must be at least 16 tokens, not \(maxContext)") }
   }
 
-  /// The engine configuration, with `eos` as the model's end-of-sequence tokens.
-  func configuration(eosTokenIDs eos: [Int32]) throws -> EngineConfiguration {
+  /// The engine configuration, with `eos` as the model's end-of-sequence tokens; `--max-context`
+  /// is refused above `modelContext`, the model's own context, when given.
+  func configuration(eosTokenIDs eos: [Int32], modelContext: Int? = nil) throws -> EngineConfiguration {
+    if let maxContext, let modelContext, maxContext > modelContext {
+      throw ValidationError("--max-context \(maxContext) is above the model's context of \(modelContext) tokens")
+    }
     var memory: Int?
     if let kvMemory {
       do { memory = try ByteCount.parse(kvMemory) } catch {
@@ -48,7 +59,7 @@ struct EngineOptions: ParsableArguments {
     let configuration = EngineConfiguration(
       blockSize: blockSize, kvMemoryBytes: memory, kvPrecision: kvPrecision,
       scheduler: SchedulerConfiguration(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences),
-      eosTokenIDs: eos, prefixCaching: !noPrefixCache)
+      eosTokenIDs: eos, maxContext: maxContext, prefixCaching: !noPrefixCache)
     do { try configuration.validate() } catch { throw ValidationError(error.message) }
     return configuration
   }

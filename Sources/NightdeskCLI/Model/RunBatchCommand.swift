@@ -53,7 +53,9 @@ struct RunBatchCommand: AsyncParsableCommand {
   func run() async throws {
     let parsed = OpenAIBatchInput.parse(try readBoundedFile(input, option: "--input"), check: StructuredSchema.check)
     let served = try ServedModel.open(model, threads: threads, activations: precision.activations)
-    let executor = try EngineExecutor.serving(served) { stopTokens in try engine.configuration(eosTokenIDs: stopTokens) }
+    let executor = try EngineExecutor.serving(served) { stopTokens in
+      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions)
+    }
     let started = ContinuousClock.now
     let records = await Self.execute(parsed.jobs, with: executor)
     let files = OpenAIBatchFiles.split(records)

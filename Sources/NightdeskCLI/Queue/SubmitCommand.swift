@@ -27,7 +27,9 @@ struct SubmitCommand: ParsableCommand {
       jobs have all finished, that reads their answers (also for a one-chunk document). \
       A file that cannot be read is rejected with its reason and the rest go in; --json \
       then prints exactly {"batch": ID, "jobs": N, "rejected": [{"file": F, "error": \
-      "..."}]}, N counting chunk and synthesis jobs. `nightdesk report BATCH` reads the results.
+      "..."}]}, N counting chunk and synthesis jobs. `nightdesk report BATCH` reads the results. \
+      A type whose limits.max_tokens or synthesis_max_tokens is below the bytes of its \
+      output_schema's shortest document is refused, with both numbers, before anything is queued.
 
 
       Prints the batch id (follow it with `nightdesk watch BATCH`). Each line of an OpenAI \
@@ -222,8 +224,9 @@ struct SubmitCommand: ParsableCommand {
     let type: JobType
     do {
       type = try JobType.named(name, folder: typesDirectory)
+      try JobTypeBudget.check(type)
     } catch {
-      throw CommandFailure("--type: \(error)")
+      throw CommandFailure("--type \(name): \(error)")
     }
     let submission: TypedSubmission
     do {

@@ -23,6 +23,7 @@ struct TypedJobBuilder {
   let options: ChunkingOptions
 
   init(type: JobType, model: String) throws {
+    try JobTypeBudget.check(type)
     let package = try ModelPackage.open(model)
     let tokenizer = try Tokenizer(spec: package.tokenizerSpec())
     template = try ChatTemplate(modelTemplate: tokenizer.chatTemplate)

@@ -183,7 +183,8 @@ struct WorkerCommand: AsyncParsableCommand {
   /// only costs that check (the worker still fails such a request itself), so it warns.
   private func registerModel(_ served: ServedModel, path: String, identity: ExecutorIdentity, worker: String, logger: Logger) {
     let registration = ModelRegistration(
-      digest: identity.modelDigest, name: served.package.name, contextLength: served.config.maxPositions,
+      digest: identity.modelDigest, name: served.package.name,
+      contextLength: engine.maxContext ?? served.config.maxPositions,
       tokenizerDigest: ContextFit.tokenizerDigest(served),
       path: URL(fileURLWithPath: path).standardizedFileURL.path, worker: worker)
     do {
@@ -196,7 +197,7 @@ struct WorkerCommand: AsyncParsableCommand {
   private func makeEngineExecutor(_ served: ServedModel?) throws -> EngineExecutor {
     guard let served else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
     return try EngineExecutor.serving(served) { stopTokens in
-      try engine.configuration(eosTokenIDs: stopTokens)
+      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions)
     }
   }
 }

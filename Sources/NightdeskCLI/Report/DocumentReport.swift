@@ -25,6 +25,9 @@ struct DocumentReport {
   var status: String
   var result: JSONObject?
   var error: String?
+  /// The stages the synthesis's reduce took (1: the chunks' answers fitted the context at
+  /// once), when the synthesis ran.
+  var reduceStages: Int?
   var chunks: [ChunkFinding]
   /// Every failed job of the document, chunk or synthesis, with its reason.
   var failures: [String]
@@ -51,6 +54,7 @@ struct DocumentReport {
     switch synthesis.state {
     case .succeeded:
       let text = synthesis.result?.requests.first?.text ?? ""
+      reduceStages = synthesis.result?.requests.first?.reduce?.count
       let schema = (try? SynthesisSchema.load(document))
       switch Self.object(in: text) {
       case .some(let object):
@@ -99,10 +103,12 @@ struct DocumentReport {
   }
 
   var json: JSONValue {
-    [
+    var object = JSONObject([
       "source": .string(source), "job_type": .string(jobType), "status": .string(status),
       "result": result.map { .object($0) } ?? .null, "error": error.map { .string($0) } ?? .null,
-    ]
+    ])
+    if let reduceStages { object["reduce_stages"] = .int(Int64(reduceStages)) }
+    return .object(object)
   }
 }
 

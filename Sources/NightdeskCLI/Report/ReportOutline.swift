@@ -19,6 +19,8 @@ extension BatchReport {
     for document in documents {
       blocks.append(.heading(level: 2, text: (document.title.map { "\($0) — " } ?? "") + document.source))
       blocks.append(.paragraph("Job type \(document.jobType); status \(document.status)."
+        + (document.reduceStages.flatMap { $0 > 1 ? " Synthesised in \($0) stages (the answers did not fit the context at once)." : nil }
+          ?? "")
         + (document.error.map { " Error: \($0)" } ?? "")))
       if let result = document.result {
         if let summary = result["summary"]?.stringValue ?? result["digest"]?.stringValue ?? result["outlook"]?.stringValue {

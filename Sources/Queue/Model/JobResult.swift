@@ -30,6 +30,8 @@ public struct RequestResult: Sendable, Equatable {
   public var closedByBudget: Bool
   /// The model's think block (Qwen3), kept apart from `text`, which never holds it.
   public var reasoning: String?
+  /// For a document's synthesis: how its reduce went (`ReduceStages`); nil for other requests.
+  public var reduce: ReduceStages?
 
   public init(
     customID: String?, text: String, finishReason: String, promptTokens: Int, reusedTokens: Int, generatedTokens: Int,
@@ -77,6 +79,14 @@ public struct RequestResult: Sendable, Equatable {
     if let structured { object["structured"] = structured }
     if closedByBudget { object["closed_by_budget"] = true }
     if let reasoning { object["reasoning"] = .string(reasoning) }
+    if let reduce {
+      object["reduce_stages"] = .int(Int64(reduce.count))
+      if reduce.count > 1 {
+        object["reduce_usage"] = [
+          "prompt_tokens": .int(Int64(reduce.promptTokens)), "generated_tokens": .int(Int64(reduce.generatedTokens)),
+        ]
+      }
+    }
     return .object(object)
   }
 
@@ -95,6 +105,27 @@ public struct RequestResult: Sendable, Equatable {
       totalSeconds: timings?["total_s"]?.doubleValue ?? 0, error: json["error"]?.stringValue,
       structured: json["structured"], reasoning: json["reasoning"]?.stringValue,
       closedByBudget: json["closed_by_budget"] == .bool(true))
+    reduce = json["reduce_stages"]?.intValue.map { count in
+      ReduceStages(count: count, promptTokens: json["reduce_usage"]?["prompt_tokens"]?.intValue ?? 0,
+                   generatedTokens: json["reduce_usage"]?["generated_tokens"]?.intValue ?? 0)
+    }
+  }
+}
+
+/// How a document's synthesis was reduced: in one stage when the chunks' answers fitted the
+/// context at once, else in runs first, whose partial syntheses cost tokens that the
+/// result's own usage (the final synthesis's) leaves out. Stored as `reduce_stages` and,
+/// after more than one stage, `reduce_usage` (`prompt_tokens`, `generated_tokens`).
+public struct ReduceStages: Sendable, Equatable {
+  public var count: Int
+  /// Tokens of the partial syntheses (0 for one stage).
+  public var promptTokens: Int
+  public var generatedTokens: Int
+
+  public init(count: Int, promptTokens: Int = 0, generatedTokens: Int = 0) {
+    self.count = count
+    self.promptTokens = promptTokens
+    self.generatedTokens = generatedTokens
   }
 }
 
@@ -141,8 +172,11 @@ public struct JobResult: Sendable, Equatable {
     self.requests = requests
   }
 
-  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens } }
-  public var generatedTokens: Int { requests.reduce(0) { $0 + $1.generatedTokens } }
+  /// Tokens the job cost (a staged synthesis's earlier stages included): the batch's totals.
+  public var promptTokens: Int { requests.reduce(0) { $0 + $1.promptTokens + ($1.reduce?.promptTokens ?? 0) } }
+  public var generatedTokens: Int {
+    requests.reduce(0) { $0 + $1.generatedTokens + ($1.reduce?.generatedTokens ?? 0) }
+  }
   public var reusedTokens: Int { requests.reduce(0) { $0 + $1.reusedTokens } }
 
   public var json: JSONValue {

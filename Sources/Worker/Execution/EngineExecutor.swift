@@ -38,6 +38,21 @@ public struct EngineExecutor: JobExecutor {
     try await execute(job, progress: progress, text: nil)
   }
 
+  public var contextLimit: ContextLimit? { context }
+
+  /// The engine's context (`maxContext`, else the model's), counted as `execute` encodes.
+  var context: ContextLimit {
+    let encode = encode
+    return ContextLimit(tokens: engine.configuration.maxContext ?? engine.modelConfig.maxPositions) { request in
+      try Self.promptIDs(request, encode: encode).count
+    }
+  }
+
+  /// A request's prompt tokens; a constrained request runs with thinking off (see the type's note).
+  private static func promptIDs(_ request: ChatRequest, encode: Encoder) throws -> [Int32] {
+    try encode(request.messages, request.responseFormat?.schema == nil ? request.enableThinking : false)
+  }
+
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
                       text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
     // A request that cannot run (unencodable, invalid sampling, too long) fails alone:
@@ -53,7 +68,7 @@ public struct EngineExecutor: JobExecutor {
         }
       }
       let prompt: [Int32]
-      do { prompt = try encode(request.messages, schema == nil ? request.enableThinking : false) } catch {
+      do { prompt = try Self.promptIDs(request, encode: encode) } catch {
         failures[index] = "request \(index + 1) cannot be encoded for this model: \(error)"
         continue
       }
@@ -63,11 +78,8 @@ public struct EngineExecutor: JobExecutor {
       }
       // What `submit` refuses when it knows the model: a request whose answer could be cut
       // by the context rather than by its own max_tokens fails here, alone, saying so.
-      let context = engine.configuration.maxContext ?? engine.modelConfig.maxPositions
-      if prompt.count + request.sampling.maxTokens > context {
-        failures[index] = "request \(index + 1): the prompt has \(prompt.count) tokens; with max_tokens "
-          + "\(request.sampling.maxTokens) that is \(prompt.count + request.sampling.maxTokens), more than the "
-          + "\(context) tokens of the model's context"
+      if let refusal = context.refusal(promptTokens: prompt.count, maxTokens: request.sampling.maxTokens) {
+        failures[index] = "request \(index + 1): \(refusal)"
         continue
       }
       prepared.append((index, GenerationRequest(prompt: prompt, sampling: request.sampling, schema: schema)))

@@ -19,9 +19,14 @@ public protocol JobExecutor: Sendable {
   /// unused; the reader then gets the stored answer whole.
   func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
                text: (@Sendable (String) -> Void)?) async throws -> [RequestResult]
+  /// The context a request must fit and how the executor counts it; nil when it has no
+  /// limit (the echo), so a synthesis is never staged for it.
+  var contextLimit: ContextLimit? { get }
 }
 
 extension JobExecutor {
+  public var contextLimit: ContextLimit? { nil }
+
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,
                       text: (@Sendable (String) -> Void)?) async throws -> [RequestResult] {
     try await execute(job, progress: progress)

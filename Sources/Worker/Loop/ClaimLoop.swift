@@ -26,6 +26,8 @@ struct ClaimLoop {
   private var tasks: [AttemptID: Task<Void, Never>] = [:]
   /// When each running attempt started, for its finish line.
   private var startedAt: [AttemptID: ContinuousClock.Instant] = [:]
+  /// The held and running synthesis jobs' reduces (their chunks' answers, read at claim).
+  private var reduces: [AttemptID: StagedReduce] = [:]
   private var runningRequests = 0
   /// Outcomes not yet written (Redis was away); their leases are still renewed.
   private var unwritten: [JobOutcome] = []
@@ -146,17 +148,22 @@ struct ClaimLoop {
     return claimed.count == want
   }
 
-  /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`);
-  /// one whose request cannot be built fails for good with the reason.
-  private func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
+  /// Synthesis jobs get their request from their group's chunk results (`SynthesisRequest`),
+  /// and their reduce is kept for their run; one whose request cannot be built fails for
+  /// good with the reason.
+  private mutating func prepareSyntheses(_ claimed: [ClaimedJob]) throws(QueueError) -> [ClaimedJob] {
     var prepared: [ClaimedJob] = []
+    // Kept only once every job is prepared: a claim that fails halfway holds nothing.
+    var found: [AttemptID: StagedReduce] = [:]
     for job in claimed {
       guard job.spec.kind == .synthesis else {
         prepared.append(job)
         continue
       }
       do {
-        prepared.append(try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder))
+        let reduce = try SynthesisRequest.prepare(job, queue: queue, typesFolder: configuration.jobTypesFolder)
+        found[job.attemptID] = reduce
+        prepared.append(reduce.job)
       } catch let error as QueueError {
         throw error
       } catch {
@@ -166,6 +173,7 @@ struct ClaimLoop {
         status.update { $0.summary.failed += 1 }
       }
     }
+    reduces.merge(found) { $1 }
     return prepared
   }
 
@@ -186,6 +194,7 @@ struct ClaimLoop {
     for attempt in attempts {
       keeper.drop(attempt)
       if backlog.remove(attempt) != nil {
+        reduces[attempt] = nil
         status.update { $0.summary.stopped += 1 }
       } else {
         tasks[attempt]?.cancel()
@@ -214,13 +223,19 @@ struct ClaimLoop {
   private func launch(_ job: ClaimedJob) -> Task<Void, Never> {
     let (executor, inbox, keeper) = (self.executor, self.inbox, self.keeper)
     let live = job.spec.stream ? self.live : nil
+    let reduce = reduces[job.attemptID]
     return Task {
       let startedAt = Date().timeIntervalSince1970
       defer { live?.end(job.lease) }
       do {
-        let results = try await executor.execute(
-          job, progress: { progress in keeper.report(job.attemptID, progress) },
-          text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
+        let progress = { @Sendable (progress: JobProgress) in keeper.report(job.attemptID, progress) }
+        let results: [RequestResult]
+        if let reduce {
+          results = try await reduce.run(on: executor, progress: progress)
+        } else {
+          results = try await executor.execute(
+            job, progress: progress, text: live.map { live in { @Sendable text in live.append(job.lease, text) } })
+        }
         if Task.isCancelled {
           inbox.post(.stopped(job))
         } else {
@@ -324,7 +339,8 @@ struct ClaimLoop {
   }
 
   /// The one line per finished attempt: its state (`succeeded`, `delayed` for a retry to
-  /// come, `dead`, `failed`, `fenced`), tokens, seconds and prefix tokens reused.
+  /// come, `dead`, `failed`, `fenced`), tokens, seconds and prefix tokens reused (and a
+  /// synthesis's reduce stages, when it took more than one).
   private func logFinish(_ lease: Lease, state: String, tokens result: JobResult? = nil, error: String? = nil) {
     var metadata = Self.about(lease)
     metadata["state"] = "\(state)"
@@ -333,6 +349,7 @@ struct ClaimLoop {
       metadata["prompt_tokens"] = .stringConvertible(result.promptTokens)
       metadata["generated_tokens"] = .stringConvertible(result.generatedTokens)
       metadata["reused_tokens"] = .stringConvertible(result.requests.reduce(0) { $0 + $1.reusedTokens })
+      if let stages = result.requests.first?.reduce?.count, stages > 1 { metadata["reduce_stages"] = .stringConvertible(stages) }
     }
     if let error { metadata["error"] = "\(error)" }
     if error == nil { logger.info("job finished", metadata: metadata) } else { logger.warning("job finished", metadata: metadata) }
@@ -348,6 +365,7 @@ struct ClaimLoop {
     keeper.drop(attempt)
     tasks[attempt] = nil
     startedAt[attempt] = nil
+    reduces[attempt] = nil
     if let finished = running.removeValue(forKey: attempt) { runningRequests -= finished.spec.requests.count }
     let count = running.count
     status.update { $0.runningJobs = count }

@@ -3,35 +3,29 @@ import NightdeskIngest
 import NightdeskQueue
 import NightdeskRequests
 import NightdeskSupport
-import NightdeskTokenizer
 
 /// The reduce step of a document (`submit --type`): a claimed synthesis job's request is
 /// rebuilt, before it runs, from its group's chunk jobs: each chunk's answers (the text,
 /// which is the JSON object when the type has an output schema), headed by the chunk's
 /// pages and sections, through the job type's `synthesisPrompt`. A chunk job that failed
-/// is in it as its error, so the synthesis knows what is missing.
+/// is in it as its error, so the synthesis knows what is missing. When they do not fit
+/// the worker's context, `StagedReduce` synthesises them in stages.
 enum SynthesisRequest {
   struct Failure: Error, CustomStringConvertible {
     var description: String
   }
 
-  /// `job` with its request built; the job type is read from the file recorded at submit,
-  /// else by name from `typesFolder`.
-  static func prepare(_ job: ClaimedJob, queue: QueueClient, typesFolder: String) throws -> ClaimedJob {
-    guard let group = job.spec.group, group.role == .synthesis, var request = job.spec.requests.first else {
+  /// `job`'s reduce, its request built over all the answers; the job type is read from
+  /// the file recorded at submit, else by name from `typesFolder`.
+  static func prepare(_ job: ClaimedJob, queue: QueueClient, typesFolder: String) throws -> StagedReduce {
+    guard let group = job.spec.group, group.role == .synthesis, !job.spec.requests.isEmpty else {
       throw Failure(description: "synthesis job \(job.lease.job) has no group")
     }
     let document = job.spec.document?.objectValue ?? JSONObject()
     let type = try jobType(document, typesFolder: typesFolder)
     let records = try queue.records(try queue.chunkJobIDs(ofGroup: group.id))
     guard !records.isEmpty else { throw Failure(description: "the chunk jobs of group \(group.id) are gone (expired)") }
-    let answers = records.flatMap(answers(of:))
-    // Only the messages are kept: the worker's engine renders them with its own template.
-    let prompt = try type.synthesisPrompt(answers: answers, template: ChatTemplate(format: .chatml))
-    request.messages = prompt.messages
-    var claimed = job
-    claimed.spec.requests = [request]
-    return claimed
+    return try StagedReduce(job: job, type: type, answers: records.flatMap(answers(of:)))
   }
 
   static func jobType(_ document: JSONObject, typesFolder: String) throws -> JobType {

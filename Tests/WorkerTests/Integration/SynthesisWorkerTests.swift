@@ -28,7 +28,7 @@ import Testing
     #expect(synthesis.lease.job == receipt.jobs[3].id)
 
     let prepared = try SynthesisRequest.prepare(synthesis, queue: queue, typesFolder: Self.types)
-    let request = try #require(prepared.spec.requests.first)
+    let request = try #require(prepared.job.spec.requests.first)
     let system = request.messages.first?.content ?? ""
     #expect(system.contains("revenue 410 million") && system.contains("revenue 411 million"))
     #expect(system.contains("[chunk 1, q, p. 1, Risks]") && system.contains("[chunk 2, q, p. 2, Risks]"))
