@@ -17,6 +17,10 @@ public struct ChatRequest: Sendable, Equatable, Hashable {
   /// nil leaves the template's default.
   public var enableThinking: Bool?
 
+  /// `enable_thinking` as the request runs: off for a constrained request, whose schema
+  /// holds from the first generated token; else as asked.
+  public var thinkingAsRun: Bool? { responseFormat?.schema == nil ? enableThinking : false }
+
   public init(
     customID: String? = nil, messages: [ChatMessage], sampling: SamplingParameters = SamplingParameters(),
     model: String? = nil, responseFormat: ResponseFormat? = nil, enableThinking: Bool? = nil

@@ -12,9 +12,10 @@ import NightdeskTokenizer
 public struct ContextFit: Sendable {
   /// The model as the refusal names it.
   public let name: String
-  public let contextLength: Int
+  public var contextLength: Int { limit.tokens }
   let served: ServedModel
-  let template: ChatTemplate
+  /// The counting, as the worker's engine executor counts.
+  let limit: ContextLimit
 
   public init(model path: String, name: String? = nil, contextLength: Int? = nil) throws {
     try self.init(served: try ServedModel.open(path), name: name ?? path, contextLength: contextLength)
@@ -22,22 +23,22 @@ public struct ContextFit: Sendable {
 
   public init(served: ServedModel, name: String, contextLength: Int? = nil) throws {
     self.served = served
-    template = try served.chatTemplate()
-    self.contextLength = contextLength ?? served.config.maxPositions
+    let template = try served.chatTemplate()
+    limit = ContextLimit(tokens: contextLength ?? served.config.maxPositions) { request in
+      try served.promptIDs(for: request.messages, template: template, enableThinking: request.thinkingAsRun).count
+    }
     self.name = name
   }
 
   /// Why `request` does not fit, or nil when it does (or cannot be encoded: the worker
   /// names that reason itself, as the request's failure).
   public func refusal(_ request: ChatRequest) -> RequestError? {
-    let thinking = request.responseFormat?.schema == nil ? request.enableThinking : false
-    guard let prompt = try? served.promptIDs(for: request.messages, template: template, enableThinking: thinking) else {
-      return nil
-    }
-    let total = prompt.count + request.sampling.maxTokens
-    guard total > contextLength else { return nil }
+    guard let prompt = try? limit.promptTokens(request),
+      limit.refusal(promptTokens: prompt, maxTokens: request.sampling.maxTokens) != nil
+    else { return nil }
+    let total = prompt + request.sampling.maxTokens
     return RequestError("messages",
-      "hold a prompt of \(prompt.count) tokens; with max_tokens \(request.sampling.maxTokens) that is \(total), "
+      "hold a prompt of \(prompt) tokens; with max_tokens \(request.sampling.maxTokens) that is \(total), "
         + "more than the \(contextLength) tokens of \(name)'s context (shorten the prompt or lower max_tokens; "
         + "`submit --type` cuts a long document into chunks that fit)")
   }

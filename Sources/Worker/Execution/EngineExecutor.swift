@@ -50,7 +50,7 @@ public struct EngineExecutor: JobExecutor {
 
   /// A request's prompt tokens; a constrained request runs with thinking off (see the type's note).
   private static func promptIDs(_ request: ChatRequest, encode: Encoder) throws -> [Int32] {
-    try encode(request.messages, request.responseFormat?.schema == nil ? request.enableThinking : false)
+    try encode(request.messages, request.thinkingAsRun)
   }
 
   public func execute(_ job: ClaimedJob, progress: @escaping @Sendable (JobProgress) -> Void,

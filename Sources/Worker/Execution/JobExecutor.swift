@@ -1,4 +1,5 @@
 import NightdeskQueue
+import NightdeskRequests
 
 /// What runs a job's requests: the engine in production, a trivial echo for the
 /// queue benchmark and the queue-layer tests. The worker owns claiming, leases,
