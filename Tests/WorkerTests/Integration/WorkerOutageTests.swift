@@ -21,7 +21,7 @@ import Testing
     #expect(held.lease.job == finishedInTheDark.jobs[0].id)
 
     var configuration = WorkerConfiguration(
-      redisURL: fixture.server.url, keys: fixture.keys, workerID: "b", lease: .seconds(5),
+      redisURL: fixture.server.url, keys: fixture.keys, workerID: "b", lease: .seconds(8),
       renewInterval: .milliseconds(200), progressInterval: .milliseconds(200), pollInterval: .milliseconds(20),
       drain: false, grace: .seconds(5))
     configuration.prefetch = 0
@@ -39,7 +39,7 @@ import Testing
       _ = try queue.renew(worker: "a", leases: [(held.lease, nil)])
       fixture.server.kill()
     }
-    try await Task.sleep(for: .seconds(6))
+    try await Task.sleep(for: .seconds(9))
     try fixture.server.restart()
 
     // Back: b claims new work at once, and for the first lease after its last failed call
@@ -52,7 +52,8 @@ import Testing
     try await ConditionPoller.waitFor("b to claim the new job") {
       try queueAgain.jobStatus(fresh.jobs[0].id)?.state != .queued
     } then: {
-      // b's reclaims run every second; this outlasts two of them and stays inside b's lease.
+      // b's reclaims run every second; this outlasts two of them and stays inside b's lease
+      // (8 s: room for this poll to notice the claim late on a loaded machine).
       Thread.sleep(forTimeInterval: 2)
       let token = try redis.command("HGET", fixture.keys.prefix + "job:" + held.lease.job, "token").string
       tokenAfterTheWindow = token.flatMap { Int64($0) }
