@@ -16,10 +16,12 @@ struct ReportCommand: ParsableCommand {
       results name entities), and every failed job with its reason. Jobs submitted \
       without --type are not documents and are left out.
 
-      --format json prints exactly {"batch": ID, "documents": [{"source": F, "job_type": \
-      T, "status": S, "result": {...} or null, "error": null or "..."}], "failures": \
-      [{"source": F, "error": "..."}]}; status is the synthesis job's state, or \
-      "invalid" when its answer is not a schema-valid object. --format csv prints one \
+      --format json prints {"batch": ID, "documents": [{"source": F, "job_type": T, \
+      "status": S, "result": {...} or null, "error": null or "...", "reduce_stages": N}], \
+      "failures": [{"source": F, "error": "..."}]}; status is the synthesis job's state, \
+      or "invalid" when its answer is not a schema-valid object; reduce_stages is how many \
+      stages the synthesis took (more than 1 when the chunks' answers did not fit the \
+      context at once). --format csv prints one \
       row per document with the result's top-level scalar fields as columns.
 
       Examples:
