@@ -15,17 +15,27 @@ public enum WorkerProcess {
   public static func start(
     _ fixture: QueueFixture, id: String, echoDelay: Double, lease: Double, drain: Bool, extra: [String] = []
   ) throws -> (Process, Pipe) {
+    let output = Pipe()
+    let process = try launch(
+      fixture,
+      ["--echo", "--echo-delay", String(echoDelay), "--lease", String(lease), "--worker-id", id, "--backoff", "0.05", "--json"]
+        + (drain ? ["--drain"] : []) + extra,
+      output: output)
+    return (process, output)
+  }
+
+  /// Starts `nightdesk worker ARGUMENTS` on the fixture's queue (a model worker:
+  /// `["--model", path]`); standard output and error go where given, else nowhere.
+  public static func launch(
+    _ fixture: QueueFixture, _ arguments: [String], output: Any = FileHandle.nullDevice, errors: Any = FileHandle.nullDevice
+  ) throws -> Process {
     let process = Process()
     process.executableURL = binary
-    process.arguments = [
-      "worker", "--echo", "--echo-delay", String(echoDelay), "--redis", "unix://\(fixture.server.socketPath)",
-      "--queue", fixture.keys.namespace, "--lease", String(lease), "--worker-id", id, "--backoff", "0.05", "--json",
-    ] + (drain ? ["--drain"] : []) + extra
-    let output = Pipe()
+    process.arguments = ["worker", "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace] + arguments
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    process.standardError = errors
     try process.run()
-    return (process, output)
+    return process
   }
 
   /// One `succeeded` event per job: the result was stored exactly once.

@@ -57,7 +57,7 @@ struct OpenAIClientTests {
     let fixture = try QueueFixture()
     let server = try ServeProcess(fixture)
     defer { server.stop() }
-    let worker = try ServeProcess.startModelWorker(fixture, model: model)
+    let worker = try WorkerProcess.launch(fixture, ["--model", model.path, "--threads", "2"])
     defer { worker.terminate() }
     try await server.waitUntilListening()
     let lines = ["What is 2+2?", "Name a colour."].enumerated().map { index, question in

@@ -61,16 +61,3 @@ final class ServeProcess {
   }
 }
 
-extension ServeProcess {
-  /// A real worker on `model` draining the fixture's queue (two threads, output dropped).
-  static func startModelWorker(_ fixture: QueueFixture, model: URL) throws -> Process {
-    let worker = Process()
-    worker.executableURL = NightdeskBinary.url
-    worker.arguments = ["worker", "--model", model.path, "--redis", "unix://\(fixture.server.socketPath)",
-                        "--queue", fixture.keys.namespace, "--threads", "2"]
-    worker.standardOutput = FileHandle.nullDevice
-    worker.standardError = FileHandle.nullDevice
-    try worker.run()
-    return worker
-  }
-}

@@ -90,7 +90,7 @@ struct StreamingTests {
     let fixture = try QueueFixture()
     let server = try ServeProcess(fixture)
     defer { server.stop() }
-    let worker = try ServeProcess.startModelWorker(fixture, model: model)
+    let worker = try WorkerProcess.launch(fixture, ["--model", model.path, "--threads", "2"])
     defer { worker.terminate() }
     try await server.waitUntilListening()
     let run = try await Self.stream(server, question: "Write three sentences about the sea.", maxTokens: 48)

@@ -52,13 +52,9 @@ import Testing
   static func startWorker(_ fixture: QueueFixture, _ arguments: [String]) async throws -> (Process, Int) {
     let logFile = try TestPaths.temporaryDirectory("nd-metrics").appendingPathComponent("worker.log")
     FileManager.default.createFile(atPath: logFile.path, contents: nil)
-    let worker = Process()
-    worker.executableURL = NightdeskBinary.url
-    worker.arguments = ["worker", "--redis", "unix://\(fixture.server.socketPath)", "--queue", fixture.keys.namespace,
-                        "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json"] + arguments
-    worker.standardOutput = FileHandle.nullDevice
-    worker.standardError = try FileHandle(forWritingTo: logFile)
-    try worker.run()
+    let worker = try WorkerProcess.launch(
+      fixture, ["--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json"] + arguments,
+      errors: try FileHandle(forWritingTo: logFile))
     do {
       return (worker, try await PrometheusText.loggedPort(in: logFile))
     } catch {
