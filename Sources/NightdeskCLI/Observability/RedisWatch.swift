@@ -53,7 +53,7 @@ final class RedisWatch: Sendable {
       do {
         let client = try queue ?? QueueClient(redis: RedisConnection(url: url, options: .init(clientName: name)), keys: keys)
         queue = client
-        gauges.publish(try client.stats(), counts: try client.jobCounts())
+        gauges.publish(try client.stats(), counts: try client.sharedJobCounts(maxAge: interval))
         state.withLock { $0.problem = nil }
       } catch {
         queue = nil

@@ -27,6 +27,7 @@
 /// | `worker:<id>` | hash, short TTL | what a live worker runs |
 /// | `affinity:<id>` | set, short TTL | prefix hashes a worker holds in its KV cache |
 /// | `limits` | hash | the desk's limits, checked at submit (`DeskLimits`) |
+/// | `counts` | string (JSON), TTL | jobs by state over the whole queue, kept a few seconds so that every worker's gauges share one count (`sharedJobCounts`) |
 /// | `models` | hash | model digest → the model a worker serves (`ModelRegistration` JSON: context length, tokenizer digest, path) |
 /// | `schedule:<entry>` | hash | a schedule entry's `last_run` (ms), `last_batch`, `last_queued` (`nightdesk schedule`) |
 /// | `schedule:<entry>:seen` | sorted set | `url:<digest>`, `content:<digest>` of the articles it queued, by time (ms) |
@@ -67,6 +68,7 @@ public struct QueueKeys: Sendable, Equatable {
   public func worker(_ id: String) -> String { prefix + "worker:" + id }
   public func affinity(_ worker: String) -> String { prefix + "affinity:" + worker }
   public var models: String { prefix + "models" }
+  public var counts: String { prefix + "counts" }
   public func schedule(_ entry: String) -> String { prefix + "schedule:" + entry }
   public func scheduleSeen(_ entry: String) -> String { prefix + "schedule:" + entry + ":seen" }
 }

@@ -112,7 +112,7 @@ final class LeaseKeeper: Sendable {
         }
         if let interval = configuration.queueMetricsInterval, lastCounts.map({ ContinuousClock.now - $0 >= interval }) ?? true {
           lastCounts = ContinuousClock.now
-          gauges.publish(try queue.stats(), counts: try queue.jobCounts())
+          gauges.publish(try queue.stats(), counts: try queue.sharedJobCounts(maxAge: interval))
         }
       } catch {
         // Redis away (restarting, network): keep trying every interval; say so now and then.
