@@ -28,15 +28,17 @@ enum {
   // element 32j + 4h + t).
   ND_PB_Q5_K = 2880,
   ND_Q5_K_HIGH = 2368,
-  // Q6_K: per 32-element block b, 384 bytes at 384 b: low nibbles [4][16 rows][4] (Q4_0's
-  // order: element 4h + t low, 16 + 4h + t high), then the top two bits [2][16 rows][4]
-  // (bits 2h, 2h + 1 of byte (half, o, t): element 16 half + 4h + t); then scale [16][16 rows]
-  // s8 (one per 16 elements), d [16] f16, padding to 64 bytes.
-  ND_PB_Q6_K = 3392,
-  ND_Q6_K_BLOCK = 384,
-  ND_Q6_K_HIGH = 256,
-  ND_Q6_K_SC = 3072,
-  ND_Q6_K_D = 3328,
+  // Q6_K: scale [16][16 rows] s8 (one per 16 elements), d [16] f16, padding to 64 bytes; then per
+  // 32-element block b, 512 bytes at 320 + 512 b: the 6-bit integers q (0..63) a byte each,
+  // [8][16 rows][4] (element 4h + t of row o at 64 h + 4 o + t: Q8_0's order). Stored whole, not
+  // as nibbles and bit pairs, so a product multiplies them as loaded: one-row (decode) products
+  // were bound by taking the bits apart, not by reading the 30 % more bytes. The scales come
+  // first, so a product reads each super-block front to back.
+  ND_PB_Q6_K = 4416,
+  ND_Q6_K_SC = 0,
+  ND_Q6_K_D = 256,
+  ND_Q6_K_Q = 320,
+  ND_Q6_K_BLOCK = 512,
 };
 
 static inline int nd_q8act_is_k(int type) {

@@ -256,10 +256,10 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //         and mw = -(dmin · min), both exact.
 //   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
 //         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
-//   Q6_K: 6-bit integers q (0..63), a maddubs pair at most 2 · 63 · 127, so two pairs'
-//         sums (32004) fit int16 before madd widens them times the 16 elements' int8
-//         scale; the -32 offset comes off once per block through the rows' 16-element
-//         sums of xq.
+//   Q6_K: 6-bit integers q (0..63), a byte each in the panel, a maddubs pair at most
+//         2 · 63 · 127, so two pairs' sums (32004) fit int16 before madd widens them; the
+//         -32 offset comes off once per 16 elements through the rows' 16-element sums of
+//         xq, then the exact sum takes those elements' int8 scale.
 #define ND_K_ROWS 4
 
 /// Bit h of each byte of a Q5_K fifth-bit plane, moved to bit 4 (16-bit shifts: the mask keeps
@@ -325,45 +325,33 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
       const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * half)));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
-        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
-        // Each row's int8 scales of the block's two halves, in both int16 halves of its lane (for madd) ...
+        const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl + 32 * half;
+        // Each 16 elements' exact sum of q · xq: two maddubs pairs per int16 lane (2 · 2 · 63 · 127 fits),
+        // widened, then its int8 scale times (sum - 32 · sum(xq)), the -32 offset taken off exactly.
         const __m256i sa = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 8 * half)));
         const __m256i sb =
             _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16 + 8 * half)));
-        const __m256i low16 = _mm256_set1_epi32(0xFFFF);
-        const __m256i sa16 = _mm256_or_si256(_mm256_and_si256(sa, low16), _mm256_slli_epi32(sa, 16));
-        const __m256i sb16 = _mm256_or_si256(_mm256_and_si256(sb, low16), _mm256_slli_epi32(sb, 16));
-        const __m256i ha = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 32 * half));
-        const __m256i hb = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 64 + 32 * half));
-        const __m256i top = _mm256_set1_epi8(0x30);
-        __m256i isum[ND_K_ROWS];
-        ND_UNROLL for (int r = 0; r < R; r++) isum[r] = _mm256_setzero_si256();
-        ND_UNROLL for (int pair = 0; pair < 2; pair++) {
-          __m256i pa[ND_K_ROWS], pbs[ND_K_ROWS];
-          ND_UNROLL for (int r = 0; r < R; r++) pa[r] = pbs[r] = _mm256_setzero_si256();
-          ND_UNROLL for (int hh = 0; hh < 2; hh++) {
-            const int h = 2 * pair + hh;
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 32 * half));
-            // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
-            const __m256i ta = h < 3 ? _mm256_slli_epi16(ha, 4 - 2 * h) : _mm256_srli_epi16(ha, 2);
-            const __m256i tb = h < 3 ? _mm256_slli_epi16(hb, 4 - 2 * h) : _mm256_srli_epi16(hb, 2);
-            const __m256i wa = _mm256_or_si256(nd_low_nibbles(v), _mm256_and_si256(ta, top));
-            const __m256i wb = _mm256_or_si256(nd_high_nibbles(v), _mm256_and_si256(tb, top));
+        __m256i part[2][ND_K_ROWS];
+        ND_UNROLL for (int g = 0; g < 2; g++) {
+          ND_UNROLL for (int r = 0; r < R; r++) part[g][r] = _mm256_setzero_si256();
+          ND_UNROLL for (int pair = 0; pair < 2; pair++) {
+            const int h = 4 * g + 2 * pair;
+            const __m256i w0 = _mm256_loadu_si256((const __m256i *)(q + 64 * h));
+            const __m256i w1 = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 64));
             ND_UNROLL for (int r = 0; r < R; r++) {
               const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
-              pa[r] = _mm256_add_epi16(pa[r], _mm256_maddubs_epi16(wa, nd_bcast4(xb)));
-              pbs[r] = _mm256_add_epi16(pbs[r], _mm256_maddubs_epi16(wb, nd_bcast4(xb + 16)));
+              const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w0, nd_bcast4(xb)),
+                                                 _mm256_maddubs_epi16(w1, nd_bcast4(xb + 4)));
+              part[g][r] = _mm256_add_epi32(part[g][r], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
             }
           }
-          ND_UNROLL for (int r = 0; r < R; r++)
-            isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_madd_epi16(pa[r], sa16), _mm256_madd_epi16(pbs[r], sb16)));
         }
         ND_UNROLL for (int r = 0; r < R; r++) {
           const uint8_t *row = x + r * xrow;
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
-          const __m256i offset = _mm256_add_epi32(_mm256_mullo_epi32(sa, _mm256_set1_epi32(32 * first)),
-                                                  _mm256_mullo_epi32(sb, _mm256_set1_epi32(32 * second)));
-          acc[r] = nd_block_step8(ND_Q8ACT_Q4_0, acc[r], _mm256_sub_epi32(isum[r], offset), d, d, row, k, b);
+          const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][r], _mm256_set1_epi32(32 * first)), sa);
+          const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][r], _mm256_set1_epi32(32 * second)), sb);
+          acc[r] = nd_block_step8(ND_Q8ACT_Q4_0, acc[r], _mm256_add_epi32(ia, ib), d, d, row, k, b);
         }
       }
     }

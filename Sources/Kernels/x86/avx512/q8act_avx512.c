@@ -152,14 +152,15 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 // activation blocks: Q4_K's nibbles (Q5_K's with their fifth bit ORed in) feed two blocks each
 // (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
-// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step.
+// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step
+// (the panel holds Q6_K's integers a byte each: dpbusd takes them as loaded).
 enum { ND_K_ROWS = 4 };
 
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
                                                             const uint8_t *x, int64_t xrow, int64_t nb, float *y,
                                                             int64_t ldy, int accumulate, int cols) {
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
-  const __m512i nib = _mm512_set1_epi8(15), top = _mm512_set1_epi8(0x30);
+  const __m512i nib = _mm512_set1_epi8(15);
   const __m512 negate = _mm512_set1_ps(-0.0f);
   __m512 acc[ND_K_ROWS];
   for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
@@ -206,17 +207,11 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q6_K_D)));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
-        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
-        const __m512i ha = _mm512_loadu_si512(q + ND_Q6_K_HIGH), hb = _mm512_loadu_si512(q + ND_Q6_K_HIGH + 64);
+        const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
         for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
         for (int h = 0; h < 4; h++) {
-          const __m512i v = _mm512_loadu_si512(q + 64 * h);
-          // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
-          const __m512i ta = h < 3 ? _mm512_slli_epi16(ha, 4 - 2 * h) : _mm512_srli_epi16(ha, 2);
-          const __m512i tb = h < 3 ? _mm512_slli_epi16(hb, 4 - 2 * h) : _mm512_srli_epi16(hb, 2);
-          const __m512i wa = _mm512_or_si512(_mm512_and_si512(v, nib), _mm512_and_si512(ta, top));
-          const __m512i wb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), nib), _mm512_and_si512(tb, top));
+          const __m512i wa = _mm512_loadu_si512(q + 64 * h), wb = _mm512_loadu_si512(q + 64 * h + 256);
           for (int r = 0; r < R; r++) {
             const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
             lo[r] = _mm512_dpbusd_epi32(lo[r], wa, nd_bcast4(xb));
