@@ -52,8 +52,13 @@ static void nd_pack_q45_k(int type, uint8_t *dst, int o, const uint8_t *blk) {
 
 /// Row o of a panel's super-block (zeroed beforehand) from the stored Q6_K super-block blk.
 static void nd_pack_q6_k(uint8_t *dst, int o, const uint8_t *blk) {
-  for (int i = 0; i < 256; i++)
-    dst[ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * (i % 32 / 4) + 4 * o + i % 4] = (uint8_t)nd_q6_k_int(blk, i);
+  for (int i = 0; i < 256; i++) {
+    const int q = nd_q6_k_int(blk, i), h = i % 32 / 4, group = h / 4, j = h % 4;
+    uint8_t *plane = dst + ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * 3 * group + 4 * o + i % 4;
+    if (j < 3) plane[64 * j] |= (uint8_t)q;
+    else
+      for (int p = 0; p < 3; p++) plane[64 * p] |= (uint8_t)(((q >> (2 * p)) & 3) << 6);
+  }
   for (int j = 0; j < 16; j++) dst[ND_Q6_K_SC + 16 * j + o] = blk[192 + j];
   memcpy(dst + ND_Q6_K_D + 2 * o, blk + 208, 2);
 }
@@ -82,7 +87,10 @@ static int32_t nd_packed_k_int(int type, const uint8_t *blk, int o, int i) {
     if (type == ND_Q8ACT_Q4_K) return nibble;
     return nibble | ((blk[ND_Q5_K_HIGH + 64 * (i / 32) + 4 * o + i % 4] >> (i % 32 / 4)) & 1) << 4;
   }
-  return blk[ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * (i % 32 / 4) + 4 * o + i % 4];
+  const int h = i % 32 / 4, group = h / 4, j = h % 4;
+  const uint8_t *plane = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * 3 * group + 4 * o + i % 4;
+  if (j < 3) return plane[64 * j] & 63;
+  return plane[0] >> 6 | (plane[64] >> 6) << 2 | (plane[128] >> 6) << 4;
 }
 
 /// Block j (0..7) of a super-block, from the stored block (o < 0) or panel row o: its exact

@@ -62,7 +62,7 @@ void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, vo
 /// storage expected): ceil(n / 16) panels of k / 32 blocks, 320 bytes a block for Q4_0 and
 /// Q4_1, 576 for Q8_0 (the same size as the stored rows, rounded up to whole panels); for
 /// K-quants (k a multiple of 256) k / 256 super-blocks, 2368 bytes each for Q4_K, 2880 for
-/// Q5_K and 4416 for Q6_K (2.8 %, 2.3 % and 31 % more than stored: Q6_K's integers a byte each).
+/// Q5_K and 3392 for Q6_K (2.8 %, 2.3 % and 1 % more than stored).
 int64_t nd_q8act_packed_bytes(int type, int64_t n, int64_t k);
 /// Repacks `n` stored rows (`row_bytes` apart, ggml block layout) into `packed`; the rows
 /// that fill the last panel are zero.

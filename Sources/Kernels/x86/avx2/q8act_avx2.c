@@ -264,7 +264,7 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //         and mw = -(dmin · min), both exact.
 //   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
 //         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
-//   Q6_K: 6-bit integers q (0..63), a byte each in the panel, a maddubs pair at most
+//   Q6_K: 6-bit integers q (0..63), three steps of four one AND from their planes, a maddubs pair at most
 //         2 · 63 · 127, so two pairs' sums (32004) fit int16 before madd widens them; the
 //         -32 offset comes off once per 16 elements through the rows' 16-element sums of
 //         xq, then the exact sum takes those elements' int8 scale.
@@ -275,6 +275,23 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 static inline __m256i nd_fifth_bits(__m256i plane, int h) {
   const __m256i moved = h < 4 ? _mm256_slli_epi16(plane, 4 - h) : _mm256_srli_epi16(plane, h - 4);
   return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
+/// The 6-bit integers of a Q6_K panel's four steps 4G .. 4G + 3 (8 rows, from three planes at
+/// `planes`, 64 bytes apart) into w[0..3][slot]: the first three are their planes' low six bits,
+/// the fourth the three planes' top two bits side by side (16-bit shifts: each mask keeps the
+/// bits that came from the byte's own plane byte).
+static inline __attribute__((always_inline)) void nd_q6_k_steps(const uint8_t *planes, __m256i w[4][2], int slot) {
+  const __m256i low6 = _mm256_set1_epi8(63);
+  __m256i p[3];
+  ND_UNROLL for (int j = 0; j < 3; j++) {
+    p[j] = _mm256_loadu_si256((const __m256i *)(planes + 64 * j));
+    w[j][slot] = _mm256_and_si256(p[j], low6);
+  }
+  w[3][slot] = _mm256_or_si256(
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(p[0], 6), _mm256_set1_epi8(0x03)),
+                      _mm256_and_si256(_mm256_srli_epi16(p[1], 4), _mm256_set1_epi8(0x0C))),
+      _mm256_and_si256(_mm256_srli_epi16(p[2], 2), _mm256_set1_epi8(0x30)));
 }
 
 /// A K-quant tile: R activation rows × H half panels (8 weight rows each, from `half`), as R · H
@@ -365,17 +382,14 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
         __m256i part[2][ND_K_ROWS];
         ND_UNROLL for (int g = 0; g < 2; g++) {
           ND_UNROLL for (int i = 0; i < S; i++) part[g][i] = _mm256_setzero_si256();
+          __m256i w[4][2];
+          ND_UNROLL for (int hh = 0; hh < H; hh++) nd_q6_k_steps(q + 192 * g + 32 * hh, w, hh);
           ND_UNROLL for (int pair = 0; pair < 2; pair++) {
             const int h = 4 * g + 2 * pair;
-            __m256i w0[2], w1[2];
-            ND_UNROLL for (int hh = 0; hh < H; hh++) {
-              w0[hh] = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 32 * hh));
-              w1[hh] = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 64 + 32 * hh));
-            }
             ND_UNROLL for (int i = 0; i < S; i++) {
               const uint8_t *xb = x + i % R * xrow + b * ND_QK + 4 * h;
-              const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w0[i / R], nd_bcast4(xb)),
-                                                 _mm256_maddubs_epi16(w1[i / R], nd_bcast4(xb + 4)));
+              const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][i / R], nd_bcast4(xb)),
+                                                 _mm256_maddubs_epi16(w[2 * pair + 1][i / R], nd_bcast4(xb + 4)));
               part[g][i] = _mm256_add_epi32(part[g][i], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
             }
           }

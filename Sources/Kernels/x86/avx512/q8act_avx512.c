@@ -153,7 +153,7 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 // (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
 // sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step
-// (the panel holds Q6_K's integers a byte each: dpbusd takes them as loaded).
+// (three of each four steps' integers are one AND from their planes).
 enum { ND_K_ROWS = 4 };
 
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
@@ -210,14 +210,27 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
         const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
         for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
-        for (int h = 0; h < 4; h++) {
-          const __m512i wa = _mm512_loadu_si512(q + 64 * h), wb = _mm512_loadu_si512(q + 64 * h + 256);
+        // Steps 4G .. 4G + 3 from planes 3G .. 3G + 2 (q8act_layout.h): three are the planes' low six bits,
+        // the fourth their top two bits side by side (ternary logic 0xD8: the second operand's bits where the
+        // third has ones, else the first's; 0xE4: the first's there, else the second's; 16-bit shifts, the
+        // masks keep each byte's own bits).
+        const __m512i low6 = _mm512_set1_epi8(63);
+        const __m512i a0 = _mm512_loadu_si512(q), a1 = _mm512_loadu_si512(q + 64), a2 = _mm512_loadu_si512(q + 128);
+        const __m512i b0 = _mm512_loadu_si512(q + 192), b1 = _mm512_loadu_si512(q + 256), b2 = _mm512_loadu_si512(q + 320);
+        const __m512i wa[4] = {
+            _mm512_and_si512(a0, low6), _mm512_and_si512(a1, low6), _mm512_and_si512(a2, low6),
+            _mm512_and_si512(_mm512_ternarylogic_epi32(_mm512_ternarylogic_epi32(_mm512_srli_epi16(a1, 4), _mm512_srli_epi16(a0, 6), _mm512_set1_epi8(0x03), 0xD8),
+                                                       _mm512_srli_epi16(a2, 2), _mm512_set1_epi8(0x0F), 0xE4), low6)};
+        const __m512i wb[4] = {
+            _mm512_and_si512(b0, low6), _mm512_and_si512(b1, low6), _mm512_and_si512(b2, low6),
+            _mm512_and_si512(_mm512_ternarylogic_epi32(_mm512_ternarylogic_epi32(_mm512_srli_epi16(b1, 4), _mm512_srli_epi16(b0, 6), _mm512_set1_epi8(0x03), 0xD8),
+                                                       _mm512_srli_epi16(b2, 2), _mm512_set1_epi8(0x0F), 0xE4), low6)};
+        for (int h = 0; h < 4; h++)
           for (int r = 0; r < R; r++) {
             const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
-            lo[r] = _mm512_dpbusd_epi32(lo[r], wa, nd_bcast4(xb));
-            hi[r] = _mm512_dpbusd_epi32(hi[r], wb, nd_bcast4(xb + 16));
+            lo[r] = _mm512_dpbusd_epi32(lo[r], wa[h], nd_bcast4(xb));
+            hi[r] = _mm512_dpbusd_epi32(hi[r], wb[h], nd_bcast4(xb + 16));
           }
-        }
         const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl)));
         const __m512i sb = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16)));
         for (int r = 0; r < R; r++) {
