@@ -28,15 +28,19 @@ enum {
   // element 32j + 4h + t).
   ND_PB_Q5_K = 2880,
   ND_Q5_K_HIGH = 2368,
-  // Q6_K: per 32-element block b, 384 bytes at 384 b: low nibbles [4][16 rows][4] (Q4_0's
-  // order: element 4h + t low, 16 + 4h + t high), then the top two bits [2][16 rows][4]
-  // (bits 2h, 2h + 1 of byte (half, o, t): element 16 half + 4h + t); then scale [16][16 rows]
-  // s8 (one per 16 elements), d [16] f16, padding to 64 bytes.
+  // Q6_K: scale [16][16 rows] s8 (one per 16 elements), d [16] f16, padding to 64 bytes; then per
+  // 32-element block b, 384 bytes at 320 + 384 b: six planes [6][16 rows][4] of the 6-bit integers q
+  // (0..63), Q8_0's order (element 4h + t of row o at byte 4 o + t of a plane), three planes for each
+  // 16 elements (h = 4G .. 4G + 3): plane 3G + j holds q of step h = 4G + j in its low six bits
+  // (j < 3) and bits 2j, 2j + 1 of step 4G + 3's q in its top two. So three of four steps are one
+  // AND and the fourth three shifts and masks, where nibbles and bit pairs took twice that: the
+  // one-row (decode) products were bound by taking bits apart, and bytes a weight stay as stored.
+  // The scales come first, so a product reads each super-block front to back.
   ND_PB_Q6_K = 3392,
+  ND_Q6_K_SC = 0,
+  ND_Q6_K_D = 256,
+  ND_Q6_K_Q = 320,
   ND_Q6_K_BLOCK = 384,
-  ND_Q6_K_HIGH = 256,
-  ND_Q6_K_SC = 3072,
-  ND_Q6_K_D = 3328,
 };
 
 static inline int nd_q8act_is_k(int type) {

@@ -52,15 +52,12 @@ static void nd_pack_q45_k(int type, uint8_t *dst, int o, const uint8_t *blk) {
 
 /// Row o of a panel's super-block (zeroed beforehand) from the stored Q6_K super-block blk.
 static void nd_pack_q6_k(uint8_t *dst, int o, const uint8_t *blk) {
-  for (int b = 0; b < 8; b++) {
-    uint8_t *q = dst + ND_Q6_K_BLOCK * b;
-    for (int h = 0; h < 4; h++)
-      for (int t = 0; t < 4; t++) {
-        const int32_t lo = nd_q6_k_int(blk, 32 * b + 4 * h + t), hi = nd_q6_k_int(blk, 32 * b + 16 + 4 * h + t);
-        q[64 * h + 4 * o + t] = (uint8_t)((lo & 15) | (hi & 15) << 4);
-        q[ND_Q6_K_HIGH + 4 * o + t] |= (uint8_t)((lo >> 4) << (2 * h));
-        q[ND_Q6_K_HIGH + 64 + 4 * o + t] |= (uint8_t)((hi >> 4) << (2 * h));
-      }
+  for (int i = 0; i < 256; i++) {
+    const int q = nd_q6_k_int(blk, i), h = i % 32 / 4, group = h / 4, j = h % 4;
+    uint8_t *plane = dst + ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * 3 * group + 4 * o + i % 4;
+    if (j < 3) plane[64 * j] |= (uint8_t)q;
+    else
+      for (int p = 0; p < 3; p++) plane[64 * p] |= (uint8_t)(((q >> (2 * p)) & 3) << 6);
   }
   for (int j = 0; j < 16; j++) dst[ND_Q6_K_SC + 16 * j + o] = blk[192 + j];
   memcpy(dst + ND_Q6_K_D + 2 * o, blk + 208, 2);
@@ -90,10 +87,10 @@ static int32_t nd_packed_k_int(int type, const uint8_t *blk, int o, int i) {
     if (type == ND_Q8ACT_Q4_K) return nibble;
     return nibble | ((blk[ND_Q5_K_HIGH + 64 * (i / 32) + 4 * o + i % 4] >> (i % 32 / 4)) & 1) << 4;
   }
-  const int b = i / 32, half = i % 32 / 16, h = i % 16 / 4, t = i % 4;
-  const uint8_t *q = blk + ND_Q6_K_BLOCK * b;
-  const uint8_t low = q[64 * h + 4 * o + t], high = q[ND_Q6_K_HIGH + 64 * half + 4 * o + t];
-  return (half ? low >> 4 : low & 15) | ((high >> (2 * h)) & 3) << 4;
+  const int h = i % 32 / 4, group = h / 4, j = h % 4;
+  const uint8_t *plane = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * (i / 32) + 64 * 3 * group + 4 * o + i % 4;
+  if (j < 3) return plane[64 * j] & 63;
+  return plane[0] >> 6 | (plane[64] >> 6) << 2 | (plane[128] >> 6) << 4;
 }
 
 /// Block j (0..7) of a super-block, from the stored block (o < 0) or panel row o: its exact

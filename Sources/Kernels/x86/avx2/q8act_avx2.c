@@ -134,9 +134,10 @@ typedef void nd_tile_fn(int type, int R, int half, const uint8_t *panel, const u
                         float *y, int64_t ldy, int accumulate, int cols);
 
 /// Every activation row of [0, m) against every weight row of [r0, r1) with `tile`, panels swept by every
-/// activation tile staying within ~L2 (only the first sweep reads memory).
-static void nd_sweep(nd_tile_fn *tile, int max_rows, int type, const void *packed, int64_t r0, int64_t r1,
-                     const void *xq, int64_t m, int64_t k, float *y, int64_t ldy, int accumulate) {
+/// activation tile staying within ~L2 (only the first sweep reads memory). A tile of one row takes a whole
+/// panel (half 0, up to 16 outputs) with `panel_row` when there is one.
+static void nd_sweep(nd_tile_fn *tile, nd_tile_fn *panel_row, int max_rows, int type, const void *packed, int64_t r0,
+                     int64_t r1, const void *xq, int64_t m, int64_t k, float *y, int64_t ldy, int accumulate) {
   const int64_t nb = k / ND_QK, panel_bytes = nd_panel_bytes(type, k), xrow = nd_q8act_row_bytes(k);
   const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL, chunk = nd_l2_panels(type, k);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
@@ -145,13 +146,20 @@ static void nd_sweep(nd_tile_fn *tile, int max_rows, int type, const void *packe
       // Rows split evenly (13 at most 5 a tile: 5 + 4 + 4, not 5 + 5 + 3): no narrow last tile.
       const int64_t left = m - i, tiles = (left + max_rows - 1) / max_rows;
       const int R = (int)((left + tiles - 1) / tiles);
-      for (int64_t p = c0; p < c1; p++)
+      for (int64_t p = c0; p < c1; p++) {
+        if (R == 1 && panel_row) {
+          const int64_t first = p * ND_PANEL, cols = r1 - first < ND_PANEL ? r1 - first : ND_PANEL;
+          panel_row(type, 1, 0, (const uint8_t *)packed + p * panel_bytes, (const uint8_t *)xq + i * xrow, xrow, nb,
+                    y + i * ldy + first, ldy, accumulate, (int)cols);
+          continue;
+        }
         for (int half = 0; half < 2; half++) {
           const int64_t first = p * ND_PANEL + half * ND_HALF, cols = r1 - first < ND_HALF ? r1 - first : ND_HALF;
           if (cols <= 0) break;
           tile(type, R, half, (const uint8_t *)packed + p * panel_bytes, (const uint8_t *)xq + i * xrow, xrow, nb,
                y + i * ldy + first, ldy, accumulate, (int)cols);
         }
+      }
       i += R;
     }
   }
@@ -256,10 +264,10 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //         and mw = -(dmin · min), both exact.
 //   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
 //         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
-//   Q6_K: 6-bit integers q (0..63), a maddubs pair at most 2 · 63 · 127, so two pairs'
-//         sums (32004) fit int16 before madd widens them times the 16 elements' int8
-//         scale; the -32 offset comes off once per block through the rows' 16-element
-//         sums of xq.
+//   Q6_K: 6-bit integers q (0..63), three steps of four one AND from their planes, a maddubs pair at most
+//         2 · 63 · 127, so two pairs' sums (32004) fit int16 before madd widens them; the
+//         -32 offset comes off once per 16 elements through the rows' 16-element sums of
+//         xq, then the exact sum takes those elements' int8 scale.
 #define ND_K_ROWS 4
 
 /// Bit h of each byte of a Q5_K fifth-bit plane, moved to bit 4 (16-bit shifts: the mask keeps
@@ -269,114 +277,159 @@ static inline __m256i nd_fifth_bits(__m256i plane, int h) {
   return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
 }
 
-static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T, const int R, int half,
+/// The 6-bit integers of a Q6_K panel's four steps 4G .. 4G + 3 (8 rows, from three planes at
+/// `planes`, 64 bytes apart) into w[0..3][slot]: the first three are their planes' low six bits,
+/// the fourth the three planes' top two bits side by side (16-bit shifts: each mask keeps the
+/// bits that came from the byte's own plane byte).
+static inline __attribute__((always_inline)) void nd_q6_k_steps(const uint8_t *planes, __m256i w[4][2], int slot) {
+  const __m256i low6 = _mm256_set1_epi8(63);
+  __m256i p[3];
+  ND_UNROLL for (int j = 0; j < 3; j++) {
+    p[j] = _mm256_loadu_si256((const __m256i *)(planes + 64 * j));
+    w[j][slot] = _mm256_and_si256(p[j], low6);
+  }
+  w[3][slot] = _mm256_or_si256(
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(p[0], 6), _mm256_set1_epi8(0x03)),
+                      _mm256_and_si256(_mm256_srli_epi16(p[1], 4), _mm256_set1_epi8(0x0C))),
+      _mm256_and_si256(_mm256_srli_epi16(p[2], 2), _mm256_set1_epi8(0x30)));
+}
+
+/// A K-quant tile: R activation rows × H half panels (8 weight rows each, from `half`), as R · H
+/// slots (slot i: row i % R, half i / R). One row takes both halves (H = 2): two independent
+/// chains of float steps, where one would wait on each block's latency.
+static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T, const int R, const int H, int half,
                                                                     const uint8_t *panel, const uint8_t *x,
                                                                     int64_t xrow, int64_t nb, float *y, int64_t ldy,
                                                                     int accumulate, int cols) {
+  const int S = R * H;
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m256 negate = _mm256_set1_ps(-0.0f);
   __m256 acc[ND_K_ROWS];
-  ND_UNROLL for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  ND_UNROLL for (int i = 0; i < S; i++) acc[i] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
     if (T != ND_Q8ACT_Q6_K) {
-      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * half)));
-      const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * half)));
+      __m256 d[2], dmin[2];
+      ND_UNROLL for (int hh = 0; hh < H; hh++) {
+        d[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * (half + hh))));
+        dmin[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * (half + hh))));
+      }
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;  // the low nibbles' block; b + 1 the high ones'
         __m256i lo[ND_K_ROWS], hi[ND_K_ROWS], lo32[ND_K_ROWS], hi32[ND_K_ROWS];
-        ND_UNROLL for (int r = 0; r < R; r++) lo[r] = hi[r] = lo32[r] = hi32[r] = _mm256_setzero_si256();
-        const __m256i fifth_lo = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 32 * half)) : _mm256_setzero_si256();
-        const __m256i fifth_hi = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(blk + ND_Q5_K_HIGH + 128 * g + 64 + 32 * half)) : _mm256_setzero_si256();
+        ND_UNROLL for (int i = 0; i < S; i++) lo[i] = hi[i] = lo32[i] = hi32[i] = _mm256_setzero_si256();
+        __m256i fifth_lo[2], fifth_hi[2];
+        ND_UNROLL for (int hh = 0; hh < H; hh++) {
+          const uint8_t *fifth = blk + ND_Q5_K_HIGH + 128 * g + 32 * (half + hh);
+          fifth_lo[hh] = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)fifth) : _mm256_setzero_si256();
+          fifth_hi[hh] = T == ND_Q8ACT_Q5_K ? _mm256_loadu_si256((const __m256i *)(fifth + 64)) : _mm256_setzero_si256();
+        }
         ND_UNROLL for (int h = 0; h < 8; h++) {
-          const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 512 * g + 64 * h + 32 * half));
-          __m256i wl = nd_low_nibbles(v), wh = nd_high_nibbles(v);
-          if (T == ND_Q8ACT_Q5_K) {
-            wl = _mm256_or_si256(wl, nd_fifth_bits(fifth_lo, h));
-            wh = _mm256_or_si256(wh, nd_fifth_bits(fifth_hi, h));
+          __m256i wl[2], wh[2];
+          ND_UNROLL for (int hh = 0; hh < H; hh++) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 512 * g + 64 * h + 32 * (half + hh)));
+            wl[hh] = nd_low_nibbles(v), wh[hh] = nd_high_nibbles(v);
+            if (T == ND_Q8ACT_Q5_K) {
+              wl[hh] = _mm256_or_si256(wl[hh], nd_fifth_bits(fifth_lo[hh], h));
+              wh[hh] = _mm256_or_si256(wh[hh], nd_fifth_bits(fifth_hi[hh], h));
+            }
           }
-          ND_UNROLL for (int r = 0; r < R; r++) {
-            const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
-            lo[r] = _mm256_add_epi16(lo[r], _mm256_maddubs_epi16(wl, nd_bcast4(xb)));
-            hi[r] = _mm256_add_epi16(hi[r], _mm256_maddubs_epi16(wh, nd_bcast4(xb + ND_QK)));
+          ND_UNROLL for (int i = 0; i < S; i++) {
+            const uint8_t *xb = x + i % R * xrow + b * ND_QK + 4 * h;
+            lo[i] = _mm256_add_epi16(lo[i], _mm256_maddubs_epi16(wl[i / R], nd_bcast4(xb)));
+            hi[i] = _mm256_add_epi16(hi[i], _mm256_maddubs_epi16(wh[i / R], nd_bcast4(xb + ND_QK)));
           }
           if (T == ND_Q8ACT_Q5_K && (h == 3 || h == 7)) {
-            ND_UNROLL for (int r = 0; r < R; r++) {
-              lo32[r] = _mm256_add_epi32(lo32[r], _mm256_madd_epi16(lo[r], _mm256_set1_epi16(1)));
-              hi32[r] = _mm256_add_epi32(hi32[r], _mm256_madd_epi16(hi[r], _mm256_set1_epi16(1)));
-              lo[r] = hi[r] = _mm256_setzero_si256();
+            ND_UNROLL for (int i = 0; i < S; i++) {
+              lo32[i] = _mm256_add_epi32(lo32[i], _mm256_madd_epi16(lo[i], _mm256_set1_epi16(1)));
+              hi32[i] = _mm256_add_epi32(hi32[i], _mm256_madd_epi16(hi[i], _mm256_set1_epi16(1)));
+              lo[i] = hi[i] = _mm256_setzero_si256();
             }
           }
         }
         ND_UNROLL for (int j = 0; j < 2; j++) {
-          const uint8_t *sc = blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * half;
-          const uint8_t *mn = blk + ND_Q4_K_M + 16 * (2 * g + j) + 8 * half;
-          const __m256 dw = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc))));
-          const __m256 mw = _mm256_xor_ps(
-              _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))), negate);
-          ND_UNROLL for (int r = 0; r < R; r++) {
-            const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[r] : lo32[r])
-                                                    : _mm256_madd_epi16(j ? hi[r] : lo[r], _mm256_set1_epi16(1));
-            acc[r] = nd_block_step8(ND_Q8ACT_Q4_1, acc[r], isum, dw, mw, x + r * xrow, k, b + j);
+          __m256 dw[2], mw[2];
+          ND_UNROLL for (int hh = 0; hh < H; hh++) {
+            const uint8_t *sc = blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * (half + hh);
+            const uint8_t *mn = blk + ND_Q4_K_M + 16 * (2 * g + j) + 8 * (half + hh);
+            dw[hh] = _mm256_mul_ps(d[hh], _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc))));
+            mw[hh] = _mm256_xor_ps(
+                _mm256_mul_ps(dmin[hh], _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))),
+                negate);
+          }
+          ND_UNROLL for (int i = 0; i < S; i++) {
+            const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[i] : lo32[i])
+                                                    : _mm256_madd_epi16(j ? hi[i] : lo[i], _mm256_set1_epi16(1));
+            acc[i] = nd_block_step8(ND_Q8ACT_Q4_1, acc[i], isum, dw[i / R], mw[i / R], x + i % R * xrow, k, b + j);
           }
         }
       }
     } else {
-      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * half)));
+      __m256 d[2];
+      ND_UNROLL for (int hh = 0; hh < H; hh++)
+        d[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * (half + hh))));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
-        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
-        // Each row's int8 scales of the block's two halves, in both int16 halves of its lane (for madd) ...
-        const __m256i sa = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 8 * half)));
-        const __m256i sb =
-            _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16 + 8 * half)));
-        const __m256i low16 = _mm256_set1_epi32(0xFFFF);
-        const __m256i sa16 = _mm256_or_si256(_mm256_and_si256(sa, low16), _mm256_slli_epi32(sa, 16));
-        const __m256i sb16 = _mm256_or_si256(_mm256_and_si256(sb, low16), _mm256_slli_epi32(sb, 16));
-        const __m256i ha = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 32 * half));
-        const __m256i hb = _mm256_loadu_si256((const __m256i *)(q + ND_Q6_K_HIGH + 64 + 32 * half));
-        const __m256i top = _mm256_set1_epi8(0x30);
-        __m256i isum[ND_K_ROWS];
-        ND_UNROLL for (int r = 0; r < R; r++) isum[r] = _mm256_setzero_si256();
-        ND_UNROLL for (int pair = 0; pair < 2; pair++) {
-          __m256i pa[ND_K_ROWS], pbs[ND_K_ROWS];
-          ND_UNROLL for (int r = 0; r < R; r++) pa[r] = pbs[r] = _mm256_setzero_si256();
-          ND_UNROLL for (int hh = 0; hh < 2; hh++) {
-            const int h = 2 * pair + hh;
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 32 * half));
-            // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
-            const __m256i ta = h < 3 ? _mm256_slli_epi16(ha, 4 - 2 * h) : _mm256_srli_epi16(ha, 2);
-            const __m256i tb = h < 3 ? _mm256_slli_epi16(hb, 4 - 2 * h) : _mm256_srli_epi16(hb, 2);
-            const __m256i wa = _mm256_or_si256(nd_low_nibbles(v), _mm256_and_si256(ta, top));
-            const __m256i wb = _mm256_or_si256(nd_high_nibbles(v), _mm256_and_si256(tb, top));
-            ND_UNROLL for (int r = 0; r < R; r++) {
-              const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
-              pa[r] = _mm256_add_epi16(pa[r], _mm256_maddubs_epi16(wa, nd_bcast4(xb)));
-              pbs[r] = _mm256_add_epi16(pbs[r], _mm256_maddubs_epi16(wb, nd_bcast4(xb + 16)));
+        const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl + 32 * half;
+        // Each 16 elements' exact sum of q · xq: two maddubs pairs per int16 lane (2 · 2 · 63 · 127 fits),
+        // widened, then its int8 scale times (sum - 32 · sum(xq)), the -32 offset taken off exactly.
+        __m256i sa[2], sb[2];
+        ND_UNROLL for (int hh = 0; hh < H; hh++) {
+          const uint8_t *sc = blk + ND_Q6_K_SC + 32 * bl + 8 * (half + hh);
+          sa[hh] = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)sc));
+          sb[hh] = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(sc + 16)));
+        }
+        __m256i part[2][ND_K_ROWS];
+        ND_UNROLL for (int g = 0; g < 2; g++) {
+          ND_UNROLL for (int i = 0; i < S; i++) part[g][i] = _mm256_setzero_si256();
+          __m256i w[4][2];
+          ND_UNROLL for (int hh = 0; hh < H; hh++) nd_q6_k_steps(q + 192 * g + 32 * hh, w, hh);
+          ND_UNROLL for (int pair = 0; pair < 2; pair++) {
+            const int h = 4 * g + 2 * pair;
+            ND_UNROLL for (int i = 0; i < S; i++) {
+              const uint8_t *xb = x + i % R * xrow + b * ND_QK + 4 * h;
+              const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][i / R], nd_bcast4(xb)),
+                                                 _mm256_maddubs_epi16(w[2 * pair + 1][i / R], nd_bcast4(xb + 4)));
+              part[g][i] = _mm256_add_epi32(part[g][i], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
             }
           }
-          ND_UNROLL for (int r = 0; r < R; r++)
-            isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_madd_epi16(pa[r], sa16), _mm256_madd_epi16(pbs[r], sb16)));
         }
-        ND_UNROLL for (int r = 0; r < R; r++) {
-          const uint8_t *row = x + r * xrow;
+        ND_UNROLL for (int i = 0; i < S; i++) {
+          const uint8_t *row = x + i % R * xrow;
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
-          const __m256i offset = _mm256_add_epi32(_mm256_mullo_epi32(sa, _mm256_set1_epi32(32 * first)),
-                                                  _mm256_mullo_epi32(sb, _mm256_set1_epi32(32 * second)));
-          acc[r] = nd_block_step8(ND_Q8ACT_Q4_0, acc[r], _mm256_sub_epi32(isum[r], offset), d, d, row, k, b);
+          const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][i], _mm256_set1_epi32(32 * first)), sa[i / R]);
+          const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][i], _mm256_set1_epi32(32 * second)), sb[i / R]);
+          acc[i] = nd_block_step8(ND_Q8ACT_Q4_0, acc[i], _mm256_add_epi32(ia, ib), d[i / R], d[i / R], row, k, b);
         }
       }
     }
   }
-  ND_UNROLL for (int r = 0; r < R; r++) nd_store8(y + r * ldy, acc[r], cols, accumulate);
+  ND_UNROLL for (int i = 0; i < S; i++) {
+    const int left = cols - ND_HALF * (i / R);
+    if (left > 0) nd_store8(y + i % R * ldy + ND_HALF * (i / R), acc[i], left < ND_HALF ? left : ND_HALF, accumulate);
+  }
 }
+
+#define nd_k_tile_half(T, RR, ...) nd_k_tile_maddubs(T, RR, 1, __VA_ARGS__)
+#define nd_k_tile_panel(T, RR, ...) nd_k_tile_maddubs(T, RR, 2, __VA_ARGS__)
 
 static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
                                   int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
   switch (type * 8 + R) {
-    ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q4_K)
-    ND_TILE_CASES(3, nd_k_tile_maddubs, ND_Q8ACT_Q5_K)
-    ND_TILE_CASES(4, nd_k_tile_maddubs, ND_Q8ACT_Q6_K)
+    ND_TILE_CASES(4, nd_k_tile_half, ND_Q8ACT_Q4_K)
+    ND_TILE_CASES(3, nd_k_tile_half, ND_Q8ACT_Q5_K)
+    ND_TILE_CASES(4, nd_k_tile_half, ND_Q8ACT_Q6_K)
+    default: return;
+  }
+}
+
+/// One activation row against a whole panel (both halves).
+static void nd_k_panel_row_maddubs(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
+                                   int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
+  switch (type * 8 + R) {
+    ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q4_K)
+    ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q5_K)
+    ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q6_K)
     default: return;
   }
 }
@@ -385,7 +438,7 @@ static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *pane
 /// scales already take a multiply per block).
 void nd_q8act_matmul_k_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
                             int64_t k, float *y, int64_t ldy, int accumulate) {
-  nd_sweep(nd_k_tile_maddubs_any, type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+  nd_sweep(nd_k_tile_maddubs_any, nd_k_panel_row_maddubs, type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
 }
 
 void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
@@ -394,7 +447,7 @@ void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, 
     nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
     return;
   }
-  nd_sweep(nd_tile_maddubs_any, type == ND_Q8ACT_Q8_0 ? ND_MADDUBS_ROWS_Q8 : ND_MADDUBS_ROWS_Q4, type, packed, r0, r1,
+  nd_sweep(nd_tile_maddubs_any, NULL, type == ND_Q8ACT_Q8_0 ? ND_MADDUBS_ROWS_Q8 : ND_MADDUBS_ROWS_Q4, type, packed, r0, r1,
            xq, m, k, y, ldy, accumulate);
 }
 
@@ -451,7 +504,7 @@ ND_AVXVNNI void nd_q8act_matmul_avxvnni(int type, const void *packed, int64_t r0
     nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
     return;
   }
-  nd_sweep(nd_tile_vnni_any, type == ND_Q8ACT_Q8_0 ? ND_VNNI_ROWS_Q8 : ND_VNNI_ROWS_Q4, type, packed, r0, r1, xq, m,
+  nd_sweep(nd_tile_vnni_any, NULL, type == ND_Q8ACT_Q8_0 ? ND_VNNI_ROWS_Q8 : ND_VNNI_ROWS_Q4, type, packed, r0, r1, xq, m,
            k, y, ldy, accumulate);
 }
 

@@ -152,14 +152,15 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 // activation blocks: Q4_K's nibbles (Q5_K's with their fifth bit ORed in) feed two blocks each
 // (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
-// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step.
+// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step
+// (three of each four steps' integers are one AND from their planes).
 enum { ND_K_ROWS = 4 };
 
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
                                                             const uint8_t *x, int64_t xrow, int64_t nb, float *y,
                                                             int64_t ldy, int accumulate, int cols) {
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
-  const __m512i nib = _mm512_set1_epi8(15), top = _mm512_set1_epi8(0x30);
+  const __m512i nib = _mm512_set1_epi8(15);
   const __m512 negate = _mm512_set1_ps(-0.0f);
   __m512 acc[ND_K_ROWS];
   for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
@@ -206,23 +207,30 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q6_K_D)));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
-        const uint8_t *q = blk + ND_Q6_K_BLOCK * bl;
-        const __m512i ha = _mm512_loadu_si512(q + ND_Q6_K_HIGH), hb = _mm512_loadu_si512(q + ND_Q6_K_HIGH + 64);
+        const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
         for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_si512();
-        for (int h = 0; h < 4; h++) {
-          const __m512i v = _mm512_loadu_si512(q + 64 * h);
-          // Bits 2h, 2h + 1 of the high planes to bits 4, 5 of each byte.
-          const __m512i ta = h < 3 ? _mm512_slli_epi16(ha, 4 - 2 * h) : _mm512_srli_epi16(ha, 2);
-          const __m512i tb = h < 3 ? _mm512_slli_epi16(hb, 4 - 2 * h) : _mm512_srli_epi16(hb, 2);
-          const __m512i wa = _mm512_or_si512(_mm512_and_si512(v, nib), _mm512_and_si512(ta, top));
-          const __m512i wb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), nib), _mm512_and_si512(tb, top));
+        // Steps 4G .. 4G + 3 from planes 3G .. 3G + 2 (q8act_layout.h): three are the planes' low six bits,
+        // the fourth their top two bits side by side (ternary logic 0xD8: the second operand's bits where the
+        // third has ones, else the first's; 0xE4: the first's there, else the second's; 16-bit shifts, the
+        // masks keep each byte's own bits).
+        const __m512i low6 = _mm512_set1_epi8(63);
+        const __m512i a0 = _mm512_loadu_si512(q), a1 = _mm512_loadu_si512(q + 64), a2 = _mm512_loadu_si512(q + 128);
+        const __m512i b0 = _mm512_loadu_si512(q + 192), b1 = _mm512_loadu_si512(q + 256), b2 = _mm512_loadu_si512(q + 320);
+        const __m512i wa[4] = {
+            _mm512_and_si512(a0, low6), _mm512_and_si512(a1, low6), _mm512_and_si512(a2, low6),
+            _mm512_and_si512(_mm512_ternarylogic_epi32(_mm512_ternarylogic_epi32(_mm512_srli_epi16(a1, 4), _mm512_srli_epi16(a0, 6), _mm512_set1_epi8(0x03), 0xD8),
+                                                       _mm512_srli_epi16(a2, 2), _mm512_set1_epi8(0x0F), 0xE4), low6)};
+        const __m512i wb[4] = {
+            _mm512_and_si512(b0, low6), _mm512_and_si512(b1, low6), _mm512_and_si512(b2, low6),
+            _mm512_and_si512(_mm512_ternarylogic_epi32(_mm512_ternarylogic_epi32(_mm512_srli_epi16(b1, 4), _mm512_srli_epi16(b0, 6), _mm512_set1_epi8(0x03), 0xD8),
+                                                       _mm512_srli_epi16(b2, 2), _mm512_set1_epi8(0x0F), 0xE4), low6)};
+        for (int h = 0; h < 4; h++)
           for (int r = 0; r < R; r++) {
             const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
-            lo[r] = _mm512_dpbusd_epi32(lo[r], wa, nd_bcast4(xb));
-            hi[r] = _mm512_dpbusd_epi32(hi[r], wb, nd_bcast4(xb + 16));
+            lo[r] = _mm512_dpbusd_epi32(lo[r], wa[h], nd_bcast4(xb));
+            hi[r] = _mm512_dpbusd_epi32(hi[r], wb[h], nd_bcast4(xb + 16));
           }
-        }
         const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl)));
         const __m512i sb = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_SC + 32 * bl + 16)));
         for (int r = 0; r < R; r++) {
