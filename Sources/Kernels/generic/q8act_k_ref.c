@@ -1,7 +1,7 @@
 // 8-bit-activation kernels over K-quant weights (Q4_K, Q5_K, Q6_K): their panel packing and
 // the scalar products, straight from the stored rows (the definition) and over the
-// panels (the generic level's). Both take the fixed order of nd_q8act.h block by block
-// over the 32-element activation blocks, so every level agrees with them bit for bit.
+// panels (the generic level's). Both take the fixed order of nd_q8act.h super-block by
+// super-block, so every level agrees with them bit for bit.
 #include <math.h>
 #include <string.h>
 #include "../q8act_layout.h"
@@ -22,13 +22,6 @@ static int32_t nd_q6_k_int(const uint8_t *blk, int i) {
   const int n = i / 128, part = (i % 128) / 32, l = i % 32;
   const uint8_t low = blk[64 * n + l + 32 * (part & 1)], high = blk[128 + 32 * n + l];
   return (part < 2 ? low & 15 : low >> 4) | ((high >> (2 * part)) & 3) << 4;
-}
-
-/// One activation block's fixed-order step (nd_q8act.h): Q4_K and Q5_K as Q4_1, Q6_K as Q4_0.
-static inline float nd_k_step(int type, float acc, int32_t isum, float dw, float mw, float dx, float sx) {
-  acc = fmaf(dw, (float)isum * dx, acc);
-  if (type != ND_Q8ACT_Q6_K) acc = fmaf(mw, sx, acc);
-  return acc;
 }
 
 static int64_t nd_k_block_bytes(int type) {
@@ -93,9 +86,9 @@ static int32_t nd_packed_k_int(int type, const uint8_t *blk, int o, int i) {
   return plane[0] >> 6 | (plane[64] >> 6) << 2 | (plane[128] >> 6) << 4;
 }
 
-/// Block j (0..7) of a super-block, from the stored block (o < 0) or panel row o: its exact
-/// integer sum against the 32 activations xb and its scale (and Q4_K's negated min).
-static int32_t nd_k_block(int type, const uint8_t *blk, int o, int j, const int8_t *xb, float *dw, float *mw) {
+/// Block j (0..7) of a super-block, from the stored block (o < 0) or panel row o: its exact integer
+/// sum against the 32 activations xb, already times its integer scale(s), and its 6-bit min (Q4_K, Q5_K).
+static int32_t nd_k_block(int type, const uint8_t *blk, int o, int j, const int8_t *xb, int32_t *min) {
   int32_t isum = 0;
   if (type != ND_Q8ACT_Q6_K) {
     for (int e = 0; e < 32; e++)
@@ -103,9 +96,8 @@ static int32_t nd_k_block(int type, const uint8_t *blk, int o, int j, const int8
     uint8_t sc, m;
     if (o < 0) nd_scale_min_k4(j, blk + 4, &sc, &m);
     else sc = blk[ND_Q4_K_SC + 16 * j + o], m = blk[ND_Q4_K_M + 16 * j + o];
-    *dw = (o < 0 ? nd_half(blk) : nd_half(blk + ND_Q4_K_D + 2 * o)) * (float)sc;
-    *mw = -((o < 0 ? nd_half(blk + 2) : nd_half(blk + ND_Q4_K_DMIN + 2 * o)) * (float)m);
-    return isum;
+    *min = m;
+    return sc * isum;
   }
   for (int half = 0; half < 2; half++) {
     int32_t part = 0;
@@ -114,20 +106,35 @@ static int32_t nd_k_block(int type, const uint8_t *blk, int o, int j, const int8
     const int8_t scale = (int8_t)(o < 0 ? blk[192 + 2 * j + half] : blk[ND_Q6_K_SC + 16 * (2 * j + half) + o]);
     isum += scale * part;
   }
-  *dw = o < 0 ? nd_half(blk + 208) : nd_half(blk + ND_Q6_K_D + 2 * o);
-  *mw = 0.0f;
+  *min = 0;
   return isum;
 }
 
-/// One output: weight row `row` (stored, o < 0) or panel row o of `panel`, against activation row x.
+/// A super-block's f16 scale d, and (Q4_K, Q5_K) its min scale dmin, of the stored block (o < 0) or panel row o.
+static float nd_k_d(int type, const uint8_t *blk, int o) {
+  if (type == ND_Q8ACT_Q6_K) return o < 0 ? nd_half(blk + 208) : nd_half(blk + ND_Q6_K_D + 2 * o);
+  return o < 0 ? nd_half(blk) : nd_half(blk + ND_Q4_K_D + 2 * o);
+}
+static float nd_k_dmin(const uint8_t *blk, int o) { return o < 0 ? nd_half(blk + 2) : nd_half(blk + ND_Q4_K_DMIN + 2 * o); }
+
+/// One output: weight row `row` (stored, o < 0) or panel row o of `panel`, against activation row x,
+/// super-block by super-block in the fixed order of nd_q8act.h.
 static float nd_k_output(int type, const uint8_t *row, int o, int64_t block_bytes, const uint8_t *x, int64_t k) {
   const float *dx = nd_row_dx(x, k), *sx = nd_row_sx(x, k);
   float acc = 0.0f;
-  for (int64_t b = 0; b < k / ND_QK; b++) {
-    float dw, mw;
-    const int32_t isum = nd_k_block(type, row + b / 8 * block_bytes, o, (int)(b % 8), (const int8_t *)x + b * ND_QK,
-                                    &dw, &mw);
-    acc = nd_k_step(type, acc, isum, dw, mw, dx[b], sx[b]);
+  for (int64_t s = 0; s < k / ND_QK_K; s++) {
+    const uint8_t *blk = row + s * block_bytes;
+    const int8_t *xs = (const int8_t *)x + s * ND_QK_K;
+    int32_t isum[8], min[8];
+    for (int j = 0; j < 8; j++) isum[j] = nd_k_block(type, blk, o, j, xs + 32 * j, &min[j]);
+    if (type != ND_Q8ACT_Q6_K) {
+      float u = 0.0f;
+      for (int j = 0; j < 8; j++) u = fmaf((float)min[j], sx[8 * s + j], u);
+      acc = fmaf(-nd_k_dmin(blk, o), u, acc);
+    }
+    float t = 0.0f;
+    for (int j = 0; j < 8; j++) t = fmaf((float)isum[j], dx[8 * s + j], t);
+    acc = fmaf(nd_k_d(type, blk, o), t, acc);
   }
   return acc;
 }

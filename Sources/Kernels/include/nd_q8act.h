@@ -18,13 +18,20 @@
 // int8), dw and mw the block's scale and min, dx the activation block's scale
 // and sx_b = dx_b * sum(xq of block b).
 //
-// K-quants take the same steps over the same 32-element activation blocks:
-//   Q4_K: as Q4_1, wq the nibble 0..15, dw = d * sc_j and mw = -(dmin * m_j) for
-//         the block's 6-bit scale and min (both products exact in float).
+// K-quants take their own steps, one float step per 256-element super-block s (8 blocks
+// j, activation blocks b = 8s + j), where the integer scales multiply the exact sums first:
+//   isum_j = sc_j * exact int32 sum over block j of wq * xq
+//   u      = fma((float)m_j, sx_b, u)   for j = 0..7, u from 0   (Q4_K, Q5_K only)
+//   acc    = fma(-dmin, u, acc)                                  (Q4_K, Q5_K only)
+//   t      = fma((float)isum_j, dx_b, t) for j = 0..7, t from 0
+//   acc    = fma(d, t, acc)
+//   Q4_K: wq the nibble 0..15, sc_j and m_j the block's 6-bit scale and min, d and
+//         dmin the super-block's f16 scales.
 //   Q5_K: as Q4_K, wq 0..31 (the nibble and its fifth bit).
-//   Q6_K: as Q4_0 with dw = d, and isum = sc_lo * sum_lo + sc_hi * sum_hi, the exact
-//         sums of (q - 32) * xq over the block's two halves of 16 (each with its
-//         int8 scale).
+//   Q6_K: isum_j = sc_lo * sum_lo + sc_hi * sum_hi, the exact sums of (q - 32) * xq
+//         over the block's two halves of 16 (each with its int8 scale); no min.
+// Every isum_j is below 2^24 in magnitude (Q5_K: 63 * 32 * 31 * 127; Q6_K: 2 * 128 * 16
+// * 32 * 127), so (float)isum_j is exact.
 //
 // Weights are repacked once, when a model is loaded, into panels of 16 weight
 // rows: for each block, the integers of the 16 rows interleaved 4 at a time

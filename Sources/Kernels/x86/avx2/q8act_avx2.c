@@ -257,11 +257,12 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 // MARK: K-quant products (maddubs)
 
 // Both run over the same 32-element activation blocks as the formats above, a 256-element
-// super-block's worth of panel at a time (q8act_layout.h).
+// super-block's worth of panel at a time (q8act_layout.h), with the K-quants' fixed order
+// (nd_q8act.h): the integer scales multiply the exact sums, one float step per block, and the
+// super-block's scales d and dmin come in once.
 //   Q4_K: a panel byte holds element 4h + t of two blocks (low nibble: block 2g, high:
 //         2g + 1), so each block's sum takes 8 maddubs of nibbles per row, at most
-//         8 · 2 · 15 · 127 in an int16 lane; then Q4_1's float steps with dw = d · scale
-//         and mw = -(dmin · min), both exact.
+//         8 · 2 · 15 · 127 in an int16 lane; madd_epi16 by the block's scale widens it.
 //   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
 //         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
 //   Q6_K: 6-bit integers q (0..63), three steps of four one AND from their planes, a maddubs pair at most
@@ -304,18 +305,39 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
   const int S = R * H;
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m256 negate = _mm256_set1_ps(-0.0f);
-  __m256 acc[ND_K_ROWS];
+  __m256 acc[ND_K_ROWS], t[ND_K_ROWS];
   ND_UNROLL for (int i = 0; i < S; i++) acc[i] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
+    ND_UNROLL for (int i = 0; i < S; i++) t[i] = _mm256_setzero_ps();
     if (T != ND_Q8ACT_Q6_K) {
-      __m256 d[2], dmin[2];
-      ND_UNROLL for (int hh = 0; hh < H; hh++) {
-        d[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * (half + hh))));
-        dmin[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * (half + hh))));
+      // The mins' term first: it needs no weight integers, and leaves its registers to the sums.
+      __m256 u[ND_K_ROWS];
+      ND_UNROLL for (int i = 0; i < S; i++) u[i] = _mm256_setzero_ps();
+      for (int j = 0; j < 8; j++) {
+        __m256 m[2];
+        ND_UNROLL for (int hh = 0; hh < H; hh++) {
+          const uint8_t *mn = blk + ND_Q4_K_M + 16 * j + 8 * (half + hh);
+          m[hh] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)));
+        }
+        ND_UNROLL for (int i = 0; i < S; i++)
+          u[i] = _mm256_fmadd_ps(m[i / R], _mm256_set1_ps(nd_row_sx(x + i % R * xrow, k)[8 * s + j]), u[i]);
+      }
+      ND_UNROLL for (int i = 0; i < S; i++) {
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * (half + i / R))));
+        acc[i] = _mm256_fmadd_ps(_mm256_xor_ps(dmin, negate), u[i], acc[i]);
       }
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;  // the low nibbles' block; b + 1 the high ones'
+        // Blocks 2g and 2g + 1's 6-bit scales in both int16 halves of each row's lane: madd_epi16 by
+        // them widens a row's pair sums and multiplies them by its scale in one step, exactly.
+        __m256i sc[2][2];
+        ND_UNROLL for (int hh = 0; hh < H; hh++)
+          ND_UNROLL for (int j = 0; j < 2; j++) {
+            const uint8_t *p = blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * (half + hh);
+            const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+            sc[hh][j] = _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+          }
         __m256i lo[ND_K_ROWS], hi[ND_K_ROWS], lo32[ND_K_ROWS], hi32[ND_K_ROWS];
         ND_UNROLL for (int i = 0; i < S; i++) lo[i] = hi[i] = lo32[i] = hi32[i] = _mm256_setzero_si256();
         __m256i fifth_lo[2], fifth_hi[2];
@@ -339,35 +361,29 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
             lo[i] = _mm256_add_epi16(lo[i], _mm256_maddubs_epi16(wl[i / R], nd_bcast4(xb)));
             hi[i] = _mm256_add_epi16(hi[i], _mm256_maddubs_epi16(wh[i / R], nd_bcast4(xb + ND_QK)));
           }
+          // Q5_K's int16 sums would wrap over 8 steps (8 · 2 · 31 · 127): widen (and scale) every 4.
           if (T == ND_Q8ACT_Q5_K && (h == 3 || h == 7)) {
             ND_UNROLL for (int i = 0; i < S; i++) {
-              lo32[i] = _mm256_add_epi32(lo32[i], _mm256_madd_epi16(lo[i], _mm256_set1_epi16(1)));
-              hi32[i] = _mm256_add_epi32(hi32[i], _mm256_madd_epi16(hi[i], _mm256_set1_epi16(1)));
+              lo32[i] = _mm256_add_epi32(lo32[i], _mm256_madd_epi16(lo[i], sc[i / R][0]));
+              hi32[i] = _mm256_add_epi32(hi32[i], _mm256_madd_epi16(hi[i], sc[i / R][1]));
               lo[i] = hi[i] = _mm256_setzero_si256();
             }
           }
         }
         ND_UNROLL for (int j = 0; j < 2; j++) {
-          __m256 dw[2], mw[2];
-          ND_UNROLL for (int hh = 0; hh < H; hh++) {
-            const uint8_t *sc = blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * (half + hh);
-            const uint8_t *mn = blk + ND_Q4_K_M + 16 * (2 * g + j) + 8 * (half + hh);
-            dw[hh] = _mm256_mul_ps(d[hh], _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc))));
-            mw[hh] = _mm256_xor_ps(
-                _mm256_mul_ps(dmin[hh], _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))),
-                negate);
-          }
           ND_UNROLL for (int i = 0; i < S; i++) {
             const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[i] : lo32[i])
-                                                    : _mm256_madd_epi16(j ? hi[i] : lo[i], _mm256_set1_epi16(1));
-            acc[i] = nd_block_step8(ND_Q8ACT_Q4_1, acc[i], isum, dw[i / R], mw[i / R], x + i % R * xrow, k, b + j);
+                                                    : _mm256_madd_epi16(j ? hi[i] : lo[i], sc[i / R][j]);
+            const __m256 dx = _mm256_set1_ps(nd_row_dx(x + i % R * xrow, k)[b + j]);
+            t[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dx, t[i]);
           }
         }
       }
+      ND_UNROLL for (int i = 0; i < S; i++) {
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * (half + i / R))));
+        acc[i] = _mm256_fmadd_ps(d, t[i], acc[i]);
+      }
     } else {
-      __m256 d[2];
-      ND_UNROLL for (int hh = 0; hh < H; hh++)
-        d[hh] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * (half + hh))));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
         const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl + 32 * half;
@@ -399,8 +415,12 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
           const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][i], _mm256_set1_epi32(32 * first)), sa[i / R]);
           const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][i], _mm256_set1_epi32(32 * second)), sb[i / R]);
-          acc[i] = nd_block_step8(ND_Q8ACT_Q4_0, acc[i], _mm256_add_epi32(ia, ib), d[i / R], d[i / R], row, k, b);
+          t[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ia, ib)), _mm256_set1_ps(nd_row_dx(row, k)[b]), t[i]);
         }
+      }
+      ND_UNROLL for (int i = 0; i < S; i++) {
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * (half + i / R))));
+        acc[i] = _mm256_fmadd_ps(d, t[i], acc[i]);
       }
     }
   }

@@ -149,11 +149,12 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 // MARK: K-quants
 
 // The products over Q4_K, Q5_K and Q6_K panels (q8act_layout.h), over the same 32-element
-// activation blocks: Q4_K's nibbles (Q5_K's with their fifth bit ORed in) feed two blocks each
-// (low: block 2g of the super-block, high: 2g + 1), then Q4_1's float steps with dw = d · scale and mw = -(dmin · min) (exact products); Q6_K's
+// activation blocks, in the K-quants' fixed order (nd_q8act.h: integer scales on the exact sums,
+// one float step per block, d and dmin once per super-block): Q4_K's nibbles (Q5_K's with their
+// fifth bit ORed in) feed two blocks each (low: block 2g of the super-block, high: 2g + 1); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
-// sums of xq, and each half's int8 scale multiplies its exact sum before Q4_0's float step
-// (three of each four steps' integers are one AND from their planes).
+// sums of xq, and each half's int8 scale multiplies its exact sum (three of each four steps'
+// integers are one AND from their planes).
 enum { ND_K_ROWS = 4 };
 
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
@@ -162,13 +163,22 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m512i nib = _mm512_set1_epi8(15);
   const __m512 negate = _mm512_set1_ps(-0.0f);
-  __m512 acc[ND_K_ROWS];
+  __m512 acc[ND_K_ROWS], t[ND_K_ROWS];
   for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
+    for (int r = 0; r < R; r++) t[r] = _mm512_setzero_ps();
     if (T != ND_Q8ACT_Q6_K) {
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_D)));
       const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_DMIN)));
+      __m512 u[ND_K_ROWS];
+      for (int r = 0; r < R; r++) u[r] = _mm512_setzero_ps();
+      for (int j = 0; j < 8; j++) {
+        const __m128i mn = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_M + 16 * j));
+        const __m512 m = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mn));
+        for (int r = 0; r < R; r++) u[r] = _mm512_fmadd_ps(m, _mm512_set1_ps(nd_row_sx(x + r * xrow, k)[8 * s + j]), u[r]);
+      }
+      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_xor_ps(dmin, negate), u[r], acc[r]);
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
@@ -192,17 +202,14 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
         }
         for (int j = 0; j < 2; j++) {
           const __m128i sc = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_SC + 16 * (2 * g + j)));
-          const __m128i mn = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_M + 16 * (2 * g + j)));
-          const __m512 dw = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(sc)));
-          const __m512 mw = _mm512_xor_ps(_mm512_mul_ps(dmin, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mn))), negate);
+          const __m512i scale = _mm512_cvtepu8_epi32(sc);
           for (int r = 0; r < R; r++) {
-            const uint8_t *row = x + r * xrow;
-            const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(j ? hi[r] : lo[r]), _mm512_set1_ps(nd_row_dx(row, k)[b + j]));
-            acc[r] = _mm512_fmadd_ps(dw, t, acc[r]);
-            acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(nd_row_sx(row, k)[b + j]), acc[r]);
+            const __m512i isum = _mm512_mullo_epi32(j ? hi[r] : lo[r], scale);
+            t[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(nd_row_dx(x + r * xrow, k)[b + j]), t[r]);
           }
         }
       }
+      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(d, t[r], acc[r]);
     } else {
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q6_K_D)));
       for (int bl = 0; bl < 8; bl++) {
@@ -238,10 +245,10 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
           const __m512i ia = _mm512_mullo_epi32(_mm512_sub_epi32(lo[r], _mm512_set1_epi32(32 * first)), sa);
           const __m512i ib = _mm512_mullo_epi32(_mm512_sub_epi32(hi[r], _mm512_set1_epi32(32 * second)), sb);
-          const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(ia, ib)), _mm512_set1_ps(nd_row_dx(row, k)[b]));
-          acc[r] = _mm512_fmadd_ps(d, t, acc[r]);
+          t[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(ia, ib)), _mm512_set1_ps(nd_row_dx(row, k)[b]), t[r]);
         }
       }
+      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(d, t[r], acc[r]);
     }
   }
   for (int r = 0; r < R; r++) {
