@@ -66,9 +66,10 @@ struct StagedReduce: Sendable {
     }
     for stage in 1...Self.maxStages {
       guard let limit = executor.contextLimit, !limit.fits(try Self.request(base, type: type, over: inputs)),
-        stage < Self.maxStages, let room = try? room(limit), room >= Self.minimumRoom
+        stage < Self.maxStages, let empty = try? limit.promptTokens(Self.request(base, type: type, over: [])),
+        case let room = limit.tokens - base.sampling.maxTokens - empty, room >= Self.minimumRoom
       else { return try await synthesise(inputs, stage: stage) }
-      let runs = try plan(&inputs, limit: limit, room: room)
+      let runs = try plan(&inputs, limit: limit, room: room, empty: empty)
       // Cutting the answers too long alone was enough.
       if runs.count == 1 { return try await synthesise(inputs, stage: stage) }
       guard runs.count < inputs.count else {
@@ -99,15 +100,10 @@ struct StagedReduce: Sendable {
     throw Failure(description: "staged reduce: more than \(Self.maxStages) stages")
   }
 
-  /// The tokens the context leaves for answers: less the prompt over none, less max_tokens.
-  private func room(_ limit: ContextLimit) throws -> Int {
-    limit.tokens - base.sampling.maxTokens - (try limit.promptTokens(Self.request(base, type: type, over: [])))
-  }
-
   /// Cuts `inputs` into runs that fit, after truncating each answer longer than half the
-  /// room: then any two answers fit together, so each stage about halves the answers.
-  private func plan(_ inputs: inout [ChunkAnswer], limit: ContextLimit, room: Int) throws -> [Range<Int>] {
-    let empty = try limit.promptTokens(Self.request(base, type: type, over: []))
+  /// room (the context less max_tokens and the prompt over no answers, `empty` tokens):
+  /// then any two answers fit together, so each stage about halves the answers.
+  private func plan(_ inputs: inout [ChunkAnswer], limit: ContextLimit, room: Int, empty: Int) throws -> [Range<Int>] {
     let cap = max(1, (room - Self.joinMargin) / 2)
     for index in inputs.indices {
       inputs[index] = try truncated(inputs[index], toTokens: cap, empty: empty, limit: limit)
