@@ -55,11 +55,11 @@ struct OpenAIClientTests {
   @Test func batchRunsThroughSmolLM2() async throws {
     let model = try TestPaths.requireSmolLM2()
     let fixture = try QueueFixture()
-    let server = try ServeProcess(fixture)
-    defer { server.stop() }
-    let worker = try WorkerProcess.launch(fixture, ["--model", model.path, "--threads", "2"])
-    defer { worker.terminate() }
-    try await server.waitUntilListening()
+    let (server, worker) = try await ServeProcess.withModelWorker(fixture, model: model)
+    defer {
+      worker.terminate()
+      server.stop()
+    }
     let lines = ["What is 2+2?", "Name a colour."].enumerated().map { index, question in
       #"{"custom_id": "m\#(index + 1)", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "\#(question)"}], "max_tokens": 8, "temperature": 0}}"#
     }

@@ -59,5 +59,18 @@ final class ServeProcess {
     var log: String
     var description: String { "nightdesk serve exited: \(log)" }
   }
-}
 
+  /// `serve` on the fixture's queue with a model worker beside it, listening.
+  static func withModelWorker(_ fixture: QueueFixture, model: URL) async throws -> (server: ServeProcess, worker: Process) {
+    let server = try ServeProcess(fixture)
+    let worker = try WorkerProcess.launch(fixture, ["--model", model.path, "--threads", "2"])
+    do {
+      try await server.waitUntilListening()
+    } catch {
+      worker.terminate()
+      server.stop()
+      throw error
+    }
+    return (server, worker)
+  }
+}

@@ -88,11 +88,11 @@ struct StreamingTests {
   @Test func smolLM2AnswerStreamsTokenByToken() async throws {
     let model = try TestPaths.requireSmolLM2()
     let fixture = try QueueFixture()
-    let server = try ServeProcess(fixture)
-    defer { server.stop() }
-    let worker = try WorkerProcess.launch(fixture, ["--model", model.path, "--threads", "2"])
-    defer { worker.terminate() }
-    try await server.waitUntilListening()
+    let (server, worker) = try await ServeProcess.withModelWorker(fixture, model: model)
+    defer {
+      worker.terminate()
+      server.stop()
+    }
     let run = try await Self.stream(server, question: "Write three sentences about the sea.", maxTokens: 48)
     try Self.expectStreamed(run, server: server, minimumChunks: 3, minimumSpread: 0.2)
     #expect(run.chunks.allSatisfy { $0.model == model.lastPathComponent })
