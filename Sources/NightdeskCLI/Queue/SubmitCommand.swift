@@ -224,7 +224,6 @@ struct SubmitCommand: ParsableCommand {
     let type: JobType
     do {
       type = try JobType.named(name, folder: typesDirectory)
-      try JobTypeBudget.check(type)
     } catch {
       throw CommandFailure("--type \(name): \(error)")
     }
@@ -232,6 +231,9 @@ struct SubmitCommand: ParsableCommand {
     do {
       submission = try TypedSubmission.build(
         type: type, files: files, model: model ?? TypedSubmission.defaultModel, defaults: defaults, key: idempotencyKey)
+    } catch let error as JobTypeBudget.TooSmall {
+      // Checked first, before any file is read (TypedJobBuilder): the job type's fault, not the model's.
+      throw CommandFailure("--type \(name): \(error)")
     } catch {
       throw CommandFailure("--model \(model ?? TypedSubmission.defaultModel): \(error)")
     }
