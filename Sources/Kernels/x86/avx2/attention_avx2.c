@@ -1,7 +1,7 @@
 // Paged attention's inner loops at the AVX2 level: the score product
 // (queries x 16-key groups over the transposed keys, two 8-lane halves per group), the
 // softmax (its sum in the 16 lanes of the fixed order) and the value sums (up to 32
-// dimensions of up to 3 queries in registers). Same bits as the generic level.
+// dimensions of up to 2 queries in registers). Same bits as the generic level.
 #if defined(__x86_64__)
 #include <math.h>
 #include <string.h>
@@ -160,25 +160,45 @@ void nd_score_groups_avx2(const nd_attention_job *job, const float *const *q, co
 
 // MARK: Values
 
+/// The terms of keys [j, end) of one block (`block`: its key j0) for the G queries, in key order,
+/// every key taken by every query (`live`), or only by those whose last it does not pass.
+static inline __attribute__((always_inline)) void nd_pv_keys(__m256 acc[2][4], const nd_query *qs, const char *block,
+                                                             int64_t j0, int64_t j, int64_t end, int64_t token_bytes,
+                                                             int64_t d0, const int live, const int G, const int V,
+                                                             const int F) {
+  const int64_t elem = F == ND_KV_F32 ? 4 : 2;
+  for (; j < end; j++) {
+    const char *v = block + (j - j0) * token_bytes + d0 * elem;
+    __m256 vv[4];
+    for (int t = 0; t < V; t++) vv[t] = nd_load8(v + 8 * t * elem, F);
+    for (int g = 0; g < G; g++) {
+      if (!live && j > qs[g].last) continue;
+      const __m256 pj = _mm256_set1_ps(qs[g].scores[j]);
+      for (int t = 0; t < V; t++) acc[g][t] = _mm256_fmadd_ps(pj, vv[t], acc[g][t]);
+    }
+  }
+}
+
 /// out[d0 ..< d0 + 8V] += p[j] * v[j] over keys j in [j0, j1), j <= last, for G queries, in
-/// key order (G·V <= 12 accumulators in registers).
+/// key order (G·V <= 8 accumulators, with the V values and a broadcast: no register spilled
+/// into a chain through memory, as 3 queries' 12 were), a block at a time: the block's address once,
+/// and the keys every query takes without a test each.
 static inline __attribute__((always_inline)) void nd_pv_chunk(const nd_query *qs, const char *v_base,
                                                               const int32_t *table, int64_t bs, int64_t token_bytes,
                                                               int64_t d0, int64_t j0, int64_t j1, const int G,
                                                               const int V, const int F) {
-  const int64_t elem = F == ND_KV_F32 ? 4 : 2;
-  __m256 acc[3][4];
-  for (int g = 0; g < G; g++)
+  __m256 acc[2][4];
+  int64_t shared_end = j1;  // keys below it are no query's past its last
+  for (int g = 0; g < G; g++) {
     for (int t = 0; t < V; t++) acc[g][t] = _mm256_loadu_ps(qs[g].out + d0 + 8 * t);
-  for (int64_t j = j0; j < j1; j++) {
-    const char *v = v_base + ((int64_t)table[j / bs] * bs + j % bs) * token_bytes + d0 * elem;
-    __m256 vv[4];
-    for (int t = 0; t < V; t++) vv[t] = nd_load8(v + 8 * t * elem, F);
-    for (int g = 0; g < G; g++) {
-      if (j > qs[g].last) continue;
-      const __m256 pj = _mm256_set1_ps(qs[g].scores[j]);
-      for (int t = 0; t < V; t++) acc[g][t] = _mm256_fmadd_ps(pj, vv[t], acc[g][t]);
-    }
+    if (qs[g].last + 1 < shared_end) shared_end = qs[g].last + 1;
+  }
+  for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
+    const char *block = v_base + (int64_t)table[b0 / bs] * bs * token_bytes;
+    const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
+    const int64_t split = end < shared_end ? end : shared_end > start ? shared_end : start;
+    nd_pv_keys(acc, qs, block, b0, start, split, token_bytes, d0, 1, G, V, F);
+    nd_pv_keys(acc, qs, block, b0, split, end, token_bytes, d0, 0, G, V, F);
   }
   for (int g = 0; g < G; g++)
     for (int t = 0; t < V; t++) _mm256_storeu_ps(qs[g].out + d0 + 8 * t, acc[g][t]);
@@ -190,8 +210,8 @@ static inline __attribute__((always_inline)) void nd_pv_f(const nd_attention_job
   const int64_t hd = job->head_dim, bs = job->block_size, elem = F == ND_KV_F32 ? 4 : 2;
   const int64_t token_bytes = job->kv_heads * hd * elem;
   const char *v_base = (const char *)job->v_cache + kvh * hd * elem;
-  for (int64_t g0 = 0; g0 < count; g0 += 3) {
-    const int G = count - g0 < 3 ? (int)(count - g0) : 3;
+  for (int64_t g0 = 0; g0 < count; g0 += 2) {
+    const int G = count - g0 < 2 ? (int)(count - g0) : 2;
     for (int64_t d0 = 0; d0 < hd; d0 += 32) {
       const int V = hd - d0 < 32 ? (int)((hd - d0) / 8) : 4;
 #define ND_PV2(GG, VV) nd_pv_chunk(qs + g0, v_base, table, bs, token_bytes, d0, j0, j1, GG, VV, F)
@@ -203,8 +223,7 @@ static inline __attribute__((always_inline)) void nd_pv_f(const nd_attention_job
         default: ND_PV2(GG, 4); break; \
       }
       if (G == 1) ND_PV2_V(1)
-      else if (G == 2) ND_PV2_V(2)
-      else ND_PV2_V(3)
+      else ND_PV2_V(2)
 #undef ND_PV2_V
 #undef ND_PV2
     }
