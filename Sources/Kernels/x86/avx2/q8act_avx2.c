@@ -134,10 +134,11 @@ typedef void nd_tile_fn(int type, int R, int half, const uint8_t *panel, const u
                         float *y, int64_t ldy, int accumulate, int cols);
 
 /// Every activation row of [0, m) against every weight row of [r0, r1) with `tile`, panels swept by every
-/// activation tile staying within ~L2 (only the first sweep reads memory). A tile of one row takes a whole
-/// panel (half 0, up to 16 outputs) with `panel_row` when there is one.
-static void nd_sweep(nd_tile_fn *tile, nd_tile_fn *panel_row, int max_rows, int type, const void *packed, int64_t r0,
-                     int64_t r1, const void *xq, int64_t m, int64_t k, float *y, int64_t ldy, int accumulate) {
+/// activation tile staying within ~L2 (only the first sweep reads memory). A tile of up to `panel_rows` rows
+/// takes a whole panel (half 0, up to 16 outputs) with `panel_tile` instead.
+static void nd_sweep(nd_tile_fn *tile, nd_tile_fn *panel_tile, int panel_rows, int max_rows, int type,
+                     const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k, float *y,
+                     int64_t ldy, int accumulate) {
   const int64_t nb = k / ND_QK, panel_bytes = nd_panel_bytes(type, k), xrow = nd_q8act_row_bytes(k);
   const int64_t p0 = r0 / ND_PANEL, p1 = (r1 + ND_PANEL - 1) / ND_PANEL, chunk = nd_l2_panels(type, k);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
@@ -147,9 +148,9 @@ static void nd_sweep(nd_tile_fn *tile, nd_tile_fn *panel_row, int max_rows, int 
       const int64_t left = m - i, tiles = (left + max_rows - 1) / max_rows;
       const int R = (int)((left + tiles - 1) / tiles);
       for (int64_t p = c0; p < c1; p++) {
-        if (R == 1 && panel_row) {
+        if (R <= panel_rows) {
           const int64_t first = p * ND_PANEL, cols = r1 - first < ND_PANEL ? r1 - first : ND_PANEL;
-          panel_row(type, 1, 0, (const uint8_t *)packed + p * panel_bytes, (const uint8_t *)xq + i * xrow, xrow, nb,
+          panel_tile(type, R, 0, (const uint8_t *)packed + p * panel_bytes, (const uint8_t *)xq + i * xrow, xrow, nb,
                     y + i * ldy + first, ldy, accumulate, (int)cols);
           continue;
         }
@@ -263,6 +264,7 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //   Q4_K: a panel byte holds element 4h + t of two blocks (low nibble: block 2g, high:
 //         2g + 1), so each block's sum takes 8 maddubs of nibbles per row, at most
 //         8 · 2 · 15 · 127 in an int16 lane; madd_epi16 by the block's scale widens it.
+//         Its own tile (nd_q4_k_panel_tile) takes whole panels; the one below serves Q5_K and Q6_K.
 //   Q5_K: as Q4_K with each nibble's fifth bit ORed in (0..31): 8 · 2 · 31 · 127 would wrap
 //         int16, so the sums widen after every 4 of the 8 (and a tile holds 3 rows, not 4).
 //   Q6_K: 6-bit integers q (0..63), three steps of four one AND from their planes, a maddubs pair at most
@@ -430,24 +432,112 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
   }
 }
 
+// Q4_K's tile takes a whole panel (16 weight rows) for up to ND_Q4_K_ROWS activation rows, and
+// sums the low nibbles' block (2g) over all eight steps before the high nibbles' (2g + 1), each
+// weight vector loaded twice: one block's int16 sums, R · 2 registers, leave room for twice the
+// rows. Each activation broadcast then serves both halves of the panel, where a half-panel tile
+// broadcast once per maddubs, the most frequent instruction after maddubs and its add.
+#define ND_Q4_K_ROWS 5
+
+static inline __attribute__((always_inline)) void nd_q4_k_panel_tile(const int R, const uint8_t *panel,
+                                                                     const uint8_t *x, int64_t xrow, int64_t nb,
+                                                                     float *y, int64_t ldy, int accumulate, int cols) {
+  const int64_t k = nb * ND_QK;
+  const __m256 negate = _mm256_set1_ps(-0.0f);
+  __m256 acc[ND_Q4_K_ROWS][2];
+  ND_UNROLL for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < nb / 8; s++) {
+    const uint8_t *blk = panel + s * ND_PB_Q4_K;
+    __m256 t[ND_Q4_K_ROWS][2];
+    {
+      // The mins' term first: it needs no weight integers.
+      __m256 u[ND_Q4_K_ROWS][2];
+      ND_UNROLL for (int r = 0; r < R; r++) u[r][0] = u[r][1] = _mm256_setzero_ps();
+      for (int j = 0; j < 8; j++) {
+        __m256 m[2];
+        ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+          const uint8_t *mn = blk + ND_Q4_K_M + 16 * j + 8 * hh;
+          m[hh] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)));
+        }
+        ND_UNROLL for (int r = 0; r < R; r++) {
+          const __m256 sx = _mm256_set1_ps(nd_row_sx(x + r * xrow, k)[8 * s + j]);
+          ND_UNROLL for (int hh = 0; hh < 2; hh++) u[r][hh] = _mm256_fmadd_ps(m[hh], sx, u[r][hh]);
+        }
+      }
+      ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * hh)));
+        ND_UNROLL for (int r = 0; r < R; r++) {
+          acc[r][hh] = _mm256_fmadd_ps(_mm256_xor_ps(dmin, negate), u[r][hh], acc[r][hh]);
+          t[r][hh] = _mm256_setzero_ps();
+        }
+      }
+    }
+    for (int g = 0; g < 4; g++) {
+      ND_UNROLL for (int j = 0; j < 2; j++) {
+        const int64_t b = 8 * s + 2 * g + j;
+        __m256i sum[ND_Q4_K_ROWS][2];
+        ND_UNROLL for (int r = 0; r < R; r++) sum[r][0] = sum[r][1] = _mm256_setzero_si256();
+        // Hidden from the optimiser, so the second phase loads the vectors again: kept from the first,
+        // the 16 would spill, and every spill costs more than the load it saves.
+        const uint8_t *q = blk + 512 * g;
+        __asm__("" : "+r"(q));
+        _Pragma("clang loop unroll(disable)") for (int h = 0; h < 8; h++) {
+          __m256i w[2];
+          ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * h + 32 * hh));
+            w[hh] = j ? nd_high_nibbles(v) : nd_low_nibbles(v);
+          }
+          ND_UNROLL for (int r = 0; r < R; r++) {
+            const __m256i xv = nd_bcast4(x + r * xrow + b * ND_QK + 4 * h);
+            ND_UNROLL for (int hh = 0; hh < 2; hh++)
+              sum[r][hh] = _mm256_add_epi16(sum[r][hh], _mm256_maddubs_epi16(w[hh], xv));
+          }
+        }
+        // The block's 6-bit scales in both int16 halves of each row's lane: madd_epi16 by them widens
+        // the pair sums and multiplies them by the scale in one step, exactly.
+        __m256i sc[2];
+        ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+          const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * hh)));
+          sc[hh] = _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+        }
+        ND_UNROLL for (int r = 0; r < R; r++) {
+          const __m256 dx = _mm256_set1_ps(nd_row_dx(x + r * xrow, k)[b]);
+          ND_UNROLL for (int hh = 0; hh < 2; hh++)
+            t[r][hh] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(sum[r][hh], sc[hh])), dx, t[r][hh]);
+        }
+      }
+    }
+    ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * hh)));
+      ND_UNROLL for (int r = 0; r < R; r++) acc[r][hh] = _mm256_fmadd_ps(d, t[r][hh], acc[r][hh]);
+    }
+  }
+  ND_UNROLL for (int r = 0; r < R; r++)
+    ND_UNROLL for (int hh = 0; hh < 2; hh++) {
+      const int left = cols - ND_HALF * hh;
+      if (left > 0) nd_store8(y + r * ldy + ND_HALF * hh, acc[r][hh], left < ND_HALF ? left : ND_HALF, accumulate);
+    }
+}
+
 #define nd_k_tile_half(T, RR, ...) nd_k_tile_maddubs(T, RR, 1, __VA_ARGS__)
 #define nd_k_tile_panel(T, RR, ...) nd_k_tile_maddubs(T, RR, 2, __VA_ARGS__)
 
 static void nd_k_tile_maddubs_any(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
                                   int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
   switch (type * 8 + R) {
-    ND_TILE_CASES(4, nd_k_tile_half, ND_Q8ACT_Q4_K)
     ND_TILE_CASES(3, nd_k_tile_half, ND_Q8ACT_Q5_K)
     ND_TILE_CASES(4, nd_k_tile_half, ND_Q8ACT_Q6_K)
     default: return;
   }
 }
 
-/// One activation row against a whole panel (both halves).
-static void nd_k_panel_row_maddubs(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
-                                   int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
+#define nd_q4_k_panel(T, RR, half, ...) nd_q4_k_panel_tile(RR, __VA_ARGS__)
+
+/// Activation rows against a whole panel: Q4_K's tile for every tile of rows, the others' for one row.
+static void nd_k_panel_maddubs(int type, int R, int half, const uint8_t *panel, const uint8_t *x, int64_t xrow,
+                               int64_t nb, float *y, int64_t ldy, int accumulate, int cols) {
   switch (type * 8 + R) {
-    ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q4_K)
+    ND_TILE_CASES(5, nd_q4_k_panel, ND_Q8ACT_Q4_K)
     ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q5_K)
     ND_TILE_CASES(1, nd_k_tile_panel, ND_Q8ACT_Q6_K)
     default: return;
@@ -458,7 +548,9 @@ static void nd_k_panel_row_maddubs(int type, int R, int half, const uint8_t *pan
 /// scales already take a multiply per block).
 void nd_q8act_matmul_k_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
                             int64_t k, float *y, int64_t ldy, int accumulate) {
-  nd_sweep(nd_k_tile_maddubs_any, nd_k_panel_row_maddubs, type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
+  const int q4_k = type == ND_Q8ACT_Q4_K;
+  nd_sweep(nd_k_tile_maddubs_any, nd_k_panel_maddubs, q4_k ? ND_Q4_K_ROWS : 1,
+           q4_k ? ND_Q4_K_ROWS : type == ND_Q8ACT_Q5_K ? 3 : ND_K_ROWS, type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
 }
 
 void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
@@ -467,7 +559,7 @@ void nd_q8act_matmul_avx2(int type, const void *packed, int64_t r0, int64_t r1, 
     nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
     return;
   }
-  nd_sweep(nd_tile_maddubs_any, NULL, type == ND_Q8ACT_Q8_0 ? ND_MADDUBS_ROWS_Q8 : ND_MADDUBS_ROWS_Q4, type, packed, r0, r1,
+  nd_sweep(nd_tile_maddubs_any, NULL, 0, type == ND_Q8ACT_Q8_0 ? ND_MADDUBS_ROWS_Q8 : ND_MADDUBS_ROWS_Q4, type, packed, r0, r1,
            xq, m, k, y, ldy, accumulate);
 }
 
@@ -524,7 +616,7 @@ ND_AVXVNNI void nd_q8act_matmul_avxvnni(int type, const void *packed, int64_t r0
     nd_q8act_matmul_k_avx2(type, packed, r0, r1, xq, m, k, y, ldy, accumulate);
     return;
   }
-  nd_sweep(nd_tile_vnni_any, NULL, type == ND_Q8ACT_Q8_0 ? ND_VNNI_ROWS_Q8 : ND_VNNI_ROWS_Q4, type, packed, r0, r1, xq, m,
+  nd_sweep(nd_tile_vnni_any, NULL, 0, type == ND_Q8ACT_Q8_0 ? ND_VNNI_ROWS_Q8 : ND_VNNI_ROWS_Q4, type, packed, r0, r1, xq, m,
            k, y, ldy, accumulate);
 }
 
