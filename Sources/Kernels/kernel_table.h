@@ -64,7 +64,7 @@ struct nd_kernel_table {
   nd_score_groups_fn score_groups;
   nd_pv_fn pv;
 
-  void (*q8_quantize)(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
+  void (*q8_quantize)(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst);
   void (*q8_matmul)(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m, int64_t k,
                     float *y, int64_t ldy, int accumulate);
 };

@@ -386,8 +386,8 @@ static void test_q8act(int level) {
           float *x = malloc(sizeof(float) * m * k);
           q8_activations(x, m, k);
           uint8_t *xq = aligned_alloc(64, (size_t)(m * xrow)), *xr = aligned_alloc(64, (size_t)(m * xrow));
-          nd_q8act_quantize_with(t, x, k, m, k, xq);
-          nd_q8act_quantize_ref(x, k, m, k, xr);
+          nd_q8act_quantize_with(t, x, k, m, k, nd_q8act_span(q8), xq);
+          nd_q8act_quantize_ref(x, k, m, k, nd_q8act_span(q8), xr);
           checks++;
           if (memcmp(xq, xr, (size_t)(m * xrow)) != 0) {
             failures++;

@@ -49,26 +49,40 @@ struct Q8ActivationKernelTests {
     return bytes
   }
 
-  /// `x` quantized by `level`'s kernel (nil: the reference).
-  func quantized(_ x: [Float], m: Int, k: Int, level: KernelLevel? = .generic) -> [UInt8] {
+  /// `x` quantized by `level`'s kernel (nil: the reference), one scale per `span` elements.
+  func quantized(_ x: [Float], m: Int, k: Int, span: Int = 32, level: KernelLevel? = .generic) -> [UInt8] {
     var out = [UInt8](repeating: 0xA5, count: m * Int(nd_q8act_row_bytes(Int64(k))))
     if let level {
-      nd_q8act_quantize_with(level.table, x, Int64(k), Int64(m), Int64(k), &out)
+      nd_q8act_quantize_with(level.table, x, Int64(k), Int64(m), Int64(k), Int64(span), &out)
     } else {
-      nd_q8act_quantize_ref(x, Int64(k), Int64(m), Int64(k), &out)
+      nd_q8act_quantize_ref(x, Int64(k), Int64(m), Int64(k), Int64(span), &out)
     }
     return out
   }
 
-  @Test("activation quantizer: every level equals the reference byte for byte", arguments: [32, 96, 576, 1536])
-  func quantizer(k: Int) {
+  @Test("activation quantizer: every level equals the reference byte for byte",
+        arguments: [(32, 32), (96, 32), (576, 32), (1536, 32), (256, 256), (1536, 256)])
+  func quantizer(k: Int, span: Int) {
     var rng = SplitMix64(seed: UInt64(k))
     var x = randomFloats(5 * k, &rng)
-    for i in 0..<32 { x[i] = 0 }  // an all-zero block
-    x[40] = 1e-30
+    for i in 0..<span { x[i] = 0 }  // an all-zero span
+    x[span + 8] = 1e-30
     for level in KernelLevel.supported {
-      #expect(quantized(x, m: 5, k: k, level: level) == quantized(x, m: 5, k: k, level: nil), "\(level)")
+      #expect(quantized(x, m: 5, k: k, span: span, level: level) == quantized(x, m: 5, k: k, span: span, level: nil),
+              "\(level)")
     }
+  }
+
+  @Test("a K-quant activation row has one scale per 256 elements: the largest |x| of the span over 127")
+  func spanScale() {
+    var rng = SplitMix64(seed: 7)
+    var x = randomFloats(512, &rng)
+    x[300] = 50  // the second span's largest
+    let row = quantized(x, m: 1, k: 512, span: Int(nd_q8act_span(Int32(ND_Q8ACT_Q4_K))))
+    let dx = row.withUnsafeBytes { raw in (0..<16).map { raw.load(fromByteOffset: 512 + 4 * $0, as: Float.self) } }
+    #expect(Set(dx[0..<8]).count == 1 && Set(dx[8..<16]).count == 1)
+    #expect(dx[8] == 50 / 127 && dx[0] == x[0..<256].map { abs($0) }.max()! / 127)
+    #expect(nd_q8act_span(Int32(ND_Q8ACT_Q4_0)) == 32)
   }
 
   @Test("where the CPU has AVX-512 VNNI, the AVX-512 level runs the VNNI product (so these tests cover it)")
@@ -102,7 +116,7 @@ struct Q8ActivationKernelTests {
       let w = randomRows(format, rows: rows, k: k, &rng)
       let panels = packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k)
       let x = randomFloats(m * k, &rng)
-      let xq = quantized(x, m: m, k: k, level: level)
+      let xq = quantized(x, m: m, k: k, span: Int(nd_q8act_span(type)), level: level)
       for accumulate: Int32 in [0, 1] {
         let start = randomFloats(m * rows, &rng)
         var fast = start, scalar = start, reference = start
@@ -141,9 +155,10 @@ struct Q8ActivationKernelTests {
       var rng = SplitMix64(seed: 99)
       let w = randomRows(format, rows: rows, k: k, &rng)
       let x = randomFloats(k, &rng)
-      let xq = quantized(x, m: 1, k: k)
-      let rowBytes = format.rowBytes(k)
       let type = nd_q8act_type_for_kernel_index(format.index)
+      let span = Int(nd_q8act_span(type))
+      let xq = quantized(x, m: 1, k: k, span: span)
+      let rowBytes = format.rowBytes(k)
       var y = [Float](repeating: 0, count: rows)
       nd_q8act_matmul(type, packed(w, type: type, rowBytes: rowBytes, rows: rows, k: k), 0, Int64(rows), xq, 1, Int64(k), &y, Int64(rows), 0)
       let kernels = nd_quant_kernels_for(format.index, Int32(ND_LEVEL_GENERIC))
@@ -153,8 +168,8 @@ struct Q8ActivationKernelTests {
         let exact = zip(dequantized, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         var bound = 1e-5
         for b in 0..<(k / 32) {
-          let block = x[(b * 32)..<(b * 32 + 32)]
-          let step = Double(block.map { abs($0) }.max()!) / 127
+          let scaled = x[(b * 32 / span * span)..<(b * 32 / span * span + span)]  // the elements sharing its scale
+          let step = Double(scaled.map { abs($0) }.max()!) / 127
           bound += step / 2 * dequantized[(b * 32)..<(b * 32 + 32)].reduce(0.0) { $0 + abs(Double($1)) }
         }
         #expect(abs(Double(y[r]) - exact) <= bound, "\(format.name) row \(r): \(y[r]) vs \(exact), bound \(bound)")

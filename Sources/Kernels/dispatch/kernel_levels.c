@@ -64,11 +64,12 @@ void nd_silu_mul(float *g, const float *u, int64_t count) { active()->silu_mul(g
 int64_t nd_argmax_with(const nd_kernel_table *t, const float *x, int64_t n) { return t->argmax(x, n); }
 int64_t nd_argmax(const float *x, int64_t n) { return active()->argmax(x, n); }
 
-void nd_q8act_quantize_with(const nd_kernel_table *t, const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  t->q8_quantize(x, ldx, m, k, dst);
+void nd_q8act_quantize_with(const nd_kernel_table *t, const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span,
+                            void *dst) {
+  t->q8_quantize(x, ldx, m, k, span, dst);
 }
-void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  active()->q8_quantize(x, ldx, m, k, dst);
+void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst) {
+  active()->q8_quantize(x, ldx, m, k, span, dst);
 }
 
 void nd_q8act_matmul_with(const nd_kernel_table *t, int type, const void *packed, int64_t r0, int64_t r1,

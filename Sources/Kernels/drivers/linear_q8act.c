@@ -1,4 +1,5 @@
-// nd_linear with 8-bit activations: quantize each distinct input once, then
+// nd_linear with 8-bit activations: quantize each distinct input once (per scale span: the
+// K-quants' rows take one scale per 256 elements, the others per 32), then
 // spread whole weight panels (nd_q8act.h) over the pool. Every
 // output is one fixed-order integer-block dot (nd_q8act.h), so the split into
 // tasks and the number of rows never change a result.
@@ -14,7 +15,7 @@ typedef struct {
   int input_of[64];               // which quantized input each job reads
   int count;
   const float *in_x[64];          // distinct inputs: [m][ldx] floats ...
-  int64_t in_ldx[64], in_k[64];
+  int64_t in_ldx[64], in_k[64], in_span[64];
   uint8_t *in_q[64];              // ... and their quantized rows, [m][nd_q8act_row_bytes(k)]
   int inputs;
   int64_t m;
@@ -47,8 +48,8 @@ static void nd_q8_quantize_task(void *raw, int64_t task, int thread) {
   const int u = (int)(task / per_input);
   const int64_t i0 = (task % per_input) * ND_QUANT_ROWS_PER_TASK;
   const int64_t rows = ctx->m - i0 < ND_QUANT_ROWS_PER_TASK ? ctx->m - i0 : ND_QUANT_ROWS_PER_TASK;
-  ctx->t->q8_quantize(ctx->in_x[u] + i0 * ctx->in_ldx[u], ctx->in_ldx[u], rows, ctx->in_k[u],
-                    ctx->in_q[u] + i0 * nd_q8act_row_bytes(ctx->in_k[u]));
+  ctx->t->q8_quantize(ctx->in_x[u] + i0 * ctx->in_ldx[u], ctx->in_ldx[u], rows, ctx->in_k[u], ctx->in_span[u],
+                      ctx->in_q[u] + i0 * nd_q8act_row_bytes(ctx->in_k[u]));
 }
 
 static void nd_q8_product_task(void *raw, int64_t task, int thread) {
@@ -85,12 +86,16 @@ int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job
   size_t offset[64];
   for (int j = 0; j < job_count; j++) {
     const nd_linear_job *job = &jobs[j];
+    const int64_t span = nd_q8act_span(job->act_q8);
     int u = 0;
-    while (u < ctx.inputs && !(ctx.in_x[u] == job->x && ctx.in_ldx[u] == job->ldx && ctx.in_k[u] == job->k)) u++;
+    while (u < ctx.inputs && !(ctx.in_x[u] == job->x && ctx.in_ldx[u] == job->ldx && ctx.in_k[u] == job->k &&
+                               ctx.in_span[u] == span))
+      u++;
     if (u == ctx.inputs) {
       ctx.in_x[u] = job->x;
       ctx.in_ldx[u] = job->ldx;
       ctx.in_k[u] = job->k;
+      ctx.in_span[u] = span;
       offset[u] = bytes;
       bytes += (size_t)(m * nd_q8act_row_bytes(job->k));
       ctx.inputs++;

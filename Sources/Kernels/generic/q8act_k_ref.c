@@ -117,24 +117,24 @@ static float nd_k_d(int type, const uint8_t *blk, int o) {
 }
 static float nd_k_dmin(const uint8_t *blk, int o) { return o < 0 ? nd_half(blk + 2) : nd_half(blk + ND_Q4_K_DMIN + 2 * o); }
 
-/// One output: weight row `row` (stored, o < 0) or panel row o of `panel`, against activation row x,
-/// super-block by super-block in the fixed order of nd_q8act.h.
+/// One output: weight row `row` (stored, o < 0) or panel row o of `panel`, against activation row x
+/// (one scale per super-block), super-block by super-block in the fixed order of nd_q8act.h.
 static float nd_k_output(int type, const uint8_t *row, int o, int64_t block_bytes, const uint8_t *x, int64_t k) {
-  const float *dx = nd_row_dx(x, k), *sx = nd_row_sx(x, k);
+  const float *dx = nd_row_dx(x, k);
+  const int32_t *sums = nd_row_sum(x, k);
   float acc = 0.0f;
   for (int64_t s = 0; s < k / ND_QK_K; s++) {
     const uint8_t *blk = row + s * block_bytes;
     const int8_t *xs = (const int8_t *)x + s * ND_QK_K;
-    int32_t isum[8], min[8];
-    for (int j = 0; j < 8; j++) isum[j] = nd_k_block(type, blk, o, j, xs + 32 * j, &min[j]);
-    if (type != ND_Q8ACT_Q6_K) {
-      float u = 0.0f;
-      for (int j = 0; j < 8; j++) u = fmaf((float)min[j], sx[8 * s + j], u);
-      acc = fmaf(-nd_k_dmin(blk, o), u, acc);
+    const float dxs = dx[8 * s];
+    int32_t isum = 0, msum = 0;
+    for (int j = 0; j < 8; j++) {
+      int32_t min;
+      isum += nd_k_block(type, blk, o, j, xs + 32 * j, &min);
+      msum += min * sums[8 * s + j];
     }
-    float t = 0.0f;
-    for (int j = 0; j < 8; j++) t = fmaf((float)isum[j], dx[8 * s + j], t);
-    acc = fmaf(nd_k_d(type, blk, o), t, acc);
+    if (type != ND_Q8ACT_Q6_K) acc = fmaf(-nd_k_dmin(blk, o), (float)msum * dxs, acc);
+    acc = fmaf(nd_k_d(type, blk, o), (float)isum * dxs, acc);
   }
   return acc;
 }

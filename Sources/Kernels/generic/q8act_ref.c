@@ -68,21 +68,26 @@ void nd_q8act_pack(int type, const void *w, int64_t row_bytes, int64_t n, int64_
 
 // MARK: Reference
 
-void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k);
+int64_t nd_q8act_span(int type) { return nd_q8act_is_k(type) ? ND_QK_K : ND_QK; }
+
+void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst) {
+  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k), per = span / ND_QK;
   for (int64_t i = 0; i < m; i++) {
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     memset(row, 0, (size_t)row_bytes);
     float *dx = (float *)(row + k), *sx = dx + nb;
     int32_t *sums = (int32_t *)(sx + nb), *sums16 = sums + nb;
+    float d = 0.0f;
     for (int64_t b = 0; b < nb; b++) {
       const float *xb = x + i * ldx + b * ND_QK;
-      float amax = 0.0f;
-      for (int e = 0; e < ND_QK; e++) {
-        const float a = fabsf(xb[e]);
-        if (a > amax) amax = a;
+      if (b % per == 0) {  // the span's scale: max |x| over its blocks
+        float amax = 0.0f;
+        for (int64_t e = 0; e < span; e++) {
+          const float a = fabsf(xb[e]);
+          if (a > amax) amax = a;
+        }
+        d = amax / 127.0f;
       }
-      const float d = amax / 127.0f;
       const float id = d != 0.0f ? 1.0f / d : 0.0f;
       int32_t sum = 0;
       for (int e = 0; e < ND_QK; e++) {

@@ -18,20 +18,22 @@
 // int8), dw and mw the block's scale and min, dx the activation block's scale
 // and sx_b = dx_b * sum(xq of block b).
 //
-// K-quants take their own steps, one float step per 256-element super-block s (8 blocks
-// j, activation blocks b = 8s + j), where the integer scales multiply the exact sums first:
-//   isum_j = sc_j * exact int32 sum over block j of wq * xq
-//   u      = fma((float)m_j, sx_b, u)   for j = 0..7, u from 0   (Q4_K, Q5_K only)
-//   acc    = fma(-dmin, u, acc)                                  (Q4_K, Q5_K only)
-//   t      = fma((float)isum_j, dx_b, t) for j = 0..7, t from 0
-//   acc    = fma(d, t, acc)
+// K-quants take their own steps, as llama.cpp's Q8_K: their activation rows share one scale
+// dx_s per 256-element super-block s (nd_q8act_quantize with span 256: every dx_b of its 8 blocks
+// j, activation blocks b = 8s + j), so a super-block is summed in integers and takes two float
+// steps:
+//   isum   = sum over j of sc_j * exact int32 sum over block j of wq * xq
+//   msum   = sum over j of m_j * sum(xq of block b)                 (Q4_K, Q5_K only)
+//   acc    = fma(-dmin, (float)msum * dx_s, acc)                    (Q4_K, Q5_K only)
+//   acc    = fma(d, (float)isum * dx_s, acc)
+// ((float)isum rounds to nearest even; each product is rounded before its fma.)
 //   Q4_K: wq the nibble 0..15, sc_j and m_j the block's 6-bit scale and min, d and
 //         dmin the super-block's f16 scales.
 //   Q5_K: as Q4_K, wq 0..31 (the nibble and its fifth bit).
-//   Q6_K: isum_j = sc_lo * sum_lo + sc_hi * sum_hi, the exact sums of (q - 32) * xq
+//   Q6_K: block j's term is sc_lo * sum_lo + sc_hi * sum_hi, the exact sums of (q - 32) * xq
 //         over the block's two halves of 16 (each with its int8 scale); no min.
-// Every isum_j is below 2^24 in magnitude (Q5_K: 63 * 32 * 31 * 127; Q6_K: 2 * 128 * 16
-// * 32 * 127), so (float)isum_j is exact.
+// Every sum fits int32: isum below 8 * 63 * 32 * 31 * 127 (Q5_K) and 8 * 2 * 128 * 16 * 32 * 127
+// (Q6_K), msum below 8 * 63 * 32 * 127.
 //
 // Weights are repacked once, when a model is loaded, into panels of 16 weight
 // rows: for each block, the integers of the 16 rows interleaved 4 at a time
@@ -59,11 +61,17 @@ int nd_q8act_type_for_kernel_index(int index);
 /// [k/32] and the sum of the first 16 xq [k/32] int32, padded to 64 bytes.
 int64_t nd_q8act_row_bytes(int64_t k);
 
-/// Quantizes `m` rows of `k` floats (stride ldx) into dst (nd_q8act_row_bytes(k) each):
-/// per block d = max|x| / 127, q = round-to-nearest-even(x / d), s = d · sum(q).
-void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
-void nd_q8act_quantize_with(const nd_kernel_table *t, const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
-void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
+/// Quantizes `m` rows of `k` floats (stride ldx) into dst (nd_q8act_row_bytes(k) each), every
+/// `span` elements (32, or 256 for the K-quants: nd_q8act_span) with one scale
+/// d = max|x| / 127 over them (each of their blocks' dx), q = round-to-nearest-even(x / d),
+/// s = d · sum(q) per block.
+void nd_q8act_quantize(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst);
+void nd_q8act_quantize_with(const nd_kernel_table *t, const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span,
+                            void *dst);
+void nd_q8act_quantize_ref(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst);
+/// The elements sharing one activation scale in rows for products with `type`: 256 for the
+/// K-quants (their fixed order sums a super-block in integers), else 32.
+int64_t nd_q8act_span(int type);
 
 /// Bytes of `n` stored weight rows of `k` elements repacked into panels (64-byte aligned
 /// storage expected): ceil(n / 16) panels of k / 32 blocks, 320 bytes a block for Q4_0 and

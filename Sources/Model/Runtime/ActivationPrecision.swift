@@ -4,10 +4,11 @@ import NightdeskKernels
 public enum ActivationPrecision: String, Sendable, CaseIterable {
   /// The reference: float32 activations over exactly dequantized weights (what the fixtures check).
   case float32 = "f32"
-  /// Each activation row quantized per 32-element block to int8 (as llama.cpp does) and dotted
-  /// with Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K weight blocks in integers (AVX-512 VNNI, AVX2
-  /// maddubs, or scalar: the same bits at every level), over weights repacked at load into
-  /// 16-row panels; other weights (Q5_0, Q5_1, Q5_K, F16, ...), norms and attention stay float32. Still
+  /// Each activation row quantized to int8 with one scale per 32-element block (per 256 for
+  /// K-quant weights: llama.cpp's Q8_K), as llama.cpp does, and dotted with Q4_0 / Q4_1 / Q8_0 /
+  /// Q4_K / Q5_K / Q6_K weight blocks in integers (AVX-512 VNNI, AVX2 maddubs, or scalar: the same
+  /// bits at every level), over weights repacked at load into 16-row panels; other weights (Q5_0,
+  /// Q5_1, F16, ...), norms and attention stay float32. Still
   /// batch-invariant (a row's logits are the same alone, batched or from a cached prefix),
   /// but NOT the reference: logits move by the activation rounding (`nightdesk
   /// compare-precision` measures by how much). It pays on compute-bound steps (measured on

@@ -30,39 +30,44 @@ static inline int32_t nd_hsum8(__m256i v) {
   return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
 }
 
-/// One block of 32 values: int8 codes to q, and its d, d · sum, sum, and the sum of its first 16 codes.
-static inline void nd_quantize_block(const float *xb, uint8_t *q, float *d_out, float *sx_out, int32_t *sum_out,
-                                     int32_t *sum16_out) {
+/// max |x| over `n` values (a multiple of 8).
+static inline float nd_amax(const float *x, int64_t n) {
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  __m256 v[4], amax = _mm256_setzero_ps();
-  for (int j = 0; j < 4; j++) {
-    v[j] = _mm256_loadu_ps(xb + 8 * j);
-    amax = _mm256_max_ps(_mm256_and_ps(v[j], magnitude), amax);  // a NaN lane keeps amax, as in the reference
-  }
-  const float d = nd_hmax8(amax) / 127.0f;
+  __m256 amax = _mm256_setzero_ps();
+  for (int64_t e = 0; e < n; e += 8)
+    amax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + e), magnitude), amax);  // a NaN lane keeps amax, as in the reference
+  return nd_hmax8(amax);
+}
+
+/// One block of 32 values with scale d: int8 codes to q, and its d · sum, sum, and the sum of its first 16 codes.
+static inline void nd_quantize_block(const float *xb, float d, uint8_t *q, float *sx_out, int32_t *sum_out,
+                                     int32_t *sum16_out) {
   const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
   __m256i c[4];
-  for (int j = 0; j < 4; j++) c[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], id));  // MXCSR default: nearest even
+  for (int j = 0; j < 4; j++) c[j] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + 8 * j), id));  // MXCSR default: nearest even
   // |code| <= 127, so the saturating packs are exact; they interleave 128-bit lanes, the permute restores order.
   const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
   _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   const int32_t sum16 = nd_hsum8(_mm256_add_epi32(c[0], c[1]));
   const int32_t sum = sum16 + nd_hsum8(_mm256_add_epi32(c[2], c[3]));
-  *d_out = d;
   *sum16_out = sum16;
   *sx_out = d * (float)sum;
   *sum_out = sum;
 }
 
-void nd_q8act_quantize_avx2(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k);
+void nd_q8act_quantize_avx2(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst) {
+  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k), per = span / ND_QK;
   for (int64_t i = 0; i < m; i++) {
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     float *dx = (float *)(row + k), *sx = dx + nb;
     int32_t *sums = (int32_t *)(sx + nb);
     memset(sums + 2 * nb, 0, (size_t)(row_bytes - k - 16 * nb));  // padding
-    for (int64_t b = 0; b < nb; b++)
-      nd_quantize_block(x + i * ldx + b * ND_QK, row + b * ND_QK, dx + b, sx + b, sums + b, sums + nb + b);
+    for (int64_t b = 0; b < nb; b++) {
+      const float *xb = x + i * ldx + b * ND_QK;
+      if (b % per == 0) dx[b] = nd_amax(xb, span) / 127.0f;
+      else dx[b] = dx[b - 1];
+      nd_quantize_block(xb, dx[b], row + b * ND_QK, sx + b, sums + b, sums + nb + b);
+    }
   }
 }
 
@@ -257,10 +262,10 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 
 // MARK: K-quant products (maddubs)
 
-// Both run over the same 32-element activation blocks as the formats above, a 256-element
-// super-block's worth of panel at a time (q8act_layout.h), with the K-quants' fixed order
-// (nd_q8act.h): the integer scales multiply the exact sums, one float step per block, and the
-// super-block's scales d and dmin come in once.
+// Both run over activation rows with one scale per 256-element super-block, a super-block's worth
+// of panel at a time (q8act_layout.h), with the K-quants' fixed order (nd_q8act.h): the integer
+// scales multiply the exact block sums, the mins multiply the rows' block sums of xq (madd_epi16
+// of both as int16 pairs), all summed in int32, then two float steps per super-block.
 //   Q4_K: a panel byte holds element 4h + t of two blocks (low nibble: block 2g, high:
 //         2g + 1), so each block's sum takes 8 maddubs of nibbles per row, at most
 //         8 · 2 · 15 · 127 in an int16 lane; madd_epi16 by the block's scale widens it.
@@ -272,6 +277,34 @@ ND_TILE_DISPATCH(nd_tile_maddubs_any, nd_tile_maddubs, , ND_MADDUBS_ROWS_Q4, ND_
 //         -32 offset comes off once per 16 elements through the rows' 16-element sums of
 //         xq, then the exact sum takes those elements' int8 scale.
 #define ND_K_ROWS 4
+
+/// The 6-bit mins of blocks 2i and 2i + 1 of the 8 rows of half `half` of a Q4_K/Q5_K panel
+/// super-block, as the two int16 halves of each row's lane.
+static inline __m256i nd_k_min_pairs(const uint8_t *blk, int i, int half) {
+  const uint8_t *p = blk + ND_Q4_K_M + 32 * i + 8 * half;
+  const __m256i lo = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+  const __m256i hi = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p + 16)));
+  return _mm256_or_si256(lo, _mm256_slli_epi32(hi, 16));
+}
+
+/// An activation row's xq sums of blocks b and b + 1 (|sum| <= 32 · 127) as int16 halves, in every lane.
+static inline __m256i nd_sum_pairs(const uint8_t *row, int64_t k, int64_t b) {
+  const int32_t *sum = nd_row_sum(row, k);
+  return _mm256_set1_epi32((int32_t)(((uint32_t)sum[b + 1] << 16) | ((uint32_t)sum[b] & 0xFFFF)));
+}
+
+/// A super-block's two float steps of the fixed order for 8 outputs: the mins' term (Q4_K, Q5_K) and the sums'.
+static inline __m256 nd_k_steps(__m256 acc, __m256i isum, __m256i msum, const uint8_t *d16, const uint8_t *dmin16,
+                                float dxs) {
+  const __m256 dx = _mm256_set1_ps(dxs);
+  if (dmin16) {
+    const __m256 dmin = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dmin16)), _mm256_set1_ps(-0.0f));
+    acc = _mm256_fmadd_ps(dmin, _mm256_mul_ps(_mm256_cvtepi32_ps(msum), dx), acc);
+  }
+  const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d16));
+  return _mm256_fmadd_ps(d, _mm256_mul_ps(_mm256_cvtepi32_ps(isum), dx), acc);
+}
+
 
 /// Bit h of each byte of a Q5_K fifth-bit plane, moved to bit 4 (16-bit shifts: the mask keeps
 /// each byte's own bit).
@@ -306,28 +339,19 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
                                                                     int accumulate, int cols) {
   const int S = R * H;
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
-  const __m256 negate = _mm256_set1_ps(-0.0f);
-  __m256 acc[ND_K_ROWS], t[ND_K_ROWS];
+  __m256 acc[ND_K_ROWS];
   ND_UNROLL for (int i = 0; i < S; i++) acc[i] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
-    ND_UNROLL for (int i = 0; i < S; i++) t[i] = _mm256_setzero_ps();
+    __m256i isum_s[ND_K_ROWS], msum[ND_K_ROWS];
+    ND_UNROLL for (int i = 0; i < S; i++) isum_s[i] = msum[i] = _mm256_setzero_si256();
     if (T != ND_Q8ACT_Q6_K) {
-      // The mins' term first: it needs no weight integers, and leaves its registers to the sums.
-      __m256 u[ND_K_ROWS];
-      ND_UNROLL for (int i = 0; i < S; i++) u[i] = _mm256_setzero_ps();
-      for (int j = 0; j < 8; j++) {
-        __m256 m[2];
-        ND_UNROLL for (int hh = 0; hh < H; hh++) {
-          const uint8_t *mn = blk + ND_Q4_K_M + 16 * j + 8 * (half + hh);
-          m[hh] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)));
-        }
+      // The mins' sums first: they need no weight integers, and leave their registers to the sums.
+      ND_UNROLL for (int p = 0; p < 4; p++) {
+        __m256i mp[2];
+        ND_UNROLL for (int hh = 0; hh < H; hh++) mp[hh] = nd_k_min_pairs(blk, p, half + hh);
         ND_UNROLL for (int i = 0; i < S; i++)
-          u[i] = _mm256_fmadd_ps(m[i / R], _mm256_set1_ps(nd_row_sx(x + i % R * xrow, k)[8 * s + j]), u[i]);
-      }
-      ND_UNROLL for (int i = 0; i < S; i++) {
-        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * (half + i / R))));
-        acc[i] = _mm256_fmadd_ps(_mm256_xor_ps(dmin, negate), u[i], acc[i]);
+          msum[i] = _mm256_add_epi32(msum[i], _mm256_madd_epi16(mp[i / R], nd_sum_pairs(x + i % R * xrow, k, 8 * s + 2 * p)));
       }
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;  // the low nibbles' block; b + 1 the high ones'
@@ -376,14 +400,9 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
           ND_UNROLL for (int i = 0; i < S; i++) {
             const __m256i isum = T == ND_Q8ACT_Q5_K ? (j ? hi32[i] : lo32[i])
                                                     : _mm256_madd_epi16(j ? hi[i] : lo[i], sc[i / R][j]);
-            const __m256 dx = _mm256_set1_ps(nd_row_dx(x + i % R * xrow, k)[b + j]);
-            t[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dx, t[i]);
+            isum_s[i] = _mm256_add_epi32(isum_s[i], isum);
           }
         }
-      }
-      ND_UNROLL for (int i = 0; i < S; i++) {
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * (half + i / R))));
-        acc[i] = _mm256_fmadd_ps(d, t[i], acc[i]);
       }
     } else {
       for (int bl = 0; bl < 8; bl++) {
@@ -417,13 +436,15 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
           const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][i], _mm256_set1_epi32(32 * first)), sa[i / R]);
           const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][i], _mm256_set1_epi32(32 * second)), sb[i / R]);
-          t[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ia, ib)), _mm256_set1_ps(nd_row_dx(row, k)[b]), t[i]);
+          isum_s[i] = _mm256_add_epi32(isum_s[i], _mm256_add_epi32(ia, ib));
         }
       }
-      ND_UNROLL for (int i = 0; i < S; i++) {
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q6_K_D + 16 * (half + i / R))));
-        acc[i] = _mm256_fmadd_ps(d, t[i], acc[i]);
-      }
+    }
+    const int q6 = T == ND_Q8ACT_Q6_K;
+    ND_UNROLL for (int i = 0; i < S; i++) {
+      const int h16 = 16 * (half + i / R);
+      acc[i] = nd_k_steps(acc[i], isum_s[i], msum[i], blk + (q6 ? ND_Q6_K_D : ND_Q4_K_D) + h16,
+                          q6 ? NULL : blk + ND_Q4_K_DMIN + h16, nd_row_dx(x + i % R * xrow, k)[8 * s]);
     }
   }
   ND_UNROLL for (int i = 0; i < S; i++) {
@@ -443,33 +464,18 @@ static inline __attribute__((always_inline)) void nd_q4_k_panel_tile(const int R
                                                                      const uint8_t *x, int64_t xrow, int64_t nb,
                                                                      float *y, int64_t ldy, int accumulate, int cols) {
   const int64_t k = nb * ND_QK;
-  const __m256 negate = _mm256_set1_ps(-0.0f);
   __m256 acc[ND_Q4_K_ROWS][2];
   ND_UNROLL for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * ND_PB_Q4_K;
-    __m256 t[ND_Q4_K_ROWS][2];
-    {
-      // The mins' term first: it needs no weight integers.
-      __m256 u[ND_Q4_K_ROWS][2];
-      ND_UNROLL for (int r = 0; r < R; r++) u[r][0] = u[r][1] = _mm256_setzero_ps();
-      for (int j = 0; j < 8; j++) {
-        __m256 m[2];
-        ND_UNROLL for (int hh = 0; hh < 2; hh++) {
-          const uint8_t *mn = blk + ND_Q4_K_M + 16 * j + 8 * hh;
-          m[hh] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)));
-        }
-        ND_UNROLL for (int r = 0; r < R; r++) {
-          const __m256 sx = _mm256_set1_ps(nd_row_sx(x + r * xrow, k)[8 * s + j]);
-          ND_UNROLL for (int hh = 0; hh < 2; hh++) u[r][hh] = _mm256_fmadd_ps(m[hh], sx, u[r][hh]);
-        }
-      }
-      ND_UNROLL for (int hh = 0; hh < 2; hh++) {
-        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_DMIN + 16 * hh)));
-        ND_UNROLL for (int r = 0; r < R; r++) {
-          acc[r][hh] = _mm256_fmadd_ps(_mm256_xor_ps(dmin, negate), u[r][hh], acc[r][hh]);
-          t[r][hh] = _mm256_setzero_ps();
-        }
+    // The mins' sums first: they need no weight integers.
+    __m256i msum[ND_Q4_K_ROWS][2], isum[ND_Q4_K_ROWS][2];
+    ND_UNROLL for (int r = 0; r < R; r++) msum[r][0] = msum[r][1] = isum[r][0] = isum[r][1] = _mm256_setzero_si256();
+    ND_UNROLL for (int i = 0; i < 4; i++) {
+      const __m256i mp[2] = {nd_k_min_pairs(blk, i, 0), nd_k_min_pairs(blk, i, 1)};
+      ND_UNROLL for (int r = 0; r < R; r++) {
+        const __m256i sp = nd_sum_pairs(x + r * xrow, k, 8 * s + 2 * i);
+        ND_UNROLL for (int hh = 0; hh < 2; hh++) msum[r][hh] = _mm256_add_epi32(msum[r][hh], _mm256_madd_epi16(mp[hh], sp));
       }
     }
     for (int g = 0; g < 4; g++) {
@@ -500,16 +506,16 @@ static inline __attribute__((always_inline)) void nd_q4_k_panel_tile(const int R
           const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(blk + ND_Q4_K_SC + 16 * (2 * g + j) + 8 * hh)));
           sc[hh] = _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
         }
-        ND_UNROLL for (int r = 0; r < R; r++) {
-          const __m256 dx = _mm256_set1_ps(nd_row_dx(x + r * xrow, k)[b]);
+        ND_UNROLL for (int r = 0; r < R; r++)
           ND_UNROLL for (int hh = 0; hh < 2; hh++)
-            t[r][hh] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(sum[r][hh], sc[hh])), dx, t[r][hh]);
-        }
+            isum[r][hh] = _mm256_add_epi32(isum[r][hh], _mm256_madd_epi16(sum[r][hh], sc[hh]));
       }
     }
-    ND_UNROLL for (int hh = 0; hh < 2; hh++) {
-      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_D + 16 * hh)));
-      ND_UNROLL for (int r = 0; r < R; r++) acc[r][hh] = _mm256_fmadd_ps(d, t[r][hh], acc[r][hh]);
+    ND_UNROLL for (int r = 0; r < R; r++) {
+      const float dxs = nd_row_dx(x + r * xrow, k)[8 * s];
+      ND_UNROLL for (int hh = 0; hh < 2; hh++)
+        acc[r][hh] = nd_k_steps(acc[r][hh], isum[r][hh], msum[r][hh], blk + ND_Q4_K_D + 16 * hh,
+                                blk + ND_Q4_K_DMIN + 16 * hh, dxs);
     }
   }
   ND_UNROLL for (int r = 0; r < R; r++)

@@ -15,7 +15,7 @@ void nd_score_groups_avx512(const nd_attention_job *job, const float *const *q, 
                             const nd_query *qs, int64_t count, const nd_key_group *g, int ng);
 void nd_pv_avx512(const nd_attention_job *job, const nd_query *qs, int64_t count, int64_t kvh, const int32_t *table,
                   int64_t j0, int64_t j1);
-void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst);
+void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst);
 void nd_q8act_matmul_vnni512(int type, const void *packed, int64_t r0, int64_t r1, const void *xq, int64_t m,
                              int64_t k, float *y, int64_t ldy, int accumulate);
 

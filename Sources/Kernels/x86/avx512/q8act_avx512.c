@@ -9,19 +9,23 @@
 #include "../../q8act_layout.h"
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
-void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k, void *dst) {
-  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k);
+void nd_q8act_quantize_avx512(const float *x, int64_t ldx, int64_t m, int64_t k, int64_t span, void *dst) {
+  const int64_t nb = k / ND_QK, row_bytes = nd_q8act_row_bytes(k), per = span / ND_QK;
   const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
   for (int64_t i = 0; i < m; i++) {
     uint8_t *row = (uint8_t *)dst + i * row_bytes;
     float *dx = (float *)(row + k), *sx = dx + nb;
     int32_t *sums = (int32_t *)(sx + nb);
     memset(sums + 2 * nb, 0, (size_t)(row_bytes - k - 16 * nb));  // padding
+    float d = 0.0f;
     for (int64_t b = 0; b < nb; b++) {
       const float *xb = x + i * ldx + b * ND_QK;
       const __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
-      const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_and_ps(lo, sign), _mm512_and_ps(hi, sign)));
-      const float d = amax / 127.0f;
+      if (b % per == 0) {  // the span's scale: max |x| over its blocks
+        __m512 amax = _mm512_setzero_ps();
+        for (int64_t e = 0; e < span; e += 16) amax = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(xb + e), sign), amax);
+        d = _mm512_reduce_max_ps(amax) / 127.0f;
+      }
       const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
       const __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, id));  // MXCSR default: nearest even
       const __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, id));
@@ -148,37 +152,50 @@ static void nd_tile_any(int type, int R, int P, const uint8_t *panel, int64_t pa
 
 // MARK: K-quants
 
-// The products over Q4_K, Q5_K and Q6_K panels (q8act_layout.h), over the same 32-element
-// activation blocks, in the K-quants' fixed order (nd_q8act.h: integer scales on the exact sums,
-// one float step per block, d and dmin once per super-block): Q4_K's nibbles (Q5_K's with their
+// The products over Q4_K, Q5_K and Q6_K panels (q8act_layout.h), over activation rows with one
+// scale per super-block, in the K-quants' fixed order (nd_q8act.h: integer scales on the exact sums,
+// each super-block summed in integers, then its two float steps): Q4_K's nibbles (Q5_K's with their
 // fifth bit ORed in) feed two blocks each (low: block 2g of the super-block, high: 2g + 1); Q6_K's
 // 6-bit integers q go in as they are, the -32 offset comes off through the rows' 16-element
 // sums of xq, and each half's int8 scale multiplies its exact sum (three of each four steps'
 // integers are one AND from their planes).
 enum { ND_K_ROWS = 4 };
 
+/// A super-block's two float steps of the fixed order for 16 outputs: the mins' term (Q4_K, Q5_K) and the sums'.
+static inline __m512 nd_k_steps(__m512 acc, __m512i isum, __m512i msum, const uint8_t *d16, const uint8_t *dmin16,
+                                float dxs) {
+  const __m512 dx = _mm512_set1_ps(dxs);
+  if (dmin16) {
+    const __m512 dmin = _mm512_xor_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)dmin16)), _mm512_set1_ps(-0.0f));
+    acc = _mm512_fmadd_ps(dmin, _mm512_mul_ps(_mm512_cvtepi32_ps(msum), dx), acc);
+  }
+  const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)d16));
+  return _mm512_fmadd_ps(d, _mm512_mul_ps(_mm512_cvtepi32_ps(isum), dx), acc);
+}
+
 static inline __attribute__((always_inline)) void nd_k_tile(const int T, const int R, const uint8_t *panel,
                                                             const uint8_t *x, int64_t xrow, int64_t nb, float *y,
                                                             int64_t ldy, int accumulate, int cols) {
   const int64_t k = nb * ND_QK, pb = nd_panel_block_bytes(T);
   const __m512i nib = _mm512_set1_epi8(15);
-  const __m512 negate = _mm512_set1_ps(-0.0f);
-  __m512 acc[ND_K_ROWS], t[ND_K_ROWS];
+  __m512 acc[ND_K_ROWS];
   for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
   for (int64_t s = 0; s < nb / 8; s++) {
     const uint8_t *blk = panel + s * pb;
-    for (int r = 0; r < R; r++) t[r] = _mm512_setzero_ps();
+    __m512i isum_s[ND_K_ROWS], msum[ND_K_ROWS];
+    for (int r = 0; r < R; r++) isum_s[r] = msum[r] = _mm512_setzero_si512();
     if (T != ND_Q8ACT_Q6_K) {
-      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_D)));
-      const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q4_K_DMIN)));
-      __m512 u[ND_K_ROWS];
-      for (int r = 0; r < R; r++) u[r] = _mm512_setzero_ps();
-      for (int j = 0; j < 8; j++) {
-        const __m128i mn = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_M + 16 * j));
-        const __m512 m = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mn));
-        for (int r = 0; r < R; r++) u[r] = _mm512_fmadd_ps(m, _mm512_set1_ps(nd_row_sx(x + r * xrow, k)[8 * s + j]), u[r]);
+      // The mins of blocks 2i and 2i + 1 side by side in each row's lane, against the rows' xq sums of those blocks.
+      for (int i = 0; i < 4; i++) {
+        const uint8_t *mn = blk + ND_Q4_K_M + 32 * i;
+        const __m512i mp = _mm512_or_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)mn)),
+                                           _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(mn + 16))), 16));
+        for (int r = 0; r < R; r++) {
+          const int32_t *sum = nd_row_sum(x + r * xrow, k) + 8 * s + 2 * i;
+          const __m512i sp = _mm512_set1_epi32((int32_t)(((uint32_t)sum[1] << 16) | ((uint32_t)sum[0] & 0xFFFF)));
+          msum[r] = _mm512_add_epi32(msum[r], _mm512_madd_epi16(mp, sp));
+        }
       }
-      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_xor_ps(dmin, negate), u[r], acc[r]);
       for (int g = 0; g < 4; g++) {
         const int64_t b = 8 * s + 2 * g;
         __m512i lo[ND_K_ROWS], hi[ND_K_ROWS];
@@ -203,15 +220,10 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
         for (int j = 0; j < 2; j++) {
           const __m128i sc = _mm_loadu_si128((const __m128i *)(blk + ND_Q4_K_SC + 16 * (2 * g + j)));
           const __m512i scale = _mm512_cvtepu8_epi32(sc);
-          for (int r = 0; r < R; r++) {
-            const __m512i isum = _mm512_mullo_epi32(j ? hi[r] : lo[r], scale);
-            t[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(nd_row_dx(x + r * xrow, k)[b + j]), t[r]);
-          }
+          for (int r = 0; r < R; r++) isum_s[r] = _mm512_add_epi32(isum_s[r], _mm512_mullo_epi32(j ? hi[r] : lo[r], scale));
         }
       }
-      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(d, t[r], acc[r]);
     } else {
-      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + ND_Q6_K_D)));
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
         const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl;
@@ -245,11 +257,14 @@ static inline __attribute__((always_inline)) void nd_k_tile(const int T, const i
           const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
           const __m512i ia = _mm512_mullo_epi32(_mm512_sub_epi32(lo[r], _mm512_set1_epi32(32 * first)), sa);
           const __m512i ib = _mm512_mullo_epi32(_mm512_sub_epi32(hi[r], _mm512_set1_epi32(32 * second)), sb);
-          t[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(ia, ib)), _mm512_set1_ps(nd_row_dx(row, k)[b]), t[r]);
+          isum_s[r] = _mm512_add_epi32(isum_s[r], _mm512_add_epi32(ia, ib));
         }
       }
-      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(d, t[r], acc[r]);
     }
+    const int q6 = T == ND_Q8ACT_Q6_K;
+    for (int r = 0; r < R; r++)
+      acc[r] = nd_k_steps(acc[r], isum_s[r], msum[r], blk + (q6 ? ND_Q6_K_D : ND_Q4_K_D), q6 ? NULL : blk + ND_Q4_K_DMIN,
+                          nd_row_dx(x + r * xrow, k)[8 * s]);
   }
   for (int r = 0; r < R; r++) {
     const __mmask16 mask = (__mmask16)((1u << cols) - 1);
