@@ -132,8 +132,9 @@ static inline __attribute__((always_inline)) __m512 nd_kv_load16(const void *p, 
 /// with head_dim 16·V (G·V <= 16 accumulators, kept in registers). A key past a
 /// query's last is masked out of its FMAs, which leaves the sum untouched.
 static inline __attribute__((always_inline)) void nd_pv_queries(
-    const nd_query *qs, const char *v_base, const int32_t *table, int64_t bs, int64_t token_bytes,
+    const nd_query *qs, const char *v_base, const int32_t *table, int64_t bs, int64_t block_bytes,
     int64_t j0, int64_t j1, int prefetch, const int G, const int V, const int F) {
+  const int64_t row_bytes = V * 16 * (F == ND_KV_F32 ? 4 : 2);
   __m512 acc[16];
   const float *p[8];
   int64_t last[8];
@@ -143,15 +144,14 @@ static inline __attribute__((always_inline)) void nd_pv_queries(
     for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_loadu_ps(qs[g].out + 16 * t);
   }
   for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
-    const char *block = v_base + (int64_t)table[b0 / bs] * bs * token_bytes;
+    const char *block = v_base + (int64_t)table[b0 / bs] * block_bytes;
     const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
     if (prefetch && b0 + bs < j1) {  // the next block streams in while this one is summed
-      const char *next = v_base + (int64_t)table[b0 / bs + 1] * bs * token_bytes;
-      for (int64_t j = 0; j < bs; j++)
-        for (int t = 0; t < V * 16 * (F == ND_KV_F32 ? 4 : 2); t += 64) __builtin_prefetch(next + j * token_bytes + t, 0, 1);
+      const char *next = v_base + (int64_t)table[b0 / bs + 1] * block_bytes;
+      for (int64_t o = 0; o < bs * row_bytes; o += 64) __builtin_prefetch(next + o, 0, 1);
     }
     for (int64_t j = start; j < end; j++) {
-      const char *v = block + (j - b0) * token_bytes;
+      const char *v = block + (j - b0) * row_bytes;
       __m512 vv[8];
       for (int t = 0; t < V; t++) vv[t] = nd_kv_load16(v, 16 * t, F);
       for (int g = 0; g < G; g++) {
@@ -167,17 +167,17 @@ static inline __attribute__((always_inline)) void nd_pv_queries(
 /// Values of keys [j0, j1) (through `table`) added into each query's output in key order.
 void nd_pv_avx512(const nd_attention_job *job, const nd_query *qs, int64_t count, int64_t kvh, const int32_t *table,
                   int64_t j0, int64_t j1) {
-  const int64_t hd = job->head_dim, bs = job->block_size, token_stride = job->kv_heads * hd;
+  const int64_t hd = job->head_dim, bs = job->block_size;
   const int format = job->kv_format;
-  const int64_t elem = format == ND_KV_F32 ? 4 : 2, token_bytes = token_stride * elem;
-  const char *v_base = (const char *)job->v_cache + kvh * hd * elem;
+  const int64_t elem = format == ND_KV_F32 ? 4 : 2, block_bytes = job->kv_heads * bs * hd * elem;
+  const char *v_base = (const char *)job->v_cache + kvh * bs * hd * elem;
   if (j1 <= j0) return;
   if (hd == 64 || hd == 128 || hd == 32) {
     const int64_t per = 256 / hd;  // queries whose 16-lane accumulators fill 16 registers
     for (int64_t g0 = 0; g0 < count; g0 += per) {
       const int n = count - g0 < per ? (int)(count - g0) : (int)per;
       const nd_query *qg = qs + g0;
-#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, token_bytes, j0, j1, g0 == 0, G, V, F)
+#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, block_bytes, j0, j1, g0 == 0, G, V, F)
 #define ND_PV_FORMATS(G, V)                                   \
       if (format == ND_KV_F16) ND_PV(G, V, ND_KV_F16);        \
       else if (format == ND_KV_BF16) ND_PV(G, V, ND_KV_BF16); \
