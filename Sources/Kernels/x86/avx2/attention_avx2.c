@@ -208,6 +208,10 @@ static inline __attribute__((always_inline)) void nd_pv_f(const nd_attention_job
   for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
     const char *rows = v_base + (int64_t)table[b0 / bs] * block_bytes;
     const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
+    if (b0 + bs < j1) {  // the next block (elsewhere in memory) streams in while this one is summed
+      const char *next = v_base + (int64_t)table[b0 / bs + 1] * block_bytes;
+      for (int64_t o = 0; o < bs * row_bytes; o += 64) __builtin_prefetch(next + o, 0, 1);
+    }
     for (int64_t g0 = 0; g0 < count; g0 += 2) {
       const int G = count - g0 < 2 ? (int)(count - g0) : 2;
       int64_t first_last = qs[g0].last, final_last = qs[g0].last;
