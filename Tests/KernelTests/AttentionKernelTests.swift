@@ -120,4 +120,20 @@ struct AttentionKernelTests {
       #expect(Array(strided[(i * bytes)..<((i + 1) * bytes)]) == expected, "element \(i)")
     }
   }
+
+  @Test("a store in runs writes each run where a plain store of it would, and nothing between",
+        arguments: [Int32(ND_KV_F32), Int32(ND_KV_F16), Int32(ND_KV_BF16)])
+  func runsStore(format: Int32) {
+    let runs = 3, run = 8, stride = 20, bytes = format == Int32(ND_KV_F32) ? 4 : 2
+    let source = randomFloats(runs * run, seed: 10)
+    var spread = [UInt8](repeating: 0, count: runs * stride * bytes)
+    var plain = [UInt8](repeating: 0, count: runs * run * bytes)
+    nd_kv_store_runs(source, &spread, Int64(runs), Int64(run), Int64(stride), format)
+    nd_kv_store(source, &plain, Int64(runs * run), format)
+    for i in 0..<(runs * stride) {
+      let (r, e) = i.quotientAndRemainder(dividingBy: stride), from = (r * run + e) * bytes
+      let expected = e < run ? Array(plain[from..<(from + bytes)]) : [UInt8](repeating: 0, count: bytes)
+      #expect(Array(spread[(i * bytes)..<((i + 1) * bytes)]) == expected, "element \(i)")
+    }
+  }
 }

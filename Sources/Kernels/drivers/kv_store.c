@@ -51,3 +51,8 @@ void nd_kv_store_strided(const float *src, void *dst, int64_t n, int64_t stride,
   uint16_t *out = dst;
   for (int64_t i = 0; i < n; i++) out[i * stride] = nd_kv_narrow(src[i], format);
 }
+
+void nd_kv_store_runs(const float *src, void *dst, int64_t runs, int64_t run, int64_t stride, int format) {
+  const int64_t elem = format == ND_KV_F32 ? 4 : 2;
+  for (int64_t r = 0; r < runs; r++) nd_kv_store(src + r * run, (char *)dst + r * stride * elem, run, format);
+}

@@ -53,7 +53,7 @@ static float nd_score_ref(const float *q, const void *k, int64_t bs, int64_t hd,
 
 void nd_attention_ref(const nd_attention_job *job) {
   const int64_t hd = job->head_dim, bs = job->block_size, group = job->heads / job->kv_heads;
-  const int64_t token_stride = job->kv_heads * hd, q_stride = job->heads * hd;
+  const int64_t q_stride = job->heads * hd;
   const int64_t elem = job->kv_format == ND_KV_F32 ? 4 : 2;
   for (int64_t r = 0; r < job->rows; r++) {
     const int64_t keys = job->positions[r] + 1;
@@ -81,8 +81,8 @@ void nd_attention_ref(const nd_attention_job *job) {
       for (int64_t d = 0; d < hd; d++) o[d] = 0.0f;
       for (int64_t j = 0; j < keys; j++) {
         const float p = s[j] * inv;
-        const int64_t slot = (int64_t)table[j / bs] * bs + j % bs;
-        const char *v = (const char *)job->v_cache + (slot * token_stride + kvh * hd) * elem;
+        const int64_t value = (((int64_t)table[j / bs] * job->kv_heads + kvh) * bs + j % bs) * hd;
+        const char *v = (const char *)job->v_cache + value * elem;
         for (int64_t d = 0; d < hd; d++) o[d] = __builtin_fmaf(p, nd_kv_load1(v, d, job->kv_format), o[d]);
       }
     }
@@ -106,13 +106,13 @@ void nd_score_groups_generic(const nd_attention_job *job, const float *const *q,
 /// Values of keys [j0, j1) (through `table`) added into each query's output in key order.
 void nd_pv_generic(const nd_attention_job *job, const nd_query *qs, int64_t count, int64_t kvh, const int32_t *table,
                   int64_t j0, int64_t j1) {
-  const int64_t hd = job->head_dim, bs = job->block_size, token_stride = job->kv_heads * hd;
+  const int64_t hd = job->head_dim, bs = job->block_size;
   const int format = job->kv_format;
-  const int64_t elem = format == ND_KV_F32 ? 4 : 2, token_bytes = token_stride * elem;
-  const char *v_base = (const char *)job->v_cache + kvh * hd * elem;
+  const int64_t elem = format == ND_KV_F32 ? 4 : 2, row_bytes = hd * elem, block_bytes = job->kv_heads * bs * row_bytes;
+  const char *v_base = (const char *)job->v_cache + kvh * bs * row_bytes;
   if (j1 <= j0) return;
   for (int64_t j = j0; j < j1; j++) {
-    const char *v = v_base + ((int64_t)table[j / bs] * bs + j % bs) * token_bytes;
+    const char *v = v_base + (int64_t)table[j / bs] * block_bytes + j % bs * row_bytes;
     for (int64_t i = 0; i < count; i++) {
       if (j > qs[i].last) continue;
       const float p = qs[i].scores[j];

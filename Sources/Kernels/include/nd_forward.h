@@ -99,13 +99,16 @@ void nd_kv_store(const float *src, void *dst, int64_t n, int format);
 /// The same, element i at dst element i * stride: a token's keys into a block
 /// that stores them transposed (one row of block_size keys per dimension).
 void nd_kv_store_strided(const float *src, void *dst, int64_t n, int64_t stride, int format);
+/// `runs` runs of `run` floats, run r at dst element r * stride: a token's values into a
+/// block that keeps each KV head's values together (one run per head).
+void nd_kv_store_runs(const float *src, void *dst, int64_t runs, int64_t run, int64_t stride, int format);
 
 typedef struct {
   int64_t rows, heads, kv_heads, head_dim, block_size;
   const float *q;               // [rows][heads][head_dim]
   float *out;                   // [rows][heads][head_dim]
   const void *k_cache;          // one layer: [blocks][kv_heads][head_dim][block_size] in kv_format (transposed)
-  const void *v_cache;          // one layer: [blocks][block_size][kv_heads][head_dim] in kv_format
+  const void *v_cache;          // one layer: [blocks][kv_heads][block_size][head_dim] in kv_format (a head's together)
   int kv_format;
   const int64_t *positions;     // [rows] absolute position; the row attends to keys 0 ... position
   const int32_t *const *block_tables;  // [rows] the row's sequence's block table

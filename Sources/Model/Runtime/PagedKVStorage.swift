@@ -2,7 +2,9 @@ import Foundation
 import NightdeskKernels
 
 /// Keys and values of every layer in fixed-size blocks the engine hands out.
-/// Layout: values [layers, blocks, blockSize, kvHeads, headDim]; keys transposed within each block,
+/// Layout: values [layers, blocks, kvHeads, blockSize, headDim], so one head's values of a block are
+/// contiguous (they stay in L1 while every query of an attention task sums them, and consecutive keys
+/// are not 4 KB apart in the same cache sets); keys transposed within each block,
 /// [layers, blocks, kvHeads, headDim, blockSize], so the attention kernel reads one dimension of 16
 /// keys as a vector (scores as outer products, no lane reduction). Elements in float32, or float16/bfloat16 (rounded to nearest on write, widened exactly on read).
 public final class PagedKVStorage: KVStorage {
@@ -10,6 +12,8 @@ public final class PagedKVStorage: KVStorage {
   public let blockSize: Int
   public let precision: KVPrecision
   let layers: Int
+  let kvHeads: Int
+  let headDim: Int
   /// kvHeads · headDim: floats per token per layer.
   let tokenWidth: Int
   let keys: UnsafeMutableRawPointer
@@ -34,7 +38,9 @@ public final class PagedKVStorage: KVStorage {
     self.blockSize = blockSize
     self.precision = precision
     layers = config.layerCount
-    tokenWidth = config.kvHeadCount * config.headDim
+    kvHeads = config.kvHeadCount
+    headDim = config.headDim
+    tokenWidth = kvHeads * headDim
     let (total, overflow) = (layers * blockCount * blockSize).multipliedReportingOverflow(by: tokenWidth * precision.bytesPerElement)
     guard !overflow else { throw ModelRuntimeError.invalidBatch("KV storage of \(blockCount) blocks is too large") }
     // Pages are committed only as blocks are written.
@@ -64,13 +70,14 @@ public final class PagedKVStorage: KVStorage {
   func layerValues(_ layer: Int) -> UnsafeMutableRawPointer { values + layer * bytesPerLayer }
 
   /// Stores the keys and values (tokenWidth floats each) of the token at `position` of a sequence
-  /// with `blockTable` in a layer: values as one row, keys as one column of their block.
+  /// with `blockTable` in a layer: values as one row of each head's rows, keys as one column of their block.
   func store(layer: Int, position: Int, blockTable: UnsafePointer<Int32>,
              keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
     let slot = Int(blockTable[position / blockSize]) * blockSize * tokenWidth, offset = position % blockSize
     let bytes = precision.bytesPerElement
     nd_kv_store_strided(k, layerKeys(layer) + (slot + offset) * bytes, Int64(tokenWidth), Int64(blockSize), kernelFormat)
-    nd_kv_store(v, layerValues(layer) + (slot + offset * tokenWidth) * bytes, Int64(tokenWidth), kernelFormat)
+    nd_kv_store_runs(v, layerValues(layer) + (slot + offset * headDim) * bytes, Int64(kvHeads), Int64(headDim),
+                     Int64(blockSize * headDim), kernelFormat)
   }
 
   public func copyBlock(from source: Int32, to destination: Int32) {

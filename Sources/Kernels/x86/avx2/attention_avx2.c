@@ -160,15 +160,16 @@ void nd_score_groups_avx2(const nd_attention_job *job, const float *const *q, co
 
 // MARK: Values
 
-/// The terms of keys [j, end) of one block (`block`: its key j0) for the G queries, in key order,
-/// every key taken by every query (`live`), or only by those whose last it does not pass.
-static inline __attribute__((always_inline)) void nd_pv_keys(__m256 acc[2][4], const nd_query *qs, const char *block,
-                                                             int64_t j0, int64_t j, int64_t end, int64_t token_bytes,
+/// The terms of keys [j, end) of one head's block (`rows`: the row of its key b0) for the G
+/// queries, in key order, every key taken by every query (`live`), or only by those whose last
+/// it does not pass.
+static inline __attribute__((always_inline)) void nd_pv_keys(__m256 acc[2][4], const nd_query *qs, const char *rows,
+                                                             int64_t b0, int64_t j, int64_t end, int64_t row_bytes,
                                                              int64_t d0, const int live, const int G, const int V,
                                                              const int F) {
   const int64_t elem = F == ND_KV_F32 ? 4 : 2;
   for (; j < end; j++) {
-    const char *v = block + (j - j0) * token_bytes + d0 * elem;
+    const char *v = rows + (j - b0) * row_bytes + d0 * elem;
     __m256 vv[4];
     for (int t = 0; t < V; t++) vv[t] = nd_load8(v + 8 * t * elem, F);
     for (int g = 0; g < G; g++) {
@@ -179,53 +180,62 @@ static inline __attribute__((always_inline)) void nd_pv_keys(__m256 acc[2][4], c
   }
 }
 
-/// out[d0 ..< d0 + 8V] += p[j] * v[j] over keys j in [j0, j1), j <= last, for G queries, in
-/// key order (G·V <= 8 accumulators, with the V values and a broadcast: no register spilled
-/// into a chain through memory, as 3 queries' 12 were), a block at a time: the block's address once,
-/// and the keys every query takes without a test each.
-static inline __attribute__((always_inline)) void nd_pv_chunk(const nd_query *qs, const char *v_base,
-                                                              const int32_t *table, int64_t bs, int64_t token_bytes,
-                                                              int64_t d0, int64_t j0, int64_t j1, const int G,
-                                                              const int V, const int F) {
+/// out[d0 ..< d0 + 8V] += p[j] * v[j] over keys j in [start, stop) of one block for G queries, in key
+/// order: keys below `split` taken by every query without a test. G·V <= 8 accumulators, with the V
+/// values and a broadcast: no register spilled into a chain through memory, as 3 queries' 12 were.
+static inline __attribute__((always_inline)) void nd_pv_chunk(const nd_query *qs, const char *rows, int64_t b0,
+                                                              int64_t start, int64_t split, int64_t stop,
+                                                              int64_t row_bytes, int64_t d0, const int G, const int V,
+                                                              const int F) {
   __m256 acc[2][4];
-  int64_t shared_end = j1;  // keys below it are no query's past its last
-  for (int g = 0; g < G; g++) {
+  for (int g = 0; g < G; g++)
     for (int t = 0; t < V; t++) acc[g][t] = _mm256_loadu_ps(qs[g].out + d0 + 8 * t);
-    if (qs[g].last + 1 < shared_end) shared_end = qs[g].last + 1;
-  }
-  for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
-    const char *block = v_base + (int64_t)table[b0 / bs] * bs * token_bytes;
-    const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
-    const int64_t split = end < shared_end ? end : shared_end > start ? shared_end : start;
-    nd_pv_keys(acc, qs, block, b0, start, split, token_bytes, d0, 1, G, V, F);
-    nd_pv_keys(acc, qs, block, b0, split, end, token_bytes, d0, 0, G, V, F);
-  }
+  nd_pv_keys(acc, qs, rows, b0, start, split, row_bytes, d0, 1, G, V, F);
+  nd_pv_keys(acc, qs, rows, b0, split, stop, row_bytes, d0, 0, G, V, F);
   for (int g = 0; g < G; g++)
     for (int t = 0; t < V; t++) _mm256_storeu_ps(qs[g].out + d0 + 8 * t, acc[g][t]);
 }
 
+/// A block at a time, every query of the task over it (pairs of queries, 32 dimensions at a time)
+/// while the head's values of the block (contiguous) stay in L1, instead of every pair streaming
+/// all the keys from L2.
 static inline __attribute__((always_inline)) void nd_pv_f(const nd_attention_job *job, const nd_query *qs,
                                                           int64_t count, int64_t kvh, const int32_t *table,
                                                           int64_t j0, int64_t j1, const int F) {
   const int64_t hd = job->head_dim, bs = job->block_size, elem = F == ND_KV_F32 ? 4 : 2;
-  const int64_t token_bytes = job->kv_heads * hd * elem;
-  const char *v_base = (const char *)job->v_cache + kvh * hd * elem;
-  for (int64_t g0 = 0; g0 < count; g0 += 2) {
-    const int G = count - g0 < 2 ? (int)(count - g0) : 2;
-    for (int64_t d0 = 0; d0 < hd; d0 += 32) {
-      const int V = hd - d0 < 32 ? (int)((hd - d0) / 8) : 4;
-#define ND_PV2(GG, VV) nd_pv_chunk(qs + g0, v_base, table, bs, token_bytes, d0, j0, j1, GG, VV, F)
+  const int64_t row_bytes = hd * elem, block_bytes = job->kv_heads * bs * row_bytes;
+  const char *v_base = (const char *)job->v_cache + kvh * bs * row_bytes;
+  for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
+    const char *rows = v_base + (int64_t)table[b0 / bs] * block_bytes;
+    const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
+    if (b0 + bs < j1) {  // the next block (elsewhere in memory) streams in while this one is summed
+      const char *next = v_base + (int64_t)table[b0 / bs + 1] * block_bytes;
+      for (int64_t o = 0; o < bs * row_bytes; o += 64) __builtin_prefetch(next + o, 0, 1);
+    }
+    for (int64_t g0 = 0; g0 < count; g0 += 2) {
+      const int G = count - g0 < 2 ? (int)(count - g0) : 2;
+      int64_t first_last = qs[g0].last, final_last = qs[g0].last;
+      if (G == 2 && qs[g0 + 1].last < first_last) first_last = qs[g0 + 1].last;
+      if (G == 2 && qs[g0 + 1].last > final_last) final_last = qs[g0 + 1].last;
+      // Keys from `stop` are no query's of the pair; below `split`, both queries'.
+      const int64_t stop = final_last + 1 < end ? final_last + 1 : end;
+      if (stop <= start) continue;
+      const int64_t split = first_last + 1 < start ? start : first_last + 1 < stop ? first_last + 1 : stop;
+      for (int64_t d0 = 0; d0 < hd; d0 += 32) {
+        const int V = hd - d0 < 32 ? (int)((hd - d0) / 8) : 4;
+#define ND_PV2(GG, VV) nd_pv_chunk(qs + g0, rows, b0, start, split, stop, row_bytes, d0, GG, VV, F)
 #define ND_PV2_V(GG)                   \
-      switch (V) {                     \
-        case 1: ND_PV2(GG, 1); break;  \
-        case 2: ND_PV2(GG, 2); break;  \
-        case 3: ND_PV2(GG, 3); break;  \
-        default: ND_PV2(GG, 4); break; \
-      }
-      if (G == 1) ND_PV2_V(1)
-      else ND_PV2_V(2)
+        switch (V) {                   \
+          case 1: ND_PV2(GG, 1); break;  \
+          case 2: ND_PV2(GG, 2); break;  \
+          case 3: ND_PV2(GG, 3); break;  \
+          default: ND_PV2(GG, 4); break; \
+        }
+        if (G == 1) ND_PV2_V(1)
+        else ND_PV2_V(2)
 #undef ND_PV2_V
 #undef ND_PV2
+      }
     }
   }
 }
