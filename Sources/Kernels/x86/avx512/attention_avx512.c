@@ -128,78 +128,77 @@ static inline __attribute__((always_inline)) __m512 nd_kv_load16(const void *p, 
   return _mm512_loadu_ps((const float *)p + i);
 }
 
-/// out += p[j] * v[j] over keys j in [start, end) of one head's block (`rows`: the row of its key
-/// b0), j <= last, for G queries with head_dim 16·V (G·V <= 16 accumulators, kept in registers).
-/// A key past a query's last is masked out of its FMAs, which leaves the sum untouched.
-static inline __attribute__((always_inline)) void nd_pv_block(const nd_query *qs, const char *rows, int64_t b0,
-                                                              int64_t start, int64_t end, const int G, const int V,
-                                                              const int F) {
+/// out += sum of p[j] * v[j] over keys j in [j0, j1), j <= last, for G queries
+/// with head_dim 16·V (G·V <= 16 accumulators, kept in registers). A key past a
+/// query's last is masked out of its FMAs, which leaves the sum untouched. Blocks inside:
+/// a block at a time for every query (as at the AVX2 level) reloads 16 accumulators per
+/// block, and measured no faster here (a head's keys fit L2 and a key's row is one load per register).
+static inline __attribute__((always_inline)) void nd_pv_queries(
+    const nd_query *qs, const char *v_base, const int32_t *table, int64_t bs, int64_t block_bytes,
+    int64_t j0, int64_t j1, int prefetch, const int G, const int V, const int F) {
   const int64_t row_bytes = V * 16 * (F == ND_KV_F32 ? 4 : 2);
   __m512 acc[16];
-  for (int g = 0; g < G; g++)
+  const float *p[8];
+  int64_t last[8];
+  for (int g = 0; g < G; g++) {
+    p[g] = qs[g].scores;
+    last[g] = qs[g].last;
     for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_loadu_ps(qs[g].out + 16 * t);
-  for (int64_t j = start; j < end; j++) {
-    const char *v = rows + (j - b0) * row_bytes;
-    __m512 vv[8];
-    for (int t = 0; t < V; t++) vv[t] = nd_kv_load16(v, 16 * t, F);
-    for (int g = 0; g < G; g++) {
-      const __mmask16 live = (__mmask16)-(int)(j <= qs[g].last);
-      const __m512 pj = _mm512_set1_ps(qs[g].scores[j]);
-      for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_mask3_fmadd_ps(pj, vv[t], acc[g * V + t], live);
+  }
+  for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
+    const char *block = v_base + (int64_t)table[b0 / bs] * block_bytes;
+    const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
+    if (prefetch && b0 + bs < j1) {  // the next block streams in while this one is summed
+      const char *next = v_base + (int64_t)table[b0 / bs + 1] * block_bytes;
+      for (int64_t o = 0; o < bs * row_bytes; o += 64) __builtin_prefetch(next + o, 0, 1);
+    }
+    for (int64_t j = start; j < end; j++) {
+      const char *v = block + (j - b0) * row_bytes;
+      __m512 vv[8];
+      for (int t = 0; t < V; t++) vv[t] = nd_kv_load16(v, 16 * t, F);
+      for (int g = 0; g < G; g++) {
+        const __mmask16 live = (__mmask16)-(int)(j <= last[g]);
+        const __m512 pj = _mm512_set1_ps(p[g][j]);
+        for (int t = 0; t < V; t++) acc[g * V + t] = _mm512_mask3_fmadd_ps(pj, vv[t], acc[g * V + t], live);
+      }
     }
   }
   for (int g = 0; g < G; g++)
     for (int t = 0; t < V; t++) _mm512_storeu_ps(qs[g].out + 16 * t, acc[g * V + t]);
 }
-
-/// A block at a time, every query of the task over it (as many queries at once as 16 registers
-/// hold) while the head's values of the block (contiguous) stay in L1; the next block is
-/// prefetched meanwhile.
-static inline __attribute__((always_inline)) void nd_pv_blocks(const nd_attention_job *job, const nd_query *qs,
-                                                               int64_t count, int64_t kvh, const int32_t *table,
-                                                               int64_t j0, int64_t j1, const int per, const int V,
-                                                               const int F) {
-  const int64_t bs = job->block_size, row_bytes = V * 16 * (F == ND_KV_F32 ? 4 : 2);
-  const int64_t block_bytes = job->kv_heads * bs * row_bytes;
-  const char *v_base = (const char *)job->v_cache + kvh * bs * row_bytes;
-  for (int64_t b0 = j0 - j0 % bs; b0 < j1; b0 += bs) {
-    const char *rows = v_base + (int64_t)table[b0 / bs] * block_bytes;
-    const int64_t start = b0 > j0 ? b0 : j0, end = b0 + bs < j1 ? b0 + bs : j1;
-    if (b0 + bs < j1) {
-      const char *next = v_base + (int64_t)table[b0 / bs + 1] * block_bytes;
-      for (int64_t o = 0; o < bs * row_bytes; o += 64) __builtin_prefetch(next + o, 0, 1);
-    }
-    for (int64_t g0 = 0; g0 < count; g0 += per) {
-      const int n = count - g0 < per ? (int)(count - g0) : per;
-      const nd_query *qg = qs + g0;
-      int64_t final_last = qg[0].last;
-      for (int g = 1; g < n; g++)
-        if (qg[g].last > final_last) final_last = qg[g].last;
-      const int64_t stop = final_last + 1 < end ? final_last + 1 : end;  // no query of the group takes keys from here
-      if (stop <= start) continue;
-#define ND_PV_CASE(G) case G: nd_pv_block(qg, rows, b0, start, stop, (G) < per ? (G) : per, V, F); break;
-      switch (n) { ND_PV_CASE(1) ND_PV_CASE(2) ND_PV_CASE(3) ND_PV_CASE(4) ND_PV_CASE(5) ND_PV_CASE(6) ND_PV_CASE(7) ND_PV_CASE(8) }
-#undef ND_PV_CASE
-    }
-  }
-}
-
 /// Values of keys [j0, j1) (through `table`) added into each query's output in key order.
 void nd_pv_avx512(const nd_attention_job *job, const nd_query *qs, int64_t count, int64_t kvh, const int32_t *table,
                   int64_t j0, int64_t j1) {
-  const int64_t hd = job->head_dim;
+  const int64_t hd = job->head_dim, bs = job->block_size;
   const int format = job->kv_format;
+  const int64_t elem = format == ND_KV_F32 ? 4 : 2, block_bytes = job->kv_heads * bs * hd * elem;
+  const char *v_base = (const char *)job->v_cache + kvh * bs * hd * elem;
   if (j1 <= j0) return;
   if (hd == 64 || hd == 128 || hd == 32) {
-#define ND_PV_FORMATS(PER, V)                                                                         \
-    if (format == ND_KV_F16) nd_pv_blocks(job, qs, count, kvh, table, j0, j1, PER, V, ND_KV_F16);         \
-    else if (format == ND_KV_BF16) nd_pv_blocks(job, qs, count, kvh, table, j0, j1, PER, V, ND_KV_BF16);  \
-    else nd_pv_blocks(job, qs, count, kvh, table, j0, j1, PER, V, ND_KV_F32);
-    // As many queries at once as fill 16 registers with 16-lane accumulators.
-    if (hd == 64) ND_PV_FORMATS(4, 4)
-    else if (hd == 128) ND_PV_FORMATS(2, 8)
-    else ND_PV_FORMATS(8, 2)
+    const int64_t per = 256 / hd;  // queries whose 16-lane accumulators fill 16 registers
+    for (int64_t g0 = 0; g0 < count; g0 += per) {
+      const int n = count - g0 < per ? (int)(count - g0) : (int)per;
+      const nd_query *qg = qs + g0;
+#define ND_PV(G, V, F) nd_pv_queries(qg, v_base, table, bs, block_bytes, j0, j1, g0 == 0, G, V, F)
+#define ND_PV_FORMATS(G, V)                                   \
+      if (format == ND_KV_F16) ND_PV(G, V, ND_KV_F16);        \
+      else if (format == ND_KV_BF16) ND_PV(G, V, ND_KV_BF16); \
+      else ND_PV(G, V, ND_KV_F32);
+#define ND_PV_CASE(G, V) case G: ND_PV_FORMATS(G, V) break;
+      if (hd == 64) {
+        switch (n) { ND_PV_CASE(1, 4) ND_PV_CASE(2, 4) ND_PV_CASE(3, 4) ND_PV_CASE(4, 4) }
+      } else if (hd == 128) {
+        switch (n) { ND_PV_CASE(1, 8) ND_PV_CASE(2, 8) }
+      } else {
+        switch (n) {
+          ND_PV_CASE(1, 2) ND_PV_CASE(2, 2) ND_PV_CASE(3, 2) ND_PV_CASE(4, 2)
+          ND_PV_CASE(5, 2) ND_PV_CASE(6, 2) ND_PV_CASE(7, 2) ND_PV_CASE(8, 2)
+        }
+      }
+#undef ND_PV_CASE
 #undef ND_PV_FORMATS
+#undef ND_PV
+    }
     return;
   }
   nd_pv_avx2(job, qs, count, kvh, table, j0, j1);  // other head sizes: the AVX2 level's loops
