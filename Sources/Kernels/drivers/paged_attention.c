@@ -30,9 +30,9 @@ enum {
 };
 
 int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim) {
-  // scores [queries][keys rounded up], then the queries packed for the score product
+  // scores [queries][keys rounded up], the queries packed for the score product, their value sums
   (void)block_size;
-  return ND_ATTENTION_QUERIES * (((max_keys + 15) & ~(int64_t)15) + head_dim);
+  return ND_ATTENTION_QUERIES * (((max_keys + 15) & ~(int64_t)15) + 2 * head_dim);
 }
 
 // MARK: Tasks
@@ -118,16 +118,19 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
   const int64_t lds = (max_keys + 15) & ~(int64_t)15;
   float *scores = job->scratch + (int64_t)thread * job->scratch_per_thread;  // [count][lds]
   float *packed = scores + ND_ATTENTION_QUERIES * lds;                      // queries [count][head_dim], in tiles
+  // The value sums go on side by side here, copied to `out` at the end: in `out` the rows of one
+  // head lie heads · head_dim floats apart (8 KB for 16 heads of 128), so a task's rows fall into
+  // the same few L1 sets and evict each other and the block of values every query reads.
+  float *sums = packed + ND_ATTENTION_QUERIES * hd;                          // [count][head_dim]
   nd_query queries[ND_ATTENTION_QUERIES];
   const float *q[ND_ATTENTION_QUERIES];
   for (int64_t i = 0; i < rows; i++)
     for (int64_t h = 0; h < per_task; h++) {
       const int64_t r = rg->r0 + i, x = i * per_task + h;
-      queries[x] = (nd_query){.scores = scores + x * lds, .out = job->out + r * q_stride + (h0 + h) * hd,
-                              .last = job->positions[r]};
+      queries[x] = (nd_query){.scores = scores + x * lds, .out = sums + x * hd, .last = job->positions[r]};
       q[x] = job->q + r * q_stride + (h0 + h) * hd;
-      memset(queries[x].out, 0, (size_t)hd * sizeof(float));
     }
+  memset(sums, 0, (size_t)(count * hd) * sizeof(float));
 
   // Scores: shared blocks for every query at once, then each row's own blocks.
   const int64_t shared_keys = rg->shared_blocks * bs < max_keys ? rg->shared_blocks * bs : max_keys;
@@ -147,6 +150,8 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
   for (int64_t i = 0; i < rows; i++)
     t->pv(job, queries + i * per_task, per_task, kvh, job->block_tables[rg->r0 + i], shared_keys,
           job->positions[rg->r0 + i] + 1);
+  for (int64_t i = 0; i < rows; i++)
+    memcpy(job->out + (rg->r0 + i) * q_stride + h0 * hd, sums + i * per_task * hd, (size_t)(per_task * hd) * sizeof(float));
 }
 
 // MARK: Planning
@@ -176,8 +181,10 @@ void nd_attention_with(const nd_kernel_table *t, nd_pool *pool, const nd_attenti
   if (job->rows <= 0) return;
   const int threads = nd_pool_threads(pool);
   const int64_t group = job->heads / job->kv_heads;
-  // Tasks wanted for an even spread over the threads (claimed dynamically).
-  const int64_t wanted = threads > 1 ? 6 * (int64_t)threads : 1;
+  // Tasks wanted for an even spread over the threads (claimed dynamically). Not more: decode
+  // rows sharing a prefix are merged into fewer, larger groups, and each group reads the
+  // prefix's keys and values once (16 rows sharing 512 tokens: one group, not two).
+  const int64_t wanted = threads > 1 ? 4 * (int64_t)threads : 1;
 
   // Units: runs of consecutive rows of one sequence (a prefill tile) or single decode rows.
   int64_t singles = 0;

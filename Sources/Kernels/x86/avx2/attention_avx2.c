@@ -128,7 +128,13 @@ static inline __attribute__((always_inline)) void nd_score_groups_f2(const nd_at
     const int64_t column = g[t].j % bs;
     narrow[t] = g[t].n < 16 && bs - column < 16;
   }
-  for (int64_t x = 0; x < count; x += 4) {
+  // Whole tiles of 4 queries go over one key group after another, so the group's keys stay in L1
+  // for every tile (a group of 16 keys of head_dim 128 is 8 KB); the last, narrower tile after.
+  const int64_t full = count / 4 * 4;
+  for (int t = 0; t < ng; t++)
+    for (int64_t x = 0; x < full; x += 4)
+      nd_score_tile2(packed + x * hd, qs + x, g + t, hd, row_bytes, narrow + t, 4, 1, F);
+  for (int64_t x = full; x < count; x += 4) {
     const int64_t left = count - x;
     const float *qp = packed + x * hd;
     const nd_query *qx = qs + x;
