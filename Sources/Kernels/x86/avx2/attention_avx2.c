@@ -134,26 +134,16 @@ static inline __attribute__((always_inline)) void nd_score_groups_f2(const nd_at
   for (int t = 0; t < ng; t++)
     for (int64_t x = 0; x < full; x += 4)
       nd_score_tile2(packed + x * hd, qs + x, g + t, hd, row_bytes, narrow + t, 4, 1, F);
-  for (int64_t x = full; x < count; x += 4) {
-    const int64_t left = count - x;
-    const float *qp = packed + x * hd;
-    const nd_query *qx = qs + x;
-    for (int t = 0; t < ng;) {
-      if (left == 1) {
-        nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 1, 4, F);
-        t += 4;
-      } else if (left == 2) {
-        nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 2, 2, F);
-        t += 2;
-      } else if (left == 3) {
-        nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 3, 1, F);
-        t += 1;
-      } else {
-        nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 4, 1, F);
-        t += 1;
-      }
+  const int left = (int)(count - full);  // 0 to 3 queries, with as many key groups as 8 accumulators allow
+  const int G = left == 1 ? 4 : left == 2 ? 2 : 1;
+  const float *qp = packed + full * hd;
+  const nd_query *qx = qs + full;
+  if (left > 0)
+    for (int t = 0; t < ng; t += G) {
+      if (left == 1) nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 1, 4, F);
+      else if (left == 2) nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 2, 2, F);
+      else nd_score_tile2(qp, qx, g + t, hd, row_bytes, narrow + t, 3, 1, F);
     }
-  }
 }
 
 void nd_score_groups_avx2(const nd_attention_job *job, const float *const *q, const float *packed, const nd_query *qs,

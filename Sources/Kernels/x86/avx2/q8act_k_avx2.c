@@ -81,6 +81,74 @@ static inline __attribute__((always_inline)) void nd_q6_k_steps(const uint8_t *p
       _mm256_and_si256(_mm256_srli_epi16(p[2], 2), _mm256_set1_epi8(0x30)));
 }
 
+/// The int16 values of `lo` and `hi` (int32 lanes in their int16 range) side by side in each lane.
+static inline __m256i nd_int16_pair(__m256i lo, __m256i hi) {
+  return _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(hi, 16));
+}
+
+/// One Q6_K block (32 elements, int8 scales sa for the first 16, sb for the last) of R rows against
+/// one half panel, added to isum: rows share each weight vector, so each maddubs pair sum widens by
+/// madd_epi16 with its 16 elements' scale (exactly sc · Σ q · xq), and the -32 offset comes off as
+/// one more madd_epi16 per row, both scales against the row's two 16-element sums of xq (|sum| <=
+/// 16 · 127), times 32: one multiply fewer per block and row than nd_q6_k_block_by_ones.
+static inline __attribute__((always_inline)) void nd_q6_k_block_by_scale(const int R, const uint8_t *q, __m256i sa,
+                                                                         __m256i sb, const uint8_t *x, int64_t xrow,
+                                                                         int64_t k, int64_t b, __m256i *isum) {
+  const __m256i scale[2] = {nd_int16_pair(sa, sa), nd_int16_pair(sb, sb)}, both = nd_int16_pair(sa, sb);
+  ND_UNROLL for (int g = 0; g < 2; g++) {
+    __m256i w[4][2];
+    nd_q6_k_steps(q + 192 * g, w, 0);
+    ND_UNROLL for (int pair = 0; pair < 2; pair++) {
+      const int h = 4 * g + 2 * pair;
+      ND_UNROLL for (int r = 0; r < R; r++) {
+        const uint8_t *xb = x + r * xrow + b * ND_QK + 4 * h;
+        const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][0], nd_bcast4(xb)),
+                                           _mm256_maddubs_epi16(w[2 * pair + 1][0], nd_bcast4(xb + 4)));
+        isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(p, scale[g]));
+      }
+    }
+  }
+  ND_UNROLL for (int r = 0; r < R; r++) {
+    const uint8_t *row = x + r * xrow;
+    const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
+    // Paired in a scalar register, then broadcast: nd_int16_pair on broadcasts measured 8 % slower here.
+    const __m256i sums = _mm256_set1_epi32((int32_t)(((uint32_t)second << 16) | ((uint32_t)first & 0xFFFF)));
+    isum[r] = _mm256_sub_epi32(isum[r], _mm256_slli_epi32(_mm256_madd_epi16(both, sums), 5));
+  }
+}
+
+/// The same block for R rows × H half panels (slot i: row i % R, half i / R; one row takes both
+/// halves): each pair sum widens by madd_epi16 with ones, then each 16 elements' int8 scale times
+/// (sum - 32 · sum(xq)) by mullo. Kept for one row, where it measured faster than the one above.
+static inline __attribute__((always_inline)) void nd_q6_k_block_by_ones(const int R, const int H, const uint8_t *q,
+                                                                        const __m256i *sa, const __m256i *sb,
+                                                                        const uint8_t *x, int64_t xrow, int64_t k,
+                                                                        int64_t b, __m256i *isum) {
+  const int S = R * H;
+  __m256i part[2][ND_K_ROWS];
+  ND_UNROLL for (int g = 0; g < 2; g++) {
+    ND_UNROLL for (int i = 0; i < S; i++) part[g][i] = _mm256_setzero_si256();
+    __m256i w[4][2];
+    ND_UNROLL for (int hh = 0; hh < H; hh++) nd_q6_k_steps(q + 192 * g + 32 * hh, w, hh);
+    ND_UNROLL for (int pair = 0; pair < 2; pair++) {
+      const int h = 4 * g + 2 * pair;
+      ND_UNROLL for (int i = 0; i < S; i++) {
+        const uint8_t *xb = x + i % R * xrow + b * ND_QK + 4 * h;
+        const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][i / R], nd_bcast4(xb)),
+                                           _mm256_maddubs_epi16(w[2 * pair + 1][i / R], nd_bcast4(xb + 4)));
+        part[g][i] = _mm256_add_epi32(part[g][i], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+      }
+    }
+  }
+  ND_UNROLL for (int i = 0; i < S; i++) {
+    const uint8_t *row = x + i % R * xrow;
+    const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
+    const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][i], _mm256_set1_epi32(32 * first)), sa[i / R]);
+    const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][i], _mm256_set1_epi32(32 * second)), sb[i / R]);
+    isum[i] = _mm256_add_epi32(isum[i], _mm256_add_epi32(ia, ib));
+  }
+}
+
 /// A K-quant tile: R activation rows × H half panels (8 weight rows each, from `half`), as R · H
 /// slots (slot i: row i % R, half i / R). One row takes both halves (H = 2): two independent
 /// chains of float steps, where one would wait on each block's latency.
@@ -162,68 +230,17 @@ static inline __attribute__((always_inline)) void nd_k_tile_maddubs(const int T,
       for (int bl = 0; bl < 8; bl++) {
         const int64_t b = 8 * s + bl;
         const uint8_t *q = blk + ND_Q6_K_Q + ND_Q6_K_BLOCK * bl + 32 * half;
-        // Each 16 elements' exact sum of q · xq: two maddubs pairs per int16 lane (2 · 2 · 63 · 127 fits),
-        // widened, then its int8 scale times (sum - 32 · sum(xq)), the -32 offset taken off exactly.
+        // Each 16 elements' exact sum of q · xq (two maddubs pairs per int16 lane: 2 · 2 · 63 · 127 fits)
+        // times its int8 scale, less the -32 offset: widened by the scale where rows share the half
+        // panel, by ones for one row over both halves.
         __m256i sa[2], sb[2];
         ND_UNROLL for (int hh = 0; hh < H; hh++) {
           const uint8_t *sc = blk + ND_Q6_K_SC + 32 * bl + 8 * (half + hh);
           sa[hh] = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)sc));
           sb[hh] = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(sc + 16)));
         }
-        if (H == 1) {
-          // Several rows share each weight vector: each pair sum widens by madd_epi16 with its 16
-          // elements' scale (exactly sc · Σ q · xq), and the offset comes off as one more madd_epi16
-          // per row: both scales against the row's two 16-element sums of xq (|sum| <= 16 · 127),
-          // times 32. One multiply fewer per block and row than the widening by ones and mullo.
-          __m256i sc16[2];
-          ND_UNROLL for (int g = 0; g < 2; g++) {
-            const __m256i v = g ? sb[0] : sa[0];
-            sc16[g] = _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v, 16));
-          }
-          const __m256i both = _mm256_or_si256(_mm256_and_si256(sa[0], _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(sb[0], 16));
-          ND_UNROLL for (int g = 0; g < 2; g++) {
-            __m256i w[4][2];
-            nd_q6_k_steps(q + 192 * g, w, 0);
-            ND_UNROLL for (int pair = 0; pair < 2; pair++) {
-              const int h = 4 * g + 2 * pair;
-              ND_UNROLL for (int i = 0; i < S; i++) {
-                const uint8_t *xb = x + i * xrow + b * ND_QK + 4 * h;
-                const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][0], nd_bcast4(xb)),
-                                                   _mm256_maddubs_epi16(w[2 * pair + 1][0], nd_bcast4(xb + 4)));
-                isum_s[i] = _mm256_add_epi32(isum_s[i], _mm256_madd_epi16(p, sc16[g]));
-              }
-            }
-          }
-          ND_UNROLL for (int i = 0; i < S; i++) {
-            const uint8_t *row = x + i * xrow;
-            const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
-            const __m256i sums = _mm256_set1_epi32((int32_t)(((uint32_t)second << 16) | ((uint32_t)first & 0xFFFF)));
-            isum_s[i] = _mm256_sub_epi32(isum_s[i], _mm256_slli_epi32(_mm256_madd_epi16(both, sums), 5));
-          }
-          continue;
-        }
-        __m256i part[2][ND_K_ROWS];
-        ND_UNROLL for (int g = 0; g < 2; g++) {
-          ND_UNROLL for (int i = 0; i < S; i++) part[g][i] = _mm256_setzero_si256();
-          __m256i w[4][2];
-          ND_UNROLL for (int hh = 0; hh < H; hh++) nd_q6_k_steps(q + 192 * g + 32 * hh, w, hh);
-          ND_UNROLL for (int pair = 0; pair < 2; pair++) {
-            const int h = 4 * g + 2 * pair;
-            ND_UNROLL for (int i = 0; i < S; i++) {
-              const uint8_t *xb = x + i % R * xrow + b * ND_QK + 4 * h;
-              const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * pair][i / R], nd_bcast4(xb)),
-                                                 _mm256_maddubs_epi16(w[2 * pair + 1][i / R], nd_bcast4(xb + 4)));
-              part[g][i] = _mm256_add_epi32(part[g][i], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
-            }
-          }
-        }
-        ND_UNROLL for (int i = 0; i < S; i++) {
-          const uint8_t *row = x + i % R * xrow;
-          const int32_t first = nd_row_sum16(row, k)[b], second = nd_row_sum(row, k)[b] - first;
-          const __m256i ia = _mm256_mullo_epi32(_mm256_sub_epi32(part[0][i], _mm256_set1_epi32(32 * first)), sa[i / R]);
-          const __m256i ib = _mm256_mullo_epi32(_mm256_sub_epi32(part[1][i], _mm256_set1_epi32(32 * second)), sb[i / R]);
-          isum_s[i] = _mm256_add_epi32(isum_s[i], _mm256_add_epi32(ia, ib));
-        }
+        if (H == 1) nd_q6_k_block_by_scale(R, q, sa[0], sb[0], x, xrow, k, b, isum_s);
+        else nd_q6_k_block_by_ones(R, H, q, sa, sb, x, xrow, k, b, isum_s);
       }
     }
     const int q6 = T == ND_Q8ACT_Q6_K;
