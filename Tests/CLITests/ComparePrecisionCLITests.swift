@@ -15,6 +15,20 @@ import Testing
     #expect(agreement > 0.5 && agreement <= 1)
     let meanError = try #require(object["mean_logit_error"] as? Double)
     #expect(meanError > 0 && meanError < 1)
+    #expect(object["kv_precision"] as? String == "f16", "the int8 run is measured as int8 runs cache")
+  }
+
+  /// Keys and values are cached in f32 beside the reference and in f16 beside int8 (as llama.cpp caches),
+  /// unless --kv-precision says otherwise.
+  @Test(arguments: [(["--activations", "f32"], "f32"), (["--activations", "int8"], "f16"),
+                    (["--activations", "int8", "--kv-precision", "f32"], "f32"), (["--kv-precision", "bf16"], "bf16")])
+  func benchReportsTheKVPrecisionItRan(flags: [String], expected: String) async throws {
+    let result = try await NightdeskBinary.run(
+      ["bench", "--model", Self.gguf, "--prompt-tokens", "4", "--gen-tokens", "2", "--repetitions", "1", "--threads", "1",
+       "--json"] + flags)
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["kv_precision"] as? String == expected, "\(flags): \(result.stdout)")
   }
 
   @Test func generateTakesInt8Activations() async throws {

@@ -9,7 +9,7 @@ import Testing
 struct BatchDeterminismTests {
   /// The 8-bit-activation mode must keep the property too (its weights: the Q8_0 GGUF).
   @Test("qwen3-tiny: four sequences in one step, chunked prefill, mixed decode",
-        arguments: [(KVPrecision.f32, ActivationPrecision.float32), (.bf16, .float32), (.f32, .int8)])
+        arguments: [(KVPrecision.f32, ActivationPrecision.float32), (.bf16, .float32), (.f32, .int8), (.f16, .int8)])
   func batchedEqualsAlone(precision: KVPrecision, activations: ActivationPrecision) throws {
     let folder = TestPaths.fixture("qwen3-tiny")
     let path = activations == .float32 ? folder.path : folder.appendingPathComponent("qwen3-tiny-Q8_0.gguf").path

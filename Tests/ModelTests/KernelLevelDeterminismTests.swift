@@ -10,9 +10,9 @@ import Testing
 @Suite("Every kernel level gives the same logits")
 struct KernelLevelDeterminismTests {
   /// Logits of the prompt's last position, then of `steps` greedy decode steps.
-  static func greedyLogits(_ model: TransformerModel, prompt: [Int32], steps: Int,
-                           chunkSize: Int = 512) throws -> (tokens: [Int32], logits: [[UInt32]]) {
-    let sequence = try SingleSequence(model: model, capacity: prompt.count + steps + 1)
+  static func greedyLogits(_ model: TransformerModel, prompt: [Int32], steps: Int, chunkSize: Int = 512,
+                           kv: KVPrecision = .f32) throws -> (tokens: [Int32], logits: [[UInt32]]) {
+    let sequence = try SingleSequence(model: model, capacity: prompt.count + steps + 1, precision: kv)
     var logits = try sequence.feed(prompt, chunkSize: chunkSize)
     var tokens: [Int32] = [], rows: [[UInt32]] = [logits.map(\.bitPattern)]
     for _ in 0..<steps {
@@ -28,14 +28,15 @@ struct KernelLevelDeterminismTests {
   /// It returns what it found instead of expecting: it runs on a thread of its own, outside
   /// the test's task.
   static func compareLevels(path: String, prompts: [(name: String, ids: [Int32])], steps: Int,
-                            activations: ActivationPrecision = .float32, chunkSize: Int = 512) throws -> [String] {
+                            activations: ActivationPrecision = .float32, chunkSize: Int = 512,
+                            kv: KVPrecision = .f32) throws -> [String] {
     let levels = KernelLevel.supported
     var problems: [String] = []
     var first: [(tokens: [Int32], logits: [[UInt32]])] = []
     for level in levels {
       let model = try ModelPackage.open(path).loadModel(threads: 2, activations: activations, kernels: level)
       if model.kernelLevel != level { problems.append("asked for \(level), the model runs \(model.kernelLevel)") }
-      let runs = try prompts.map { try greedyLogits(model, prompt: $0.ids, steps: steps, chunkSize: chunkSize) }
+      let runs = try prompts.map { try greedyLogits(model, prompt: $0.ids, steps: steps, chunkSize: chunkSize, kv: kv) }
       guard !first.isEmpty else { first = runs; continue }
       for (index, (run, expected)) in zip(runs, first).enumerated() {
         if run.tokens != expected.tokens {
@@ -66,12 +67,14 @@ struct KernelLevelDeterminismTests {
     #expect(problems.isEmpty, "\(problems.prefix(5))")
   }
 
-  @Test("qwen3-tiny Q8_0 with 8-bit activations: every level, bit for bit")
+  @Test("qwen3-tiny Q8_0 with 8-bit activations (and their default f16 KV cache): every level, bit for bit")
   func qwen3TinyInt8() async throws {
     let problems = try await onOwnThread { () throws -> [String] in
       let path = TestPaths.fixture("qwen3-tiny").appendingPathComponent("qwen3-tiny-Q8_0.gguf").path
       let cases = try ReferenceCase.load("qwen3-tiny/reference.json").prefix(3).map { ($0.name, $0.promptIDs) }
-      return try Self.compareLevels(path: path, prompts: Array(cases), steps: 3, activations: .int8)
+      return try Self.compareLevels(path: path, prompts: Array(cases), steps: 3, activations: .int8, kv: .f32)
+        + Self.compareLevels(path: path, prompts: Array(cases), steps: 3, activations: .int8,
+                             kv: ActivationPrecision.int8.defaultKVPrecision)
     }
     #expect(problems.isEmpty, "\(problems.prefix(5))")
   }

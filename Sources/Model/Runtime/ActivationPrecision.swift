@@ -16,6 +16,12 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
   /// either way (parity).
   case int8
 
+  /// How keys and values are cached when no precision is asked for: float32 beside the
+  /// reference, f16 beside int8 (as llama.cpp caches them). int8 logits already move by the
+  /// activation rounding, and half the bytes are half the KV memory a cached document takes and
+  /// half what attention reads over a shared prefix.
+  public var defaultKVPrecision: KVPrecision { self == .int8 ? .f16 : .f32 }
+
   /// The kernel format for a weight of `type` (ND_Q8ACT_*), 0 when it stays float.
   func kernelFormat(for type: TensorType) -> Int32 {
     guard self == .int8 else { return 0 }

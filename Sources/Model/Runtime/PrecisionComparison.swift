@@ -26,14 +26,15 @@ public struct PrecisionComparison: Sendable, Equatable {
 
   public var topOneAgreement: Double { steps == 0 ? 1 : Double(topOneAgreements) / Double(steps) }
 
-  /// Compares `steps` greedy positions after each prompt.
+  /// Compares `steps` greedy positions after each prompt; the reference caches keys and values
+  /// in float32, the candidate in `candidateKV`.
   public static func measure(reference: any LanguageModel, candidate: any LanguageModel, prompts: [[Int32]],
-                             steps: Int) throws -> PrecisionComparison {
+                             steps: Int, candidateKV: KVPrecision = .f32) throws -> PrecisionComparison {
     var result = PrecisionComparison()
     for prompt in prompts where !prompt.isEmpty {
       let capacity = prompt.count + steps
       let expected = try SingleSequence(model: reference, capacity: capacity)
-      let actual = try SingleSequence(model: candidate, capacity: capacity)
+      let actual = try SingleSequence(model: candidate, capacity: capacity, precision: candidateKV)
       var want = try expected.feed(prompt), got = try actual.feed(prompt)
       var leading = 0, diverged = false
       for step in 0..<steps {

@@ -120,6 +120,7 @@ struct BenchCommand: AsyncParsableCommand {
     result["kernels"] = .string(loaded.kernelLevel.name)
     result["cpu"] = .string(KernelLevel.cpuName)
     result["activations"] = .string(precision.activations.rawValue)
+    result["kv_precision"] = .string(kvPrecision.rawValue)
     result["prompt_tokens"] = .int(Int64(promptTokens))
     result["gen_tokens"] = .int(Int64(genTokens))
     result["decode_context"] = .int(Int64(decodeContext))
@@ -138,9 +139,12 @@ struct BenchCommand: AsyncParsableCommand {
     }
   }
 
+  /// How the single-sequence runs cache keys and values (`--kv-precision`, else the activations' default).
+  private var kvPrecision: KVPrecision { workload.engine.kvPrecision(for: precision.activations) }
+
   /// Seconds to prefill `prompt` in one step on a fresh sequence.
   private func measurePrefill(_ model: TransformerModel, prompt: [Int32]) throws -> Double {
-    let sequence = try SingleSequence(model: model, capacity: prompt.count + 1)
+    let sequence = try SingleSequence(model: model, capacity: prompt.count + 1, precision: kvPrecision)
     let start = DispatchTime.now().uptimeNanoseconds
     _ = try sequence.feed(prompt, chunkSize: prompt.count)
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -149,7 +153,7 @@ struct BenchCommand: AsyncParsableCommand {
   /// Seconds to decode `generate` tokens one at a time, from `start`, on a fresh
   /// sequence that first holds `context` (prefilled untimed).
   private func measureDecode(_ model: TransformerModel, context: [Int32], start: Int32, generate: Int) throws -> Double {
-    let sequence = try SingleSequence(model: model, capacity: context.count + generate + 1)
+    let sequence = try SingleSequence(model: model, capacity: context.count + generate + 1, precision: kvPrecision)
     if !context.isEmpty { _ = try sequence.feed(context, chunkSize: context.count) }
     let began = DispatchTime.now().uptimeNanoseconds
     var next = start

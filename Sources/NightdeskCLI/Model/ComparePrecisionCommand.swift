@@ -10,7 +10,8 @@ struct ComparePrecisionCommand: ParsableCommand {
     abstract: "Measure 8-bit-activation agreement with the float32 reference on a model.",
     usage: "nightdesk compare-precision --model <path> [<options>]",
     discussion: """
-      Loads the model twice (--activations f32 and int8), feeds both the same prompts, then \
+      Loads the model twice (--activations f32 and int8, each with its own default KV cache: \
+      f32 and f16), feeds both the same prompts, then \
       --steps greedy tokens chosen by the reference (teacher-forced), and compares every \
       step's full logit row: top-1 agreement, steps of identical greedy output per prompt \
       (before the first disagreement), max and mean |Δlogit|, and for scale the mean |logit| \
@@ -39,6 +40,10 @@ struct ComparePrecisionCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Compute threads (default: NIGHTDESK_THREADS or all cores).", valueName: "n"))
   var threads: Int?
 
+  @Option(help: ArgumentHelp("How the int8 run caches keys and values: f32, f16 or bf16 (default: f16, as int8 runs do).",
+                             valueName: "precision"))
+  var kvPrecision: KVPrecision?
+
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
@@ -53,12 +58,15 @@ struct ComparePrecisionCommand: ParsableCommand {
     let texts = prompts.isEmpty ? Self.defaultPrompts : prompts
     let ids = texts.map { served.tokenizer.encode($0) }
     if let empty = ids.firstIndex(where: \.isEmpty) { throw CommandFailure("prompt \(empty + 1) encodes to no tokens") }
-    let report = try PrecisionComparison.measure(reference: reference, candidate: candidate, prompts: ids, steps: steps)
+    let kv = kvPrecision ?? ActivationPrecision.int8.defaultKVPrecision
+    let report = try PrecisionComparison.measure(
+      reference: reference, candidate: candidate, prompts: ids, steps: steps, candidateKV: kv)
     if json {
       var object = JSONObject()
       object["model"] = .string(model)
       object["prompts"] = .int(Int64(ids.count))
       object["steps"] = .int(Int64(report.steps))
+      object["kv_precision"] = .string(kv.rawValue)
       object["top1_agreement"] = .double(report.topOneAgreement)
       object["leading_identical_tokens"] = .array(report.leadingAgreements.map { .int(Int64($0)) })
       object["max_logit_error"] = .double(Double(report.maxLogitError))
@@ -67,7 +75,7 @@ struct ComparePrecisionCommand: ParsableCommand {
       object["mean_top_margin"] = .double(report.meanTopMargin)
       print(JSONWriter.string(.object(object)))
     } else {
-      print(String(format: "int8 vs f32 activations, %d prompts × %d steps: top-1 agreement %.1f%% (%d/%d)",
+      print("int8 activations (\(kv.rawValue) KV) vs f32, " + String(format: "%d prompts × %d steps: top-1 agreement %.1f%% (%d/%d)",
                    ids.count, steps, 100 * report.topOneAgreement, report.topOneAgreements, report.steps))
       print("identical greedy tokens per prompt before the first difference: "
         + report.leadingAgreements.map(String.init).joined(separator: ", ") + " (of \(steps))")

@@ -25,8 +25,15 @@ struct EngineOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Tokens per KV cache block.", valueName: "n"))
   var blockSize: Int = 16
 
-  @Option(help: ArgumentHelp("Precision of cached keys and values: f32, f16 or bf16.", valueName: "precision"))
-  var kvPrecision: KVPrecision = .f32
+  @Option(help: ArgumentHelp(
+    "Precision of cached keys and values: f32, f16 or bf16 (default: f32, or f16 with --activations int8).",
+    valueName: "precision"))
+  var kvPrecision: KVPrecision?
+
+  /// `--kv-precision`, else what `activations` caches by default.
+  func kvPrecision(for activations: ActivationPrecision) -> KVPrecision {
+    kvPrecision ?? activations.defaultKVPrecision
+  }
 
   @Option(help: ArgumentHelp(
     "Tokens of context a request may use (prompt plus answer), below the model's own (default: the model's). A "
@@ -44,9 +51,11 @@ struct EngineOptions: ParsableArguments {
     if let maxContext, maxContext < 16 { throw ValidationError("--max-context must be at least 16 tokens, not \(maxContext)") }
   }
 
-  /// The engine configuration, with `eos` as the model's end-of-sequence tokens; `--max-context`
-  /// is refused above `modelContext`, the model's own context, when given.
-  func configuration(eosTokenIDs eos: [Int32], modelContext: Int? = nil) throws -> EngineConfiguration {
+  /// The engine configuration for a model loaded with `activations`, with `eos` as the model's
+  /// end-of-sequence tokens; `--max-context` is refused above `modelContext`, the model's own
+  /// context, when given.
+  func configuration(eosTokenIDs eos: [Int32], modelContext: Int? = nil,
+                     activations: ActivationPrecision) throws -> EngineConfiguration {
     if let maxContext, let modelContext, maxContext > modelContext {
       throw ValidationError("--max-context \(maxContext) is above the model's context of \(modelContext) tokens")
     }
@@ -57,7 +66,7 @@ struct EngineOptions: ParsableArguments {
       }
     }
     let configuration = EngineConfiguration(
-      blockSize: blockSize, kvMemoryBytes: memory, kvPrecision: kvPrecision,
+      blockSize: blockSize, kvMemoryBytes: memory, kvPrecision: kvPrecision(for: activations),
       scheduler: SchedulerConfiguration(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences),
       eosTokenIDs: eos, maxContext: maxContext, prefixCaching: !noPrefixCache)
     do { try configuration.validate() } catch { throw ValidationError(error.message) }

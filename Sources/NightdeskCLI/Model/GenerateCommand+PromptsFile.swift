@@ -19,7 +19,8 @@ extension GenerateCommand {
         return try served.promptIDs(for: messages, template: served.chatTemplate(override: override))
       }
     }
-    let configuration = try engineOptions.configuration(eosTokenIDs: served.stopTokenIDs, modelContext: served.config.maxPositions)
+    let configuration = try engineOptions.configuration(
+      eosTokenIDs: served.stopTokenIDs, modelContext: served.config.maxPositions, activations: served.activations)
     let engine: Engine
     do {
       engine = try Engine(serving: served, configuration: configuration)

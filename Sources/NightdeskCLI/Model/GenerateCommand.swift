@@ -133,7 +133,8 @@ struct GenerateCommand: AsyncParsableCommand {
     var parameters = sampling
     parameters.logprobs = nil  // --top-logits records raw logits here, not log-probabilities
     var sampler = Sampler(parameters: parameters, seed: seed ?? UInt64.random(in: 0..<(1 << 53)), prompt: promptIDs)
-    let sequence = try SingleSequence(model: loaded, capacity: promptIDs.count + max(maxTokens, 1))
+    let sequence = try SingleSequence(
+      model: loaded, capacity: promptIDs.count + max(maxTokens, 1), precision: engineOptions.kvPrecision(for: served.activations))
     var logits = try sequence.feed(promptIDs)
     var tokens: [Int32] = []
     var topRecords: [JSONValue] = []

@@ -54,7 +54,7 @@ struct RunBatchCommand: AsyncParsableCommand {
     let parsed = OpenAIBatchInput.parse(try readBoundedFile(input, option: "--input"), check: StructuredSchema.check)
     let served = try ServedModel.open(model, threads: threads, activations: precision.activations)
     let executor = try EngineExecutor.serving(served) { stopTokens in
-      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions)
+      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions, activations: served.activations)
     }
     let started = ContinuousClock.now
     let records = await Self.execute(parsed.jobs, with: executor)

@@ -66,7 +66,7 @@ struct WorkloadOptions: ParsableArguments {
     // that vocabularies put at either end.
     let tokens = (vocabulary / 8)..<(vocabulary * 3 / 4)
     let requests = workload.makeRequests(tokens: tokens)
-    let engine = try Engine(model: model, configuration: try engine.configuration(eosTokenIDs: []))
+    let engine = try Engine(model: model, configuration: try engine.configuration(eosTokenIDs: [], activations: activations))
     let report = try await workload.run(requests, on: engine, onStep: showSteps ? Self.printStep : nil)
     await engine.shutdown()
     if json {
@@ -77,6 +77,7 @@ struct WorkloadOptions: ParsableArguments {
       object["max_batch_tokens"] = .int(Int64(engine.configuration.scheduler.maxBatchTokens))
       object["block_size"] = .int(Int64(engine.configuration.blockSize))
       object["prefix_caching"] = .bool(engine.configuration.prefixCaching)
+      object["kv_precision"] = .string(engine.configuration.kvPrecision.rawValue)
       print(JSONWriter.string(.object(object)))
     } else {
       print(report.text)
@@ -117,7 +118,7 @@ struct WorkloadOptions: ParsableArguments {
         }
       }
       let engine = try Engine(
-        model: model, configuration: try engine.configuration(eosTokenIDs: []), vocabulary: { vocabulary })
+        model: model, configuration: try engine.configuration(eosTokenIDs: [], activations: activations), vocabulary: { vocabulary })
       let report = try await workload.run(requests, on: engine, onStep: showSteps ? Self.printStep : nil)
       await engine.shutdown()
       return report

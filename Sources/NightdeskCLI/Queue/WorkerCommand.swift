@@ -197,7 +197,7 @@ struct WorkerCommand: AsyncParsableCommand {
   private func makeEngineExecutor(_ served: ServedModel?) throws -> EngineExecutor {
     guard let served else { throw ValidationError("give --model PATH (or --echo to test the queue alone)") }
     return try EngineExecutor.serving(served) { stopTokens in
-      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions)
+      try engine.configuration(eosTokenIDs: stopTokens, modelContext: served.config.maxPositions, activations: served.activations)
     }
   }
 }
