@@ -165,12 +165,12 @@ typedef struct {
   int format;
 } shape;
 
-/// Rows of one step: a prefill tile of one sequence, then decode rows of sequences whose
-/// tables share their first blocks (a cached prefix) and diverge, and one alone; positions
-/// leave partial last blocks.
+/// Rows of one step: two prefill tiles of one sequence (the second over some 130 keys: more key
+/// groups than one pass takes), then decode rows of sequences whose tables share their first
+/// blocks (a cached prefix) and diverge, and one alone; positions leave partial last blocks.
 static void test_attention_shape(int level, shape s, int threads) {
   const int64_t hd = s.head_dim, bs = s.block_size;
-  const int64_t blocks_per_table = 90 / bs + 2, tables_n = 5;
+  const int64_t blocks_per_table = 140 / bs + 2, tables_n = 5;
   const int64_t blocks = 8 + tables_n * blocks_per_table;
   int32_t *tables = malloc(sizeof(int32_t) * tables_n * blocks_per_table);
   for (int64_t t = 0; t < tables_n; t++)
@@ -178,7 +178,7 @@ static void test_attention_shape(int level, shape s, int threads) {
       tables[t * blocks_per_table + b] = (int32_t)(1 <= t && t <= 3 && b < 2 ? 1 + b : 8 + t * blocks_per_table + b);
   enum { ROWS = 24 };
   int64_t row_table[ROWS], positions[ROWS];
-  for (int r = 0; r < 19; r++) { row_table[r] = 0; positions[r] = 2 + r; }
+  for (int r = 0; r < 19; r++) { row_table[r] = 0; positions[r] = r < 10 ? 2 + r : 120 + r; }
   const int64_t decode_pos[5] = {bs * 2 + 3, bs * 2 + 1, bs + 5, 70, bs * 2};
   const int64_t decode_table[5] = {1, 2, 3, 4, 1};
   for (int r = 0; r < 5; r++) { row_table[19 + r] = decode_table[r]; positions[19 + r] = decode_pos[r]; }
