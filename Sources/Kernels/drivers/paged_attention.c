@@ -27,6 +27,7 @@
 enum {
   ND_ATTENTION_TILE = 32,      // rows of one sequence per task at most
   ND_ATTENTION_QUERIES = 96,   // query vectors (rows x heads) per task at most
+  ND_PREFETCH_VALUES = 256 * 1024,  // bytes of values a task asks for before its scores, at most
 };
 
 int64_t nd_attention_scratch_floats(int64_t max_keys, int64_t block_size, int64_t head_dim) {
@@ -67,6 +68,19 @@ static void nd_prefetch_keys(const nd_attention_job *job, int64_t kvh, nd_key_ra
   const int64_t last = (r.j0 + span < r.j1 ? r.j0 + span : r.j1) - 1;
   for (int64_t b = r.j0 / bs; b <= last / bs; b++)
     for (int64_t o = 0; o < slice_bytes; o += 64) __builtin_prefetch(base + r.table[b] * block_bytes + o, 0, 1);
+}
+
+/// Asks for the values of keys [j0, j1) of KV head kvh (at most `*budget` bytes, taken from it),
+/// so that they stream in while the task computes its scores: after the weights of a whole step
+/// have gone through the caches, a decode step's values come from memory, and the value sums
+/// waited on nearly every load.
+static void nd_prefetch_values(const nd_attention_job *job, int64_t kvh, const int32_t *table, int64_t j0, int64_t j1,
+                               int64_t *budget) {
+  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
+  const int64_t slice_bytes = hd * bs * elem, block_bytes = job->kv_heads * slice_bytes;
+  const char *base = (const char *)job->v_cache + kvh * slice_bytes;
+  for (int64_t b = j0 / bs; j0 < j1 && b <= (j1 - 1) / bs && *budget > 0; b++, *budget -= slice_bytes)
+    for (int64_t o = 0; o < slice_bytes; o += 64) __builtin_prefetch(base + table[b] * block_bytes + o, 0, 2);
 }
 
 /// Scores of queries [0, count) against keys [j0, j1) of KV head kvh of the
@@ -139,6 +153,9 @@ static void nd_attention_task(void *raw, int64_t task, int thread) {
   for (int64_t i = 0; i < rows; i++)
     own[i] = (nd_key_range){job->block_tables[rg->r0 + i], shared_keys, job->positions[rg->r0 + i] + 1};
   own[rows] = (nd_key_range){job->block_tables[rg->r0], 0, 0};
+  int64_t budget = ND_PREFETCH_VALUES;
+  nd_prefetch_values(job, kvh, job->block_tables[rg->r0], 0, shared_keys, &budget);
+  for (int64_t i = 0; i < rows; i++) nd_prefetch_values(job, kvh, own[i].table, own[i].j0, own[i].j1, &budget);
   nd_score_keys(t, job, q, queries, count, kvh, (nd_key_range){job->block_tables[rg->r0], 0, shared_keys}, own[0],
                 packed);
   for (int64_t i = 0; i < rows; i++)
