@@ -3,18 +3,11 @@
 // spread whole weight panels (nd_q8act.h) over the pool. Every
 // output is one fixed-order integer-block dot (nd_q8act.h), so the split into
 // tasks and the number of rows never change a result.
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../kernel_table.h"
 
-enum { ND_QUANT_ROWS_PER_TASK = 8, ND_Q8_RANGES = 64 };
-
-/// One thread's run of consecutive chunks: its owner claims from the front, a thread whose
-/// own run is done steals from the back. Packed as front << 32 | back, claimed by CAS.
-typedef struct {
-  _Alignas(64) _Atomic uint64_t span;
-} nd_q8_range;
+enum { ND_QUANT_ROWS_PER_TASK = 8 };
 
 typedef struct {
   const nd_kernel_table *t;
@@ -26,10 +19,8 @@ typedef struct {
   uint8_t *in_q[64];              // ... and their quantized rows, [m][nd_q8act_row_bytes(k)]
   int inputs;
   int64_t m;
-  int64_t start[65];              // first chunk of each job
-  int64_t tile[64];               // weight rows per chunk of each job
-  int ranges;                     // one run of chunks per thread
-  nd_q8_range range[ND_Q8_RANGES];
+  int64_t start[65];              // first task of each job
+  int64_t tile[64];               // weight rows per task of each job
 } nd_q8_ctx;
 
 /// The calling thread's buffer for quantized inputs, grown on demand and kept for
@@ -61,27 +52,9 @@ static void nd_q8_quantize_task(void *raw, int64_t task, int thread) {
                       ctx->in_q[u] + i0 * nd_q8act_row_bytes(ctx->in_k[u]));
 }
 
-/// The next chunk for `thread`: the front of its own run, else the back of another's. Each task
-/// of the region claims one chunk and there are as many tasks as chunks, so a claim always succeeds.
-static int64_t nd_q8_claim(nd_q8_ctx *ctx, int thread) {
-  const int own = thread % ctx->ranges;
-  for (;;)
-    for (int i = 0; i < ctx->ranges; i++) {
-      const int r = (own + i) % ctx->ranges;
-      uint64_t s = atomic_load(&ctx->range[r].span);
-      for (;;) {
-        const uint32_t front = (uint32_t)(s >> 32), back = (uint32_t)s;
-        if (front >= back) break;
-        if (atomic_compare_exchange_weak(&ctx->range[r].span, &s, r == own ? s + (1ull << 32) : s - 1))
-          return r == own ? front : back - 1;
-      }
-    }
-}
-
-static void nd_q8_product_task(void *raw, int64_t claimed, int thread) {
-  (void)claimed;
-  nd_q8_ctx *ctx = raw;
-  const int64_t task = nd_q8_claim(ctx, thread);
+static void nd_q8_product_task(void *raw, int64_t task, int thread) {
+  (void)thread;
+  const nd_q8_ctx *ctx = raw;
   int j = 0;
   while (j + 1 < ctx->count && task >= ctx->start[j + 1]) j++;
   const nd_linear_job *job = ctx->jobs[j];
@@ -151,11 +124,7 @@ int nd_linear_q8act(const nd_kernel_table *t, nd_pool *pool, const nd_linear_job
     // Each thread streams its own consecutive panels (at one row the product only streams memory,
     // and chunks dealt out in turn to both threads read slower); stealing keeps a slowed thread
     // from holding up the region.
-    const int threads = nd_pool_threads(pool);
-    ctx.ranges = threads < ND_Q8_RANGES ? threads : ND_Q8_RANGES;
-    for (int r = 0; r < ctx.ranges; r++)
-      atomic_init(&ctx.range[r].span, (uint64_t)(tasks * r / ctx.ranges) << 32 | (uint64_t)(tasks * (r + 1) / ctx.ranges));
-    nd_pool_run(pool, nd_q8_product_task, &ctx, tasks);
+    nd_pool_run_runs(pool, nd_q8_product_task, &ctx, tasks);
   }
   return 0;
 }

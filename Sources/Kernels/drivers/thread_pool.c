@@ -20,6 +20,12 @@ static inline void nd_spin_pause(void) {
 #endif
 }
 
+/// One thread's run of consecutive tasks (nd_pool_run_runs): its owner claims from the front, a
+/// thread whose own run is done steals from the back of another's. front << 32 | back, by CAS.
+typedef struct {
+  _Alignas(64) _Atomic uint64_t span;
+} nd_run;
+
 struct nd_pool {
   int threads;
   int64_t spin_ns;
@@ -29,6 +35,8 @@ struct nd_pool {
   pthread_cond_t done;
   nd_task_fn fn;
   void *ctx;
+  int by_runs;   // the region's tasks come from `runs`, one per participant (nd_pool_run_runs)
+  nd_run *runs;  // [threads]
   // Sleepers announce themselves (under the mutex, then re-check), so the usual
   // region, whose participants are all spinning, signals nobody and takes no lock:
   // a lock held for a needless signal made the other thread sleep in the kernel.
@@ -69,7 +77,24 @@ static int64_t nd_now_ns(void) {
     ok_;                                                            \
   })
 
-/// Claims and runs tasks of generation `gen` until none is left.
+/// The task a ticket of a run-ordered region stands for: the front of `thread`'s own run, else the
+/// back of another's. There are as many tickets as tasks, so every ticket finds one.
+static int64_t nd_pool_claim_run(nd_pool *pool, int thread) {
+  for (;;)
+    for (int i = 0; i < pool->threads; i++) {
+      const int r = (thread + i) % pool->threads;
+      _Atomic uint64_t *span = &pool->runs[r].span;
+      uint64_t s = atomic_load(span);
+      for (;;) {
+        const uint32_t front = (uint32_t)(s >> 32), back = (uint32_t)s;
+        if (front >= back) break;
+        if (atomic_compare_exchange_weak(span, &s, i == 0 ? s + (1ull << 32) : s - 1)) return i == 0 ? front : back - 1;
+      }
+    }
+}
+
+/// Claims and runs tasks of generation `gen` until none is left. A ticket of the generation is
+/// claimed first, so a late worker never takes a task (or a run's task) of a finished region.
 static void nd_pool_work(nd_pool *pool, uint64_t gen, int thread) {
   for (;;) {
     uint64_t s = atomic_load(&pool->state);
@@ -79,7 +104,7 @@ static void nd_pool_work(nd_pool *pool, uint64_t gen, int thread) {
       if (next >= tasks) return;
       if (atomic_compare_exchange_weak(&pool->state, &s, s + 1)) break;
     }
-    pool->fn(pool->ctx, (int64_t)(s & ND_TASK_MASK), thread);
+    pool->fn(pool->ctx, pool->by_runs ? nd_pool_claim_run(pool, thread) : (int64_t)(s & ND_TASK_MASK), thread);
     int64_t total = (int64_t)((s >> ND_TASK_BITS) & ND_TASK_MASK);
     if (atomic_fetch_add(&pool->completed, 1) + 1 == total && thread != 0 && atomic_load(&pool->sleeping_caller)) {
       pthread_mutex_lock(&pool->mutex);
@@ -120,6 +145,13 @@ nd_pool *nd_pool_create(int threads, int spin_microseconds) {
   pthread_cond_init(&pool->wake, NULL);
   pthread_cond_init(&pool->done, NULL);
   pool->workers = calloc((size_t)pool->threads, sizeof(pthread_t));
+  pool->runs = aligned_alloc(64, (size_t)pool->threads * sizeof(nd_run));
+  if (!pool->workers || !pool->runs) {
+    free(pool->workers);
+    free(pool->runs);
+    free(pool);
+    return NULL;
+  }
   for (int i = 1; i < pool->threads; i++) {
     nd_worker_arg *arg = malloc(sizeof(nd_worker_arg));
     arg->pool = pool;
@@ -144,12 +176,13 @@ void nd_pool_destroy(nd_pool *pool) {
   pthread_cond_destroy(&pool->wake);
   pthread_cond_destroy(&pool->done);
   free(pool->workers);
+  free(pool->runs);
   free(pool);
 }
 
 int nd_pool_threads(const nd_pool *pool) { return pool ? pool->threads : 1; }
 
-void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
+static void nd_pool_region(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks, int by_runs) {
   if (tasks <= 0) return;
   if (!pool || pool->threads == 1 || tasks == 1 || tasks > (int64_t)ND_TASK_MASK) {
     for (int64_t t = 0; t < tasks; t++) fn(ctx, t, 0);
@@ -157,6 +190,12 @@ void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
   }
   pool->fn = fn;
   pool->ctx = ctx;
+  pool->by_runs = by_runs;
+  if (by_runs)  // published with the region below
+    for (int r = 0; r < pool->threads; r++)
+      atomic_store_explicit(&pool->runs[r].span,
+                            (uint64_t)(tasks * r / pool->threads) << 32 | (uint64_t)(tasks * (r + 1) / pool->threads),
+                            memory_order_relaxed);
   atomic_store(&pool->completed, 0);
   uint64_t gen = (ND_GEN_OF(atomic_load(&pool->state)) + 1) & ((1ull << 24) - 1);
   if (gen == 0) gen = 1;  // 0 is the workers' initial "seen"
@@ -177,4 +216,10 @@ void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
     atomic_store(&pool->sleeping_caller, 0);
     pthread_mutex_unlock(&pool->mutex);
   }
+}
+
+void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) { nd_pool_region(pool, fn, ctx, tasks, 0); }
+
+void nd_pool_run_runs(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks) {
+  nd_pool_region(pool, fn, ctx, tasks, 1);
 }

@@ -38,6 +38,10 @@ void nd_pool_destroy(nd_pool *pool);
 int nd_pool_threads(const nd_pool *pool);
 /// Runs fn(ctx, t, thread) for t in [0, tasks), tasks claimed dynamically; returns when all are done.
 void nd_pool_run(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks);
+/// nd_pool_run with each participant taking its own run of consecutive tasks (an even share, in
+/// order) and, when that is done, the last tasks left of another's: for products that stream
+/// memory, where tasks dealt out in turn to every thread read slower.
+void nd_pool_run_runs(nd_pool *pool, nd_task_fn fn, void *ctx, int64_t tasks);
 
 // MARK: Fixed-order products
 
