@@ -57,17 +57,28 @@ typedef struct {
   int64_t j0, j1;
 } nd_key_range;
 
+/// Asks for blocks [b0, b1] of KV head kvh's keys or values (`cache`), whole slices, at
+/// `locality` (a constant once inlined, as __builtin_prefetch needs).
+static inline __attribute__((always_inline)) void nd_prefetch_blocks(const nd_attention_job *job, const void *cache,
+                                                                     int64_t kvh, const int32_t *table, int64_t b0,
+                                                                     int64_t b1, const int locality) {
+  const int64_t elem = job->kv_format == ND_KV_F32 ? 4 : 2, slice_bytes = job->head_dim * job->block_size * elem;
+  const int64_t block_bytes = job->kv_heads * slice_bytes;
+  const char *base = (const char *)cache + kvh * slice_bytes;
+  for (int64_t b = b0; b <= b1; b++)
+    for (int64_t o = 0; o < slice_bytes; o += 64) {
+      if (locality == 1) __builtin_prefetch(base + table[b] * block_bytes + o, 0, 1);
+      else __builtin_prefetch(base + table[b] * block_bytes + o, 0, 2);
+    }
+}
+
 /// Asks for the keys of KV head kvh that one pass over keys [j0, j1) reads, so
 /// they stream in from L3 or memory while the current pass computes.
 static void nd_prefetch_keys(const nd_attention_job *job, int64_t kvh, nd_key_range r) {
-  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
-  const int64_t slice_bytes = hd * bs * elem, block_bytes = job->kv_heads * slice_bytes;
-  const int64_t span = ND_KEY_GROUPS * (bs < 16 ? bs : 16);
-  const char *base = (const char *)job->k_cache + kvh * slice_bytes;
+  const int64_t bs = job->block_size, span = ND_KEY_GROUPS * (bs < 16 ? bs : 16);
   if (r.j1 <= r.j0) return;
   const int64_t last = (r.j0 + span < r.j1 ? r.j0 + span : r.j1) - 1;
-  for (int64_t b = r.j0 / bs; b <= last / bs; b++)
-    for (int64_t o = 0; o < slice_bytes; o += 64) __builtin_prefetch(base + r.table[b] * block_bytes + o, 0, 1);
+  nd_prefetch_blocks(job, job->k_cache, kvh, r.table, r.j0 / bs, last / bs, 1);
 }
 
 /// Asks for the values of keys [j0, j1) of KV head kvh (at most `*budget` bytes, taken from it),
@@ -76,11 +87,12 @@ static void nd_prefetch_keys(const nd_attention_job *job, int64_t kvh, nd_key_ra
 /// waited on nearly every load.
 static void nd_prefetch_values(const nd_attention_job *job, int64_t kvh, const int32_t *table, int64_t j0, int64_t j1,
                                int64_t *budget) {
-  const int64_t hd = job->head_dim, bs = job->block_size, elem = job->kv_format == ND_KV_F32 ? 4 : 2;
-  const int64_t slice_bytes = hd * bs * elem, block_bytes = job->kv_heads * slice_bytes;
-  const char *base = (const char *)job->v_cache + kvh * slice_bytes;
-  for (int64_t b = j0 / bs; j0 < j1 && b <= (j1 - 1) / bs && *budget > 0; b++, *budget -= slice_bytes)
-    for (int64_t o = 0; o < slice_bytes; o += 64) __builtin_prefetch(base + table[b] * block_bytes + o, 0, 2);
+  const int64_t bs = job->block_size, slice_bytes = job->head_dim * bs * (job->kv_format == ND_KV_F32 ? 4 : 2);
+  if (j1 <= j0 || *budget <= 0) return;
+  const int64_t b0 = j0 / bs, blocks = (j1 - 1) / bs - b0 + 1, affordable = (*budget + slice_bytes - 1) / slice_bytes;
+  const int64_t n = blocks < affordable ? blocks : affordable;
+  nd_prefetch_blocks(job, job->v_cache, kvh, table, b0, b0 + n - 1, 2);
+  *budget -= n * slice_bytes;
 }
 
 /// Scores of queries [0, count) against keys [j0, j1) of KV head kvh of the
